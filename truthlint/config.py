@@ -1,0 +1,331 @@
+"""Settings: one schema read from ``[tool.truthlint]`` and from ``--truthlint-*`` flake8 options.
+
+The schema below is the single place a setting is declared: its type, default and help text.
+The flake8 adapter registers its options from it, and the README's configuration reference
+is checked against it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, FrozenSet, Mapping, Optional, Tuple
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
+DEFAULT_LAYER_MAP: Dict[str, int] = {
+    **dict.fromkeys(("api", "routes", "routers", "endpoints", "views"), 2),
+    **dict.fromkeys(("contracts", "events", "planner", "planners", "skills", "adapters"), 3),
+    **dict.fromkeys(
+        (
+            "agents", "auth", "costsim", "discovery", "integrations", "learning", "optimization",
+            "policy", "predictions", "routing", "schemas", "workflow", "services", "domain",
+        ),
+        4,
+    ),
+    **dict.fromkeys(("jobs", "tasks", "worker", "workers"), 5),
+    **dict.fromkeys(
+        (
+            "config", "data", "memory", "middleware", "models", "observability", "secrets",
+            "security", "storage", "stores", "db.py", "database", "core",
+        ),
+        6,
+    ),
+}
+
+DEFAULT_ALLOWED_IMPORTS: Dict[int, FrozenSet[int]] = {
+    2: frozenset({3, 4, 6}),
+    3: frozenset({4, 6}),
+    4: frozenset({3, 6}),
+    5: frozenset({3, 4, 6}),
+    6: frozenset(),
+}
+
+LAYER_RE = re.compile(r"^L([1-8])(?:[.\d]*[a-z]?)$", re.IGNORECASE)
+
+
+class ConfigError(Exception):
+    """Bad configuration: carries the file and the key so the message can name both."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        super().__init__(f"{source}: key '{key}': {problem}")
+        self.source = source
+        self.key = key
+        self.problem = problem
+
+
+def parse_layer(value: Any, source: str, key: str) -> int:
+    """``"L2"``, ``"L2a"``, ``"L3.5"`` -> the layer digit."""
+    if isinstance(value, str):
+        match = LAYER_RE.match(value.strip())
+        if match:
+            return int(match.group(1))
+    raise ConfigError(source, key, f"expected a layer L1..L8 like \"L2\" or \"L3.5\", got {value!r}")
+
+
+def _str_list(value: Any, source: str, key: str) -> Tuple[str, ...]:
+    if isinstance(value, str):
+        value = [v for v in re.split(r"[,\s]+", value) if v]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(source, key, f"expected a list of strings, got {value!r}")
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def _bool(value: Any, source: str, key: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
+        return value.lower() in ("true", "1", "yes")
+    raise ConfigError(source, key, f"expected true or false, got {value!r}")
+
+
+def _pairs(value: Any, source: str, key: str) -> Dict[str, Any]:
+    """A TOML table, or the flake8 form ``name=value, name=value``."""
+    if isinstance(value, dict):
+        return dict(value)
+    items = _str_list(value, source, key)
+    table: Dict[str, Any] = {}
+    for item in items:
+        name, sep, val = item.partition("=")
+        if not sep or not name or not val:
+            raise ConfigError(source, key, f"expected name=value pairs, got {item!r}")
+        table[name.strip()] = val.strip()
+    return table
+
+
+def _layer_map(value: Any, source: str, key: str) -> Dict[str, int]:
+    table = _pairs(value, source, key)
+    result = {}
+    for name, layer in table.items():
+        if not isinstance(name, str) or not name:
+            raise ConfigError(source, key, f"bad directory name {name!r}")
+        result[name.strip("/")] = parse_layer(layer, source, f"{key}.{name}")
+    return result
+
+
+def _allowed_imports(value: Any, source: str, key: str) -> Dict[int, FrozenSet[int]]:
+    table = _pairs(value, source, key)
+    result = {}
+    for name, targets in table.items():
+        layer = parse_layer(name, source, key)
+        if isinstance(targets, str):
+            targets = [t for t in re.split(r"[|\s]+", targets) if t]
+        targets = _str_list(targets, source, f"{key}.{name}")
+        result[layer] = frozenset(parse_layer(t, source, f"{key}.{name}") for t in targets)
+    return result
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    parse: Callable[[Any, str, str], Any]
+    default: Any
+    help: str
+    example: str
+
+
+SETTINGS: Tuple[Setting, ...] = (
+    Setting("roots", _str_list, (),
+            "Package root directories, relative to the configuration file. Default: detected "
+            "(the topmost directory with an __init__.py below the project directory).",
+            'roots = ["app"]'),
+    Setting("layers", _layer_map, {},
+            "Directory (first path component under a root, or a longer relative path) to layer. "
+            "Merged over the default layer map.",
+            '[tool.truthlint.layers]\nintegrations = "L3"'),
+    Setting("default-layers", _bool, True,
+            "Start from the default layer map (set false to use only `layers`).",
+            "default-layers = false"),
+    Setting("allowed-imports", _allowed_imports, {},
+            "Layer to the layers it may import. Merged over the default matrix.",
+            '[tool.truthlint.allowed-imports]\nL4 = ["L3", "L6"]'),
+    Setting("side-effect-calls", _str_list, (),
+            "Extra calls that do work when run at import time (dotted or bare names).",
+            'side-effect-calls = ["app.bootstrap.warm_cache", "connect_broker"]'),
+    Setting("stateless-types", _str_list, (),
+            "Extra class names whose module-level instances are not per-process state.",
+            'stateless-types = ["PlannerClient", "app.core.Settings"]'),
+    Setting("session-names", _str_list, ("session", "db", "db_session"),
+            "Variable names always taken to be a DB session.",
+            'session-names = ["session", "db"]'),
+    Setting("transaction-owners", _str_list, ("services",),
+            "Packages (relative to the root, or full dotted names) or layers (L4) that may call "
+            "commit()/rollback()/begin() on a session.",
+            'transaction-owners = ["services", "app.db"]'),
+    Setting("namespace-packages", _str_list, (),
+            "Directories under a root that are deliberately namespace packages (no STI006).",
+            'namespace-packages = ["app/plugins"]'),
+)
+
+SETTINGS_BY_KEY: Dict[str, Setting] = {s.key: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Resolved settings for one project (one configuration file)."""
+
+    source: Optional[str] = None
+    base_dir: str = "."
+    roots: Tuple[str, ...] = ()
+    layer_map: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_LAYER_MAP))
+    allowed_imports: Mapping[int, FrozenSet[int]] = field(
+        default_factory=lambda: dict(DEFAULT_ALLOWED_IMPORTS))
+    side_effect_calls: FrozenSet[str] = frozenset()
+    stateless_types: FrozenSet[str] = frozenset()
+    session_names: FrozenSet[str] = frozenset(SETTINGS_BY_KEY["session-names"].default)
+    transaction_owners: Tuple[str, ...] = SETTINGS_BY_KEY["transaction-owners"].default
+    namespace_packages: Tuple[str, ...] = ()
+    layer_source: Mapping[str, str] = field(default_factory=dict)
+
+
+def parse_settings(raw: Mapping[str, Any], source: str) -> Dict[str, Any]:
+    """Validate a raw ``{key: value}`` mapping; unknown keys and bad values raise ConfigError."""
+    parsed = {}
+    for key, value in raw.items():
+        norm = key.replace("_", "-")
+        setting = SETTINGS_BY_KEY.get(norm)
+        if setting is None:
+            known = ", ".join(sorted(SETTINGS_BY_KEY))
+            raise ConfigError(source, key, f"unknown setting (known settings: {known})")
+        parsed[norm] = setting.parse(value, source, key)
+    return parsed
+
+
+def build_config(source: Optional[str], base_dir: str, *layers: Mapping[str, Any]) -> Config:
+    """Combine validated settings, later layers winning (pyproject, then flake8 options)."""
+    merged: Dict[str, Any] = {}
+    layer_map: Dict[str, int] = {}
+    layer_source: Dict[str, str] = {}
+    allowed: Dict[int, FrozenSet[int]] = {}
+    use_defaults = True
+    for settings in layers:
+        for key, value in settings.items():
+            if key == "layers":
+                origin = settings.get("__source__", source or "configuration")
+                layer_map.update(value)
+                layer_source.update(dict.fromkeys(value, f"{origin} [tool.truthlint.layers]"))
+            elif key == "allowed-imports":
+                allowed.update(value)
+            elif key == "default-layers":
+                use_defaults = value
+            elif not key.startswith("__"):
+                merged[key] = value
+    full_map = dict(DEFAULT_LAYER_MAP) if use_defaults else {}
+    full_map.update(layer_map)
+    full_allowed = dict(DEFAULT_ALLOWED_IMPORTS)
+    full_allowed.update(allowed)
+    roots = tuple(os.path.normpath(os.path.join(base_dir, r)) for r in merged.get("roots", ()))
+    defaults = {s.key: s.default for s in SETTINGS}
+    get = lambda key: merged.get(key, defaults[key])  # noqa: E731
+    return Config(
+        source=source,
+        base_dir=base_dir,
+        roots=roots,
+        layer_map=full_map,
+        allowed_imports=full_allowed,
+        side_effect_calls=frozenset(get("side-effect-calls")),
+        stateless_types=frozenset(get("stateless-types")),
+        session_names=frozenset(get("session-names")),
+        transaction_owners=tuple(get("transaction-owners")),
+        namespace_packages=tuple(p.strip("/") for p in get("namespace-packages")),
+        layer_source=layer_source,
+    )
+
+
+def read_pyproject(path: str) -> Optional[Dict[str, Any]]:
+    """The ``[tool.truthlint]`` table of a pyproject.toml, validated; None when absent."""
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError:
+        return None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "(file)", f"not valid TOML: {exc}") from None
+    table = data.get("tool", {}).get("truthlint")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(path, "tool.truthlint", "expected a table")
+    parsed = parse_settings(table, path)
+    parsed["__source__"] = path
+    return parsed
+
+
+class ConfigFinder:
+    """Finds the nearest ``pyproject.toml`` with a ``[tool.truthlint]`` table above a file.
+
+    Lookups are cached per directory for the lifetime of the finder (one lint run), so the
+    per-file cost is a dictionary hit.
+    """
+
+    def __init__(self, overrides: Optional[Mapping[str, Any]] = None,
+                 explicit: Optional[str] = None) -> None:
+        self.overrides = dict(overrides or {})
+        self.explicit = explicit
+        self._by_dir: Dict[str, Config] = {}
+        self._default: Optional[Config] = None
+
+    def _config_at(self, pyproject: Optional[str], table: Optional[Mapping[str, Any]]) -> Config:
+        base = os.path.dirname(pyproject) if pyproject else os.getcwd()
+        return build_config(pyproject, base, table or {}, self.overrides)
+
+    def for_dir(self, directory: str) -> Config:
+        directory = os.path.abspath(directory)
+        cached = self._by_dir.get(directory)
+        if cached is not None:
+            return cached
+        if self.explicit:
+            config = self._explicit()
+        else:
+            candidate = os.path.join(directory, "pyproject.toml")
+            table = read_pyproject(candidate) if os.path.isfile(candidate) else None
+            if table is not None:
+                config = self._config_at(candidate, table)
+            else:
+                parent = os.path.dirname(directory)
+                if parent == directory:
+                    config = self._fallback()
+                else:
+                    config = self.for_dir(parent)
+        self._by_dir[directory] = config
+        return config
+
+    def for_file(self, path: str) -> Config:
+        return self.for_dir(os.path.dirname(os.path.abspath(path)))
+
+    def _explicit(self) -> Config:
+        if self._default is None:
+            table = read_pyproject(self.explicit)  # type: ignore[arg-type]
+            if table is None and not os.path.isfile(self.explicit):  # type: ignore[arg-type]
+                raise ConfigError(self.explicit or "", "truthlint-config", "file not found")
+            self._default = self._config_at(self.explicit, table)
+        return self._default
+
+    def _fallback(self) -> Config:
+        if self._default is None:
+            self._default = self._config_at(None, None)
+        return self._default
+
+
+SKIP_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "build", "dist"})
+
+
+def validate_tree(paths: Tuple[str, ...], finder: ConfigFinder) -> None:
+    """Load every configuration that a run over ``paths`` can meet, so errors stop it early."""
+    finder.for_dir(os.getcwd())
+    for path in paths:
+        if path == "-" or not os.path.exists(path):
+            continue
+        finder.for_file(path) if os.path.isfile(path) else finder.for_dir(path)
+        if os.path.isdir(path):
+            for dirpath, dirnames, filenames in os.walk(path):
+                dirnames[:] = [d for d in dirnames
+                               if not d.startswith(".") and d not in SKIP_DIRS
+                               and not d.endswith("venv")]
+                if "pyproject.toml" in filenames:
+                    finder.for_dir(dirpath)

@@ -1,0 +1,111 @@
+"""The engine: one file in, findings out. It knows nothing of flake8.
+
+A :class:`Project` lives for one run (a flake8 invocation, a CLI run, an editor request): it
+owns the configuration finder and the directory cache, so per-file work stays small.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence, Union
+
+from .config import Config, ConfigFinder
+from .layout import FileSystem, Location, locate
+from .names import Imports
+from .registry import RULES
+from .walker import MODULE_SCOPE, Walker
+
+LOG = logging.getLogger("truthlint")
+
+
+class Finding(NamedTuple):
+    line: int
+    col: int  # 0-based, as ast gives it; flake8 adds 1 when printing
+    code: str
+    message: str  # without the code
+
+    def text(self) -> str:
+        return f"{self.code} {self.message}"
+
+
+class FileContext:
+    """What every rule may ask about the file being checked, and where findings go."""
+
+    def __init__(self, display: str, lines: Sequence[str], location: Location, config: Config,
+                 fs: FileSystem) -> None:
+        self.display = display
+        self.lines = lines
+        self.location = location
+        self.config = config
+        self.fs = fs
+        self.scope = MODULE_SCOPE
+        self.findings: List[Finding] = []
+        self.imports = Imports(self)
+        self.shared: Dict[str, Any] = {}
+
+    def report(self, code: str, at: Union[ast.AST, int], col: int = 0, **fields: Any) -> None:
+        rule = RULES[code]
+        if isinstance(at, int):
+            line = at
+        else:
+            line, col = getattr(at, "lineno", 1), getattr(at, "col_offset", 0)
+        self.findings.append(Finding(line, col, code, rule.message.format(**fields)))
+
+    def qualify(self, expr: ast.AST) -> Optional[str]:
+        return self.imports.qualify(expr)
+
+
+class Project:
+    """One lint run's shared state: configuration lookup and the directory cache."""
+
+    def __init__(self, finder: Optional[ConfigFinder] = None) -> None:
+        self.finder = finder or ConfigFinder()
+        self.fs = FileSystem()
+
+    def context(self, lines: Sequence[str], filename: Optional[str]) -> FileContext:
+        is_stdin = filename in (None, "", "-", "stdin")
+        if is_stdin:
+            config = self.finder.for_dir(".")
+            location = locate(None, lines, config, self.fs)
+        else:
+            config = self.finder.for_file(filename)  # type: ignore[arg-type]
+            location = locate(filename, lines, config, self.fs)
+        return FileContext(filename or "stdin", lines, location, config, self.fs)
+
+    def check(self, tree: ast.AST, lines: Sequence[str], filename: Optional[str],
+              codes: Optional[Iterable[str]] = None) -> List[Finding]:
+        """All findings for one parsed file, sorted by position."""
+        from .rules import ALL_RULES  # the rule modules import the engine's helpers
+
+        ctx = self.context(lines, filename)
+        wanted = set(codes) if codes is not None else None
+        rules = [rule(ctx) for rule in ALL_RULES
+                 if (wanted is None or wanted & set(rule.codes)) and rule.applies(ctx)]
+        if not rules:
+            return []
+        collectors = [ctx.imports] + [c(ctx) for c in _collectors_for(rules)]
+        for collector in collectors[1:]:
+            ctx.shared[type(collector).__name__] = collector
+        Walker(collectors + rules, ctx).run(tree)
+        findings = ctx.findings
+        if wanted is not None:
+            findings = [f for f in findings if f.code in wanted]
+        return sorted(set(findings))
+
+    def check_source(self, source: str, filename: Optional[str]) -> List[Finding]:
+        """Parse and check; a file that does not parse has no findings (flake8 says E999)."""
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return []
+        return self.check(tree, source.splitlines(keepends=True), filename)
+
+
+def _collectors_for(rules: List[Any]) -> List[type]:
+    needed: List[type] = []
+    for rule in rules:
+        for collector in rule.needs:
+            if collector not in needed:
+                needed.append(collector)
+    return needed

@@ -1,0 +1,148 @@
+"""The flake8 adapter: translates flake8's calls into the engine's and back, nothing more.
+
+One entry point per code prefix (STI, TBV, SOI), so flake8's select/ignore/noqa work as users
+expect. The three checkers share one engine run per file: the first to run stores every
+finding on the tree flake8 hands all plugins, the others read their share from it.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+from . import __version__
+from .config import SETTINGS, SETTINGS_BY_KEY, ConfigError, ConfigFinder, validate_tree
+from .engine import Finding, Project
+
+_RESULT_ATTR = "_truthlint_findings"
+
+
+def _option_name(key: str) -> str:
+    return f"--truthlint-{key}"
+
+
+def _flake8_config_file(options: Any) -> str:
+    """Where flake8 read its settings from, so errors can name the file."""
+    explicit = getattr(options, "config", None)
+    if explicit:
+        return str(explicit)
+    try:
+        from flake8.options.config import _find_config_file
+
+        found = _find_config_file(os.getcwd())
+    except Exception:  # flake8 internals may move; the message just gets vaguer
+        found = None
+    return f"{found} [flake8]" if found else "flake8 options"
+
+
+def overrides_from_options(options: Any) -> Dict[str, Any]:
+    """Validated settings given as ``--truthlint-*`` options (command line or [flake8])."""
+    raw = {}
+    given_on_cli = set(sys.argv[1:])
+    for setting in SETTINGS:
+        value = getattr(options, "truthlint_" + setting.key.replace("-", "_"), None)
+        if value is not None and value != []:
+            raw[setting.key] = value
+    if not raw:
+        return {}
+    first = next(iter(raw))
+    cli = any(arg.startswith(_option_name(first)) for arg in given_on_cli)
+    source = "command line" if cli else _flake8_config_file(options)
+    result: Dict[str, Any] = {}
+    for key, value in raw.items():
+        setting = SETTINGS_BY_KEY[key]
+        if isinstance(setting.default, bool) and isinstance(value, list) and len(value) == 1:
+            value = value[0]
+        result[key] = setting.parse(value, source, f"truthlint-{key}")
+    result["__source__"] = source
+    return result
+
+
+class _Checker:
+    """Common body of the three entry points; ``prefix`` selects the family."""
+
+    name = "truthlint"
+    version = __version__
+    prefix = ""
+    _project: Optional[Project] = None
+    _config_error_shown = False
+
+    def __init__(self, tree: ast.AST, filename: str, lines: List[str]) -> None:
+        self.tree = tree
+        self.filename = filename
+        self.lines = lines
+
+    @classmethod
+    def project(cls) -> Project:
+        if _Checker._project is None:
+            _Checker._project = Project()
+        return _Checker._project
+
+    def _findings(self) -> List[Finding]:
+        cached = getattr(self.tree, _RESULT_ATTR, None)
+        if cached is None:
+            try:
+                cached = self.project().check(self.tree, self.lines, self.filename)
+            except ConfigError as exc:  # a config met only now (e.g. an editor buffer's tree)
+                if not _Checker._config_error_shown:
+                    print(f"truthlint: configuration error: {exc}", file=sys.stderr)
+                    _Checker._config_error_shown = True
+                cached = []
+            except Exception as exc:  # never abort the user's flake8 run
+                print(f"truthlint: internal error on {self.filename}: {exc!r}", file=sys.stderr)
+                cached = []
+            try:
+                setattr(self.tree, _RESULT_ATTR, cached)
+            except AttributeError:
+                pass
+        return cached
+
+    def run(self) -> Iterator[Tuple[int, int, str, type]]:
+        for finding in self._findings():
+            if finding.code.startswith(self.prefix):
+                yield finding.line, finding.col, finding.text(), type(self)
+
+
+class StiChecker(_Checker):
+    """STI: structural truth. Also owns truthlint's flake8 options (registered once)."""
+
+    prefix = "STI"
+
+    @staticmethod
+    def add_options(manager: Any) -> None:
+        manager.add_option(
+            "--truthlint-config", parse_from_config=True, default=None,
+            help="pyproject.toml whose [tool.truthlint] applies to every file "
+                 "(default: the nearest one above each file)")
+        for setting in SETTINGS:
+            manager.add_option(
+                _option_name(setting.key), parse_from_config=True, comma_separated_list=True,
+                default=None, help=f"truthlint: {setting.help}")
+
+    @staticmethod
+    def parse_options(options: Any) -> None:
+        """Build the run's project once; stop with one clear error on bad configuration."""
+        try:
+            overrides = overrides_from_options(options)
+            explicit = getattr(options, "truthlint_config", None)
+            finder = ConfigFinder(overrides, explicit)
+            validate_tree(tuple(getattr(options, "filenames", None) or ()), finder)
+        except ConfigError as exc:
+            print(f"truthlint: configuration error: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+        _Checker._project = Project(finder)
+        _Checker._config_error_shown = False
+
+
+class TbvChecker(_Checker):
+    """TBV: temporal boundaries."""
+
+    prefix = "TBV"
+
+
+class SoiChecker(_Checker):
+    """SOI: state ownership."""
+
+    prefix = "SOI"

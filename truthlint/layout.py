@@ -1,0 +1,146 @@
+"""Where a file sits: its package root, dotted module name and claimed layer.
+
+Everything here reads only directory listings (never file contents of other modules), and
+caches them for one run, because flake8 asks the same questions for every file of a package.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+
+from .config import Config
+
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", ".flake8", ".git")
+HEADER_RE = re.compile(r"#\s*layer\s*:\s*L(\d)(?:[.\d]*[a-z]?)\b", re.IGNORECASE)
+HEADER_LINES = 10
+
+
+class FileSystem:
+    """Cached directory listings for one run; never raises on unreadable or odd paths."""
+
+    def __init__(self) -> None:
+        self._listing: Dict[str, FrozenSet[str]] = {}
+        self._roots: Dict[Tuple[str, Optional[Tuple[str, ...]]], Optional[str]] = {}
+
+    def listdir(self, directory: str) -> FrozenSet[str]:
+        cached = self._listing.get(directory)
+        if cached is None:
+            try:
+                cached = frozenset(os.listdir(directory))
+            except OSError:
+                cached = frozenset()
+            self._listing[directory] = cached
+        return cached
+
+    def has_init(self, directory: str) -> bool:
+        return "__init__.py" in self.listdir(directory)
+
+    def is_dir(self, path: str) -> bool:
+        try:
+            return os.path.isdir(path)
+        except (OSError, ValueError):
+            return False
+
+    def find_root(self, directory: str, config: Config) -> Optional[str]:
+        key = (directory, config.roots or None)
+        if key not in self._roots:
+            self._roots[key] = self._find_root(directory, config)
+        return self._roots[key]
+
+    def _find_root(self, directory: str, config: Config) -> Optional[str]:
+        if config.roots:
+            inside = [r for r in config.roots
+                      if directory == r or directory.startswith(r.rstrip(os.sep) + os.sep)]
+            return max(inside, key=len) if inside else None
+        best = None
+        current = directory
+        while True:
+            names = self.listdir(current)
+            if "__init__.py" in names:
+                best = current
+            elif any(m in names for m in PROJECT_MARKERS):
+                return best
+            elif os.path.basename(current) == "app":
+                best = current
+            parent = os.path.dirname(current)
+            if parent == current:
+                return best
+            current = parent
+
+
+@dataclass(frozen=True)
+class Location:
+    """The facts about one file's place in the project that rules depend on."""
+
+    path: Optional[str]            # absolute path, None for anonymous stdin
+    root: Optional[str]            # absolute package root directory
+    parts: Tuple[str, ...]         # path components below the root, file name last
+    module: Optional[str]          # dotted module name, e.g. "app.api.items"
+    layer: Optional[int]           # claimed layer
+    layer_origin: str              # where the claim comes from, for messages
+
+    @property
+    def is_init(self) -> bool:
+        return bool(self.parts) and self.parts[-1] == "__init__.py"
+
+    @property
+    def directory(self) -> Optional[str]:
+        return os.path.dirname(self.path) if self.path else None
+
+    @property
+    def package(self) -> Optional[str]:
+        """First component below the root (``api``, ``db.py``): the unit the layer map names."""
+        return self.parts[0] if self.parts else None
+
+
+NOWHERE = Location(None, None, (), None, None, "")
+
+
+def header_layer(lines: Sequence[str]) -> Optional[Tuple[int, int]]:
+    """``# Layer: L4 — Domain Engine`` in the first lines -> (layer, line number)."""
+    for number, line in enumerate(lines[:HEADER_LINES], start=1):
+        if "ayer" in line:
+            match = HEADER_RE.search(line)
+            if match:
+                return int(match.group(1)), number
+    return None
+
+
+def layer_from_map(parts: Sequence[str], config: Config) -> Optional[Tuple[int, str]]:
+    """Longest matching key of the layer map for a root-relative path."""
+    for n in range(len(parts), 0, -1):
+        key = "/".join(parts[:n])
+        layer = config.layer_map.get(key)
+        if layer is not None:
+            origin = config.layer_source.get(key, "the default layer map")
+            return layer, f"'{key}' in {origin}"
+    return None
+
+
+def locate(path: Optional[str], lines: Sequence[str], config: Config, fs: FileSystem) -> Location:
+    """Place a file (or an editor buffer shown under ``path``) in the project."""
+    if not path:
+        return NOWHERE
+    path = os.path.abspath(path)
+    root = fs.find_root(os.path.dirname(path), config)
+    if root is None:
+        return Location(path, None, (), None, None, "")
+    parts = tuple(os.path.relpath(path, root).split(os.sep))
+    if parts[0] == os.pardir:
+        return Location(path, None, (), None, None, "")
+    module_parts: List[str] = [os.path.basename(root)] + list(parts)
+    module_parts[-1] = module_parts[-1][:-3] if module_parts[-1].endswith(".py") else module_parts[-1]
+    if module_parts[-1] == "__init__":
+        module_parts.pop()
+    module = ".".join(module_parts)
+    header = header_layer(lines)
+    if header is not None:
+        layer, line = header
+        return Location(path, root, parts, module, layer, f"the '# Layer: L{layer}' header on line {line}")
+    mapped = layer_from_map(parts, config)
+    if mapped is not None:
+        return Location(path, root, parts, module, mapped[0], mapped[1])
+    return Location(path, root, parts, module, None, "")

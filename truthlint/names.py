@@ -1,0 +1,100 @@
+"""Name resolution without imports: what a dotted expression refers to, by the file's own imports."""
+
+from __future__ import annotations
+
+import ast
+from typing import Dict, List, Optional
+
+from .walker import Visitor
+
+
+def dotted(expr: ast.AST) -> Optional[str]:
+    """``a.b.c`` as written, or None for anything that is not a plain attribute chain."""
+    parts: List[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    parts.append(expr.id)
+    return ".".join(reversed(parts))
+
+
+def last_name(expr: ast.AST) -> Optional[str]:
+    """The final identifier of a callee: ``Redis`` for ``redis.Redis``, ``f`` for ``f``."""
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    if isinstance(expr, ast.Name):
+        return expr.id
+    return None
+
+
+def root_call(expr: ast.AST) -> Optional[ast.Call]:
+    """Innermost call of a method chain: ``insert(T)`` in ``insert(T).values(...).returning()``."""
+    found = None
+    while True:
+        if isinstance(expr, ast.Call):
+            found = expr
+            expr = expr.func
+        elif isinstance(expr, ast.Attribute):
+            expr = expr.value
+        elif isinstance(expr, ast.Await):
+            expr = expr.value
+        else:
+            return found
+
+
+def resolve_relative(module: Optional[str], is_init: bool, level: int, name: Optional[str]) -> str:
+    """Absolute name of ``from ..x import y`` seen in ``module``; best effort when unknown."""
+    if not module:
+        return name or ""
+    parts = module.split(".")
+    if not is_init:
+        parts = parts[:-1]
+    if level > 1:
+        parts = parts[: max(0, len(parts) - (level - 1))]
+    if name:
+        parts.append(name)
+    return ".".join(parts)
+
+
+class Imports(Visitor):
+    """Collects the file's import aliases so rules can ask for qualified names.
+
+    One map for the whole file: function-level imports count too (a later shadowing
+    assignment is rare and only ever makes a rule see less).
+    """
+
+    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        self.ctx = ctx
+        self.aliases: Dict[str, str] = {}
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.aliases[alias.asname] = alias.name
+            else:
+                top = alias.name.split(".")[0]
+                self.aliases[top] = top
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.level:
+            loc = self.ctx.location
+            base = resolve_relative(loc.module, loc.is_init, node.level, node.module)
+        else:
+            base = node.module or ""
+        for alias in node.names:
+            if alias.name != "*":
+                self.aliases[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+
+    def qualify(self, expr: ast.AST) -> Optional[str]:
+        """Qualified name of ``expr`` through the imports: ``sa.create_engine`` ->
+        ``sqlalchemy.create_engine``. Unimported names come back as written."""
+        name = dotted(expr)
+        if name is None:
+            return None
+        head, _, rest = name.partition(".")
+        target = self.aliases.get(head)
+        if target is None:
+            return name
+        return f"{target}.{rest}" if rest else target

@@ -1,0 +1,301 @@
+"""The rule registry: the single source of every code's name, message and documentation.
+
+``docs/rules/CODE.md`` and the README's rule table are generated from here
+(``python -m truthlint.docs``) and a test fails when they drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Tuple
+
+FAMILIES = {
+    "STI": "structural truth",
+    "TBV": "temporal boundaries (when code runs)",
+    "SOI": "state ownership",
+}
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    code: str
+    name: str          # kebab-case; reads as "allow <name>"
+    message: str       # str.format template, one line, without the code
+    summary: str       # what it does
+    rationale: str     # why it matters
+    seed: str          # the seed audit IDs it generalises
+    bad: str           # a flagged example
+    good: str          # its fix
+    options: Tuple[str, ...] = ()
+    limits: Tuple[str, ...] = ()
+    opt_in: bool = False
+
+    @property
+    def family(self) -> str:
+        return self.code[:3]
+
+
+_RULES = (
+    RuleDoc(
+        code="STI001",
+        name="db-write-in-api",
+        message="DB write {call} in L2 module {module} (layer from {origin}); receiver "
+                "{receiver} — move the write into an L4 service and call that service instead",
+        summary="Flags a database write made directly inside an L2 (HTTP API) module: "
+                "`session.add/add_all/delete/merge/flush/bulk_*`, and `execute`/`exec` of "
+                "`insert()/update()/delete()` statements or of raw SQL that starts with INSERT, "
+                "UPDATE, DELETE, UPSERT, MERGE, REPLACE, CREATE, DROP, ALTER or TRUNCATE. The "
+                "receiver must be known to be a DB session or connection: by annotation "
+                "(`Session`, `AsyncSession`, `Connection`, an `Annotated[Session, ...]` alias), "
+                "`Depends(get_db)`-style defaults, `with Session(engine) as s`, "
+                "`async with async_session() as s`, assignment from a session factory, or one "
+                "of the conventional names in `session-names`.",
+        rationale="The seed's Phase 2B guarantee is \"no DB writes in L2 APIs — all writes "
+                  "owned by L4 services\". A route that writes directly couples HTTP shape to "
+                  "persistence and bypasses the write services that own each entity. The grep "
+                  "gate the seed's team tried was ~5% precise because it flagged reads; this "
+                  "rule only flags writes on receivers known to be sessions.",
+        seed="STI-001, Phase 2B guarantee",
+        bad="""# app/api/items.py
+@router.post("/items")
+def create_item(item: ItemIn, session: Session = Depends(get_session)):
+    session.add(Item(**item.dict()))
+    session.commit()
+""",
+        good="""# app/api/items.py
+@router.post("/items")
+def create_item(item: ItemIn, items: ItemWriteService = Depends(get_item_service)):
+    return items.create(item)
+""",
+        options=("session-names", "layers"),
+        limits=(
+            "Only the receiver kinds listed above count as sessions; a session passed through "
+            "an untyped helper argument with an unconventional name is not seen.",
+            "Writes made by calling a project helper that writes are not followed (the project "
+            "index will add this).",
+            "`commit()`/`rollback()` are SOI004's, so one line never carries both codes.",
+        ),
+    ),
+    RuleDoc(
+        code="STI004",
+        name="hidden-module",
+        message="package {package} exports none of its public submodules ({submodules}) — "
+                "re-export its API in __init__.py (or declare __all__), or delete dead modules",
+        summary="Flags a package whose `__init__.py` has public submodules but exports none of "
+                "them: no `__all__`, no import from a submodule, no lazy loader naming one. "
+                "Reported at line 1 of the `__init__.py`.",
+        rationale="The seed found `observability/cost_tracker.py` and the four files of "
+                  "`tasks/` reachable only by deep import: code that is either dead or wired "
+                  "in by a path nobody can see from the package.",
+        seed="STI-004, tasks/ \"silent module\"",
+        bad="""# app/tasks/__init__.py
+\"\"\"Background tasks.\"\"\"
+# (tasks/recovery_queue.py and tasks/memory_update.py exist beside it)
+""",
+        good="""# app/tasks/__init__.py
+\"\"\"Background tasks.\"\"\"
+from .memory_update import update_memory
+from .recovery_queue import enqueue_recovery
+
+__all__ = ["enqueue_recovery", "update_memory"]
+""",
+        limits=(
+            "The package root itself and test packages are never flagged.",
+            "Until the project index lands, the rule cannot see whether other modules deep-import "
+            "the submodules; a package meant to be used only through deep imports can carry "
+            "`# noqa: STI004` on its first line.",
+        ),
+    ),
+    RuleDoc(
+        code="STI005",
+        name="placeholder-package",
+        message="{what} — populate it or delete it",
+        summary="Flags a placeholder: a package whose `__init__.py` holds nothing but a "
+                "docstring or comments and that has no public submodules, or a module that "
+                "says it holds jobs or tasks (by its package name or docstring) and defines no "
+                "function or class.",
+        rationale="The seed's `jobs/` was seven lines exporting nothing and `tasks/` was an "
+                  "empty shell; placeholders make the layer map claim capabilities the code "
+                  "does not have.",
+        seed="STI-005, STI-010",
+        bad="""# app/jobs/__init__.py  (no other files in jobs/)
+\"\"\"Background aggregation jobs.\"\"\"
+""",
+        good="""# app/jobs/__init__.py
+\"\"\"Background aggregation jobs.\"\"\"
+from .daily import aggregate_daily_costs
+
+__all__ = ["aggregate_daily_costs"]
+""",
+        limits=(
+            "Namespace-marker `__init__.py` files of packages with submodules are never "
+            "flagged (STI004 covers packages that hide their submodules).",
+        ),
+    ),
+    RuleDoc(
+        code="STI006",
+        name="missing-init",
+        message="{directory} has no __init__.py, so {module} lives in an implicit namespace "
+                "package under root {root} — add {directory}/__init__.py, or list the directory "
+                "in namespace-packages",
+        summary="Flags every `.py` file in a directory below a package root that has no "
+                "`__init__.py` (an implicit namespace package), at line 1 of the file.",
+        rationale="The seed's `runtime/` and `workers/` had no `__init__.py`: no public API, "
+                  "tools that discover packages skip them, and `workers/` silently shadowed "
+                  "nothing while colliding in name with `worker/`.",
+        seed="STI-006, STI-007",
+        bad="""# app/runtime/replay.py   (app/runtime/__init__.py does not exist)
+def replay(run_id): ...
+""",
+        good="""# app/runtime/__init__.py
+\"\"\"Runtime helpers: failure catalogue and replay.\"\"\"
+from .replay import replay
+""",
+        options=("roots", "namespace-packages"),
+        limits=(
+            "Files outside every package root (scripts/, a tests/ directory with no "
+            "`__init__.py` above it) are never checked.",
+            "Root detection takes the topmost directory with an `__init__.py` below the "
+            "project directory (or one named `app`); set `roots` when that guess is wrong.",
+        ),
+    ),
+    RuleDoc(
+        code="TBV001",
+        name="import-time-side-effect",
+        message="{call} {effect} at import time — move it into a function called from the "
+                "app's lifespan/startup handler (or a lazy getter)",
+        summary="Flags a call that does real work when the module is imported: DB engines, "
+                "connections and `init_db()`/`metadata.create_all()`, network and SDK clients "
+                "(`redis.Redis`, `httpx.Client`, `boto3.client`, `anthropic.Anthropic()`, "
+                "`openai.OpenAI()`), thread and process starts, subprocesses, file loads "
+                "(`open()`, `json.load(...)`), `asyncio.run`/`uvicorn.run`, and any call listed "
+                "in `side-effect-calls`. Module level, class bodies, decorators and default "
+                "arguments all run at import.",
+        rationale="The seed's `main.py` ran `init_db()` at import: every process that imports "
+                  "the app (tests, workers, scripts, Alembic) connects to the database, and an "
+                  "unreachable DB breaks the import itself.",
+        seed="TBV-001",
+        bad="""# app/main.py
+app = FastAPI()
+init_db()
+engine = create_engine(settings.database_url)
+""",
+        good="""# app/main.py
+@asynccontextmanager
+async def lifespan(app):
+    init_db()
+    yield
+
+app = FastAPI(lifespan=lifespan)
+""",
+        options=("side-effect-calls",),
+        limits=(
+            "Calls to project functions that do these things further down are not followed yet "
+            "(the project index adds the chain); `init_db()` is flagged by name.",
+            "Calls under `if __name__ == \"__main__\":` and `if TYPE_CHECKING:` never run on "
+            "import and are not flagged.",
+        ),
+    ),
+    RuleDoc(
+        code="SOI002",
+        name="module-singleton",
+        message="module-level {name} {what}: per-process state, lost on restart and not shared "
+                "between workers — keep it in Redis or the DB, or build it in the app's "
+                "lifespan and inject it",
+        summary="Flags per-process mutable state at module level: instances of classes with "
+                "mutable state (a class in the same file whose methods change `self`, or an "
+                "imported class whose name says it keeps state: `*Limiter`, `*Tracker`, "
+                "`*Cache`, `*Registry`, `InMemory*` …), containers that functions mutate, flags "
+                "that functions rebind with `global`, and the lazy `_x = None` + `global _x` "
+                "getter. Reported at the module-level binding.",
+        rationale="The seed's `main.py` held `rate_limiter = RateLimiter()` and "
+                  "`budget_tracker = BudgetTracker()`: with four uvicorn workers each enforces "
+                  "a quarter of the limit, and every deploy resets them.",
+        seed="SOI-002, SOI-003, PEI-004",
+        bad="""# app/main.py
+rate_limiter = RateLimiter()
+
+_cache = {}
+
+def remember(key, value):
+    _cache[key] = value
+""",
+        good="""# app/main.py
+@asynccontextmanager
+async def lifespan(app):
+    app.state.rate_limiter = RedisRateLimiter(redis_url)
+    yield
+""",
+        options=("stateless-types",),
+        limits=(
+            "Loggers, routers and apps, compiled regexes, locks, constants (containers no "
+            "function mutates), TypeVars, ContextVars, declarative bases, prometheus metrics, "
+            "auth scheme objects, templates and settings are never flagged; add your own "
+            "stateless classes to `stateless-types`.",
+            "Lazy globals that hold DB engines, session factories or network/SDK clients are "
+            "per-process by design and not flagged.",
+            "An imported class is judged by its name only, until the project index can look "
+            "inside it.",
+        ),
+    ),
+    RuleDoc(
+        code="SOI003",
+        name="class-singleton",
+        message="class {cls} caches its only instance in {attr} (line {line}): a per-process "
+                "singleton — create one instance in the app's lifespan and inject it",
+        summary="Flags a class that stores its own only instance on itself: `cls._instance = "
+                "...` in `__new__`, `get_instance()` or another classmethod (also "
+                "`ClassName._instance = ...` and metaclass `_instances[cls] = ...`).",
+        rationale="The seed's `RBACEngine._instance` and `GuardCache._instance` cached policy "
+                  "decisions per process: workers disagree and tests leak state into each "
+                  "other.",
+        seed="SOI-004, SOI-005",
+        bad="""class RBACEngine:
+    _instance = None
+
+    @classmethod
+    def get_instance(cls):
+        if cls._instance is None:
+            cls._instance = cls()
+        return cls._instance
+""",
+        good="""class RBACEngine:
+    ...
+
+def get_rbac_engine(request: Request) -> RBACEngine:
+    return request.app.state.rbac_engine
+""",
+        limits=("Classes that only declare `_instance = None` without assigning it are not "
+                "flagged.",),
+    ),
+    RuleDoc(
+        code="SOI004",
+        name="transaction-outside-owner",
+        message="{call} controls a transaction in {module}, outside the transaction owners "
+                "({owners}); receiver {receiver} — let the owning service commit or roll back",
+        summary="Flags `commit()`, `rollback()`, `begin()` and `begin_nested()` on a DB session "
+                "(same receiver rules as STI001) in a module outside `transaction-owners` "
+                "(default: the `services` package).",
+        rationale="The seed's CI signal \"transaction ownership\" was ~20% precise as a grep "
+                  "because `write_service.commit()` is correct delegation. Only the services "
+                  "that own an entity's writes should decide when its transaction ends.",
+        seed="CI signal \"transaction ownership\"",
+        bad="""# app/worker/runner.py
+def finish_run(session: Session, run: Run):
+    run.status = "done"
+    session.commit()
+""",
+        good="""# app/worker/runner.py
+def finish_run(runs: RunWriteService, run: Run):
+    runs.mark_done(run)
+""",
+        options=("transaction-owners", "session-names"),
+        limits=(
+            "Generator dependencies that `yield` the session (the unit-of-work provider "
+            "pattern) own the request's transaction and are not flagged.",
+            "Test files (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`) are not checked.",
+        ),
+    ),
+)
+
+RULES: Dict[str, RuleDoc] = {rule.code: rule for rule in _RULES}

@@ -1,0 +1,130 @@
+"""What well-known library calls do. Rules look things up here instead of keeping private lists."""
+
+from __future__ import annotations
+
+import ast
+from typing import Dict, FrozenSet, Optional, Tuple
+
+from ..names import dotted, last_name
+
+DB = "creates a DB engine or connection"
+DB_INIT = "initialises the database"
+NETWORK = "opens a network client"
+SDK = "creates an SDK client"
+THREAD = "starts a thread or process"
+PROCESS = "runs a subprocess"
+FILE = "reads a file"
+LOOP = "runs an event loop or server"
+CUSTOM = "is listed in side-effect-calls"
+
+_CATALOGUE: Dict[str, Tuple[str, ...]] = {
+    DB: (
+        "sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlmodel.create_engine",
+        "sqlalchemy.ext.asyncio.create_async_engine", "sqlite3.connect", "psycopg.connect",
+        "psycopg2.connect", "psycopg.AsyncConnection.connect", "asyncpg.connect",
+        "asyncpg.create_pool", "pymysql.connect", "MySQLdb.connect", "aiosqlite.connect",
+        "pymongo.MongoClient", "motor.motor_asyncio.AsyncIOMotorClient", "duckdb.connect",
+        "cx_Oracle.connect", "oracledb.connect",
+    ),
+    NETWORK: (
+        "redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url",
+        "redis.StrictRedis.from_url", "redis.asyncio.Redis", "redis.asyncio.from_url",
+        "redis.asyncio.Redis.from_url", "aioredis.from_url", "aioredis.Redis",
+        "httpx.Client", "httpx.AsyncClient", "requests.Session", "requests.get", "requests.post",
+        "requests.put", "requests.patch", "requests.delete", "requests.head", "requests.request",
+        "urllib.request.urlopen", "urllib3.PoolManager", "aiohttp.ClientSession",
+        "boto3.client", "boto3.resource", "nats.connect", "pika.BlockingConnection",
+        "kafka.KafkaProducer", "kafka.KafkaConsumer", "socket.create_connection",
+        "elasticsearch.Elasticsearch", "grpc.insecure_channel", "grpc.secure_channel",
+        "hvac.Client", "pymemcache.client.base.Client",
+    ),
+    SDK: (
+        "anthropic.Anthropic", "anthropic.AsyncAnthropic", "openai.OpenAI", "openai.AsyncOpenAI",
+        "openai.AzureOpenAI", "google.cloud.storage.Client", "stripe.StripeClient",
+    ),
+    PROCESS: (
+        "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+        "subprocess.Popen", "os.system", "os.popen",
+    ),
+    FILE: (
+        "open", "io.open", "json.load", "pickle.load", "yaml.load", "yaml.safe_load",
+        "yaml.full_load", "tomllib.load", "tomli.load", "toml.load", "pandas.read_csv",
+        "pandas.read_json", "pandas.read_parquet", "pandas.read_excel",
+    ),
+    LOOP: ("asyncio.run", "uvicorn.run"),
+}
+
+SIDE_EFFECTS: Dict[str, str] = {name: effect for effect, names in _CATALOGUE.items() for name in names}
+
+# Called by name whatever their module: the seed's own import-time offenders.
+BY_NAME: Dict[str, str] = {
+    "init_db": DB_INIT,
+    "create_engine": DB,
+    "create_async_engine": DB,
+}
+
+THREAD_TYPES = frozenset({"threading.Thread", "threading.Timer", "multiprocessing.Process"})
+
+# Factories whose results are per-process by design (connection pools, clients): a lazy
+# global holding one is not the per-process *state* SOI002 is about.
+CLIENT_FACTORIES = frozenset(SIDE_EFFECTS) | frozenset({
+    "sqlalchemy.orm.sessionmaker", "sqlalchemy.ext.asyncio.async_sessionmaker",
+    "sqlmodel.Session", "sqlalchemy.orm.scoped_session",
+})
+
+# Module-level objects that are stateless, immutable or conventional (SOI002 must not flag).
+STATELESS_NAMES: FrozenSet[str] = frozenset({
+    "Path", "PurePath", "PosixPath", "Decimal", "Fraction", "UUID", "datetime", "date", "time",
+    "timedelta", "timezone", "ZoneInfo", "TypeVar", "ParamSpec", "TypeVarTuple", "NewType",
+    "ContextVar", "NamedTuple", "TypedDict", "Enum", "IntEnum", "StrEnum", "Flag",
+    "APIRouter", "FastAPI", "Flask", "Blueprint", "Starlette", "Router", "Celery",
+    "Jinja2Templates", "StaticFiles", "OAuth2PasswordBearer", "HTTPBearer", "HTTPBasic",
+    "APIKeyHeader", "APIKeyQuery", "APIKeyCookie", "CryptContext", "Lock", "RLock",
+    "Semaphore", "BoundedSemaphore", "MetaData", "Table", "DeclarativeBase", "Settings",
+    "BaseSettings", "Environment", "FileSystemLoader", "Logger", "Console",
+})
+STATELESS_MODULES = ("prometheus_client.", "logging.", "structlog.", "re.", "typing.",
+                     "opentelemetry.")
+
+# Imported classes whose names say they hold state between calls.
+STATEFUL_WORDS = ("Limiter", "Tracker", "Cache", "Registry", "Counter", "Buffer", "Breaker",
+                  "Bucket", "Accumulator", "Aggregator", "Throttler", "Throttle")
+STATEFUL_PREFIXES = ("InMemory", "Memory", "Local")
+
+MUTATING_METHODS = frozenset({
+    "append", "extend", "insert", "remove", "pop", "popitem", "clear", "update", "setdefault",
+    "add", "discard", "appendleft", "extendleft", "popleft", "rotate", "sort", "reverse",
+    "difference_update", "intersection_update", "symmetric_difference_update", "move_to_end",
+})
+CONTAINER_FACTORIES = frozenset({
+    "dict", "list", "set", "collections.defaultdict", "collections.OrderedDict",
+    "collections.deque", "collections.Counter", "weakref.WeakValueDictionary",
+    "weakref.WeakKeyDictionary", "weakref.WeakSet",
+})
+
+
+def side_effect(call: ast.Call, qualname: Optional[str],
+                extra: FrozenSet[str] = frozenset()) -> Optional[str]:
+    """The effect of running ``call`` (a phrase for messages), or None if it is harmless."""
+    name = last_name(call.func)
+    if qualname is not None:
+        effect = SIDE_EFFECTS.get(qualname)
+        if effect:
+            return effect
+        if extra and (qualname in extra or name in extra
+                      or any(qualname.endswith("." + e) for e in extra)):
+            return CUSTOM
+    if name in BY_NAME:
+        return BY_NAME[name]
+    if name == "create_all" and isinstance(call.func, ast.Attribute):
+        receiver = dotted(call.func.value) or ""
+        if receiver.split(".")[-1].lower() == "metadata":
+            return DB_INIT
+    return None
+
+
+def is_thread_start(call: ast.Call, qualify) -> bool:  # type: ignore[no-untyped-def]
+    """``threading.Thread(...).start()``."""
+    func = call.func
+    return (isinstance(func, ast.Attribute) and func.attr == "start"
+            and isinstance(func.value, ast.Call) and qualify(func.value.func) in THREAD_TYPES)

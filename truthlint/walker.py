@@ -1,0 +1,166 @@
+"""One traversal per file: every enabled rule subscribes to the node types it needs.
+
+The walk is iterative, so a 1,000-deep expression cannot raise RecursionError, and it
+tracks the few facts about position that nearly every rule asks: am I running at import
+time, inside which function and class, under ``if TYPE_CHECKING:`` or a ``__main__`` guard.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Type
+
+LOG = logging.getLogger("truthlint")
+
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+class Scope(NamedTuple):
+    function: Optional[ast.AST] = None   # innermost def/lambda whose body holds the node
+    cls: Optional[ast.ClassDef] = None   # class whose body directly holds the node
+    type_checking: bool = False          # under ``if TYPE_CHECKING:``
+    main_guard: bool = False             # under ``if __name__ == "__main__":``
+
+    @property
+    def import_time(self) -> bool:
+        """True when the node runs as the module is imported."""
+        return self.function is None and not self.type_checking and not self.main_guard
+
+    @property
+    def in_async(self) -> bool:
+        return isinstance(self.function, ast.AsyncFunctionDef)
+
+
+MODULE_SCOPE = Scope()
+
+
+def is_type_checking(test: ast.expr) -> bool:
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+
+
+def is_main_guard(test: ast.expr) -> bool:
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = (test.left, test.comparators[0])
+    has_name = any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+    has_main = any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
+    return has_name and has_main
+
+
+_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _fields(node_type: type) -> Tuple[str, ...]:
+    fields = _FIELDS.get(node_type)
+    if fields is None:
+        fields = tuple(f for f in node_type._fields if f not in ("ctx", "type_comment"))
+        _FIELDS[node_type] = fields
+    return fields
+
+
+Handler = Callable[[Any], None]
+
+
+class Visitor:
+    """Base of everything the walker drives: rules and the shared fact collectors.
+
+    Subclasses define ``visit_<NodeType>`` / ``leave_<NodeType>`` methods; ``begin`` and
+    ``end`` run before and after the walk.
+    """
+
+    def begin(self) -> None:
+        """Called once before the walk."""
+
+    def end(self) -> None:
+        """Called once after the walk."""
+
+    @classmethod
+    def subscriptions(cls, prefix: str) -> List[Tuple[Type[ast.AST], str]]:
+        subs = []
+        for name in dir(cls):
+            if name.startswith(prefix):
+                node_type = getattr(ast, name[len(prefix):], None)
+                if isinstance(node_type, type) and issubclass(node_type, ast.AST):
+                    subs.append((node_type, name))
+        return subs
+
+
+class Walker:
+    """Dispatches each node once to every subscribed visitor, guarding each visitor."""
+
+    def __init__(self, visitors: Iterable[Visitor], ctx: Any) -> None:
+        self.ctx = ctx
+        self.visitors = list(visitors)
+        self.failed: set = set()
+        self.enter: Dict[type, List[Tuple[Visitor, Handler]]] = {}
+        self.leave: Dict[type, List[Tuple[Visitor, Handler]]] = {}
+        for visitor in self.visitors:
+            for table, prefix in ((self.enter, "visit_"), (self.leave, "leave_")):
+                for node_type, name in type(visitor).subscriptions(prefix):
+                    table.setdefault(node_type, []).append((visitor, getattr(visitor, name)))
+
+    def _call(self, visitor: Visitor, handler: Handler, *args: Any) -> None:
+        if visitor in self.failed:
+            return
+        try:
+            handler(*args)
+        except Exception:  # a rule bug must never abort the user's flake8 run
+            self.failed.add(visitor)
+            LOG.warning("truthlint: %s failed on %s; its findings for this file are skipped",
+                        type(visitor).__name__, getattr(self.ctx, "display", "?"),
+                        exc_info=LOG.isEnabledFor(logging.DEBUG))
+
+    def run(self, tree: ast.AST) -> None:
+        for visitor in self.visitors:
+            self._call(visitor, visitor.begin)
+        enter, leave, ctx = self.enter, self.leave, self.ctx
+        stack: List[Tuple[Any, Scope, bool]] = [(tree, MODULE_SCOPE, False)]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node, scope, leaving = pop()
+            node_type = type(node)
+            if leaving:
+                ctx.scope = scope
+                for visitor, handler in leave[node_type]:
+                    self._call(visitor, handler, node)
+                continue
+            handlers = enter.get(node_type)
+            if handlers:
+                ctx.scope = scope
+                for visitor, handler in handlers:
+                    self._call(visitor, handler, node)
+            if node_type in leave:
+                push((node, scope, True))
+            children = self._children(node, node_type, scope)
+            for child in reversed(children):
+                push(child)
+        for visitor in self.visitors:
+            self._call(visitor, visitor.end)
+
+    @staticmethod
+    def _children(node: ast.AST, node_type: type, scope: Scope) -> List[Tuple[Any, Scope, bool]]:
+        out: List[Tuple[Any, Scope, bool]] = []
+        body_scope = None
+        if node_type in FUNCTIONS or node_type is ast.Lambda:
+            body_scope = scope._replace(function=node, cls=None)
+        elif node_type is ast.ClassDef:
+            body_scope = scope._replace(cls=node)
+        elif node_type is ast.If:
+            if is_type_checking(node.test):  # type: ignore[attr-defined]
+                body_scope = scope._replace(type_checking=True)
+            elif is_main_guard(node.test):  # type: ignore[attr-defined]
+                body_scope = scope._replace(main_guard=True)
+        for name in _fields(node_type):
+            value = getattr(node, name, None)
+            child_scope = body_scope if (body_scope is not None and name == "body") else scope
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        out.append((item, child_scope, False))
+            elif isinstance(value, ast.AST):
+                out.append((value, child_scope, False))
+        return out
