@@ -207,8 +207,9 @@ def build_config(source: Optional[str], base_dir: str, *layers: Mapping[str, Any
         for key, value in settings.items():
             if key == "layers":
                 origin = settings.get("__source__", source or "configuration")
+                label = settings.get("__layers_label__", f"{origin} [tool.truthlint.layers]")
                 layer_map.update(value)
-                layer_source.update(dict.fromkeys(value, f"{origin} [tool.truthlint.layers]"))
+                layer_source.update(dict.fromkeys(value, label))
             elif key == "allowed-imports":
                 allowed.update(value)
             elif key == "default-layers":

@@ -81,6 +81,9 @@ class SessionFacts(Visitor):
                         return found
             return None
         name = _type_name(ann)
+        qual = self.ctx.qualify(ann) or ""
+        if qual.split(".")[0] in NON_DB_MODULES:
+            return None
         if name in SESSION_TYPES:
             return Session(f"`{dotted(ann) or name}`", name in ASYNC_SESSION_TYPES)
         if name in self.aliases:

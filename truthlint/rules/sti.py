@@ -15,10 +15,10 @@ JOB_DOC_RE = re.compile(r"\b(jobs?|tasks?)\b", re.IGNORECASE)
 
 
 def is_test_location(ctx) -> bool:  # type: ignore[no-untyped-def]
-    path = ctx.location.path or ""
-    parts = path.replace("\\", "/").split("/")
-    name = parts[-1]
-    return (any(p in ("tests", "test") for p in parts[:-1]) or name.startswith("test_")
+    """Test code: a ``tests``/``test`` package below the root, or a pytest-style file name."""
+    loc = ctx.location
+    name = os.path.basename(loc.path or "")
+    return (any(p in ("tests", "test") for p in loc.parts[:-1]) or name.startswith("test_")
             or name.endswith("_test.py") or name == "conftest.py")
 
 

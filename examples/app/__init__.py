@@ -1,0 +1,1 @@
+"""Example backend: the package root."""

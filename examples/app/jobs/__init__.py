@@ -1,0 +1,2 @@
+"""Background aggregation jobs."""
+# TODO: daily cost roll-ups go here.

@@ -1,0 +1,1 @@
+"""Background tasks: recovery queue and memory updates."""

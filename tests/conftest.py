@@ -1,0 +1,40 @@
+"""Shared helpers: the functional-fixture format and a way to run flake8 for real."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Tuple
+
+import pytest
+
+HERE = Path(__file__).parent
+REPO = HERE.parent
+FIXTURES = HERE / "fixtures"
+EXPECT_RE = re.compile(r"#.*?\bexpect:\s*(.+)$")
+ENTRY_RE = re.compile(r"([A-Z]{3}\d{3}):(\d+)")
+
+
+def expected_findings(path: Path) -> List[Tuple[int, int, str]]:
+    """``# expect: STI001:5 SOI004:5`` on a line -> [(line, 5, "STI001"), ...] (flake8 columns)."""
+    found = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = EXPECT_RE.search(line)
+        if match:
+            for code, col in ENTRY_RE.findall(match.group(1)):
+                found.append((number, int(col), code))
+    return sorted(found)
+
+
+def run_flake8(*args: str, cwd: Path = REPO, stdin: str = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    return subprocess.run([sys.executable, "-m", "flake8", *args], cwd=str(cwd), input=stdin,
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+@pytest.fixture
+def flake8():
+    return run_flake8

@@ -1,0 +1,172 @@
+"""truthlint through the real flake8: entry points, select/ignore, noqa, stdin, -j, errors."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO, run_flake8
+
+EXAMPLES = REPO / "examples"
+EXAMPLE_FILES = sorted(p.relative_to(REPO).as_posix() for p in EXAMPLES.rglob("*.py"))
+
+
+def test_examples_match_expected_output_exactly():
+    result = run_flake8("--select", "STI,TBV,SOI", "examples/")
+    assert result.stderr == ""
+    assert result.stdout == (EXAMPLES / "expected.txt").read_text(encoding="utf-8")
+    assert result.returncode == 1
+
+
+def test_examples_fire_every_registered_code():
+    from truthlint.registry import RULES
+
+    text = (EXAMPLES / "expected.txt").read_text(encoding="utf-8")
+    fired = {line.split()[1] for line in text.splitlines()}
+    assert fired == set(RULES)
+
+
+def _project(tmp_path: Path, files: dict) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return tmp_path
+
+
+API = """\
+    from sqlmodel import Session
+
+
+    def create(session: Session, item):
+        session.add(item)
+        session.commit()  # noqa: SOI004
+        session.add(item)  # noqa: STI001
+        session.commit()  # noqa: STI001
+    """
+
+
+@pytest.fixture
+def api_project(tmp_path):
+    return _project(tmp_path, {
+        "app/__init__.py": '"""App."""\n',
+        "app/api/__init__.py": '"""Routes."""\n__all__ = ["items"]\n',
+        "app/api/items.py": API,
+    })
+
+
+def test_noqa_suppresses_only_the_named_code(api_project):
+    result = run_flake8("--select", "STI,TBV,SOI", "app/api/items.py", cwd=api_project)
+    codes = [(line.split(":")[1], line.split()[1]) for line in result.stdout.splitlines()]
+    assert codes == [("5", "STI001"), ("8", "SOI004")]
+
+
+def test_select_and_extend_ignore_work_by_prefix(api_project):
+    only_soi = run_flake8("--select", "SOI", "app/api/items.py", cwd=api_project)
+    assert [line.split()[1] for line in only_soi.stdout.splitlines()] == ["SOI004"]
+    no_sti = run_flake8("--extend-ignore", "STI", "app/api/items.py", cwd=api_project)
+    assert "STI001" not in no_sti.stdout and "SOI004" in no_sti.stdout
+    default = run_flake8("app/api/items.py", cwd=api_project)
+    assert "STI001" in default.stdout and "SOI004" in default.stdout
+
+
+def test_select_replaces_defaults_so_extend_select_is_the_way():
+    result = run_flake8("--select", "E,F", "examples/app/api/guard.py")
+    assert "STI" not in result.stdout
+    extended = run_flake8("--select", "E,F", "--extend-select", "STI", "examples/app/api/guard.py")
+    assert "STI001" in extended.stdout
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES)
+def test_stdin_with_display_name_equals_file_run(path):
+    source = (REPO / path).read_text(encoding="utf-8")
+    on_disk = run_flake8("--select", "STI,TBV,SOI", path)
+    from_stdin = run_flake8("--select", "STI,TBV,SOI", "--stdin-display-name", path, "-",
+                            stdin=source)
+    assert from_stdin.stdout == on_disk.stdout
+    assert from_stdin.stderr == on_disk.stderr == ""
+
+
+def test_anonymous_stdin_skips_path_rules_but_keeps_the_rest():
+    source = (EXAMPLES / "app/main.py").read_text(encoding="utf-8")
+    result = run_flake8("--select", "STI,TBV,SOI", "-", stdin=source)
+    codes = [line.split()[1] for line in result.stdout.splitlines()]
+    assert codes == ["SOI002", "SOI002", "TBV001"]
+
+
+def test_parallel_run_equals_serial_run():
+    serial = run_flake8("--select", "STI,TBV,SOI", "-j", "1", "examples/")
+    parallel = run_flake8("--select", "STI,TBV,SOI", "-j", "2", "examples/")
+    assert parallel.stdout == serial.stdout != ""
+
+
+def test_syntax_error_is_left_to_flake8(tmp_path):
+    root = _project(tmp_path, {"app/__init__.py": "", "app/api/broken.py": "def f(:\n"})
+    result = run_flake8("app/api/broken.py", cwd=root)
+    assert [line.split()[1] for line in result.stdout.splitlines()] == ["E999"]
+    assert "truthlint" not in result.stderr
+
+
+def test_version_lists_the_plugin():
+    result = run_flake8("--version")
+    assert "truthlint: 0.1.0" in result.stdout
+
+
+@pytest.mark.parametrize("table, key, problem", [
+    ("rootz = ['app']", "rootz", "unknown setting"),
+    ("session-names = 3", "session-names", "expected a list of strings"),
+    ("default-layers = 'maybe'", "default-layers", "expected true or false"),
+    ("[tool.truthlint.layers]\napi = 'L9'", "layers.api", "expected a layer"),
+    ("[tool.truthlint.allowed-imports]\nL2 = 'api'", "allowed-imports.L2", "expected a layer"),
+])
+def test_bad_pyproject_stops_with_one_error_naming_file_and_key(tmp_path, table, key, problem):
+    root = _project(tmp_path, {"app/__init__.py": "", "app/x.py": "x = 1\n"})
+    (root / "pyproject.toml").write_text(f"[tool.truthlint]\n{table}\n")
+    result = run_flake8("app/x.py", cwd=root)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert str(root / "pyproject.toml") in lines[0]
+    assert f"key '{key}'" in lines[0] and problem in lines[0]
+
+
+def test_bad_toml_names_the_file(tmp_path):
+    root = _project(tmp_path, {"app/x.py": "x = 1\n"})
+    (root / "pyproject.toml").write_text("[tool.truthlint\n")
+    result = run_flake8("app/x.py", cwd=root)
+    assert result.returncode == 2
+    assert str(root / "pyproject.toml") in result.stderr and "not valid TOML" in result.stderr
+
+
+def test_bad_flake8_option_names_the_setup_cfg_key(tmp_path):
+    root = _project(tmp_path, {"app/x.py": "x = 1\n"})
+    (root / "setup.cfg").write_text("[flake8]\ntruthlint-layers = api=L2, views=high\n")
+    result = run_flake8("app/x.py", cwd=root)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "setup.cfg [flake8]" in result.stderr and "key 'truthlint-layers.views'" in result.stderr
+
+
+def test_nested_config_error_is_found_before_the_run(tmp_path):
+    root = _project(tmp_path, {"svc/app/__init__.py": "", "svc/app/x.py": "x = 1\n"})
+    (root / "svc" / "pyproject.toml").write_text("[tool.truthlint]\nbogus = 1\n")
+    result = run_flake8(".", cwd=root)
+    assert result.returncode == 2
+    assert "svc/pyproject.toml" in result.stderr and "key 'bogus'" in result.stderr
+
+
+def test_flake8_options_override_pyproject(tmp_path):
+    root = _project(tmp_path, {
+        "app/__init__.py": '"""App."""\n',
+        "app/handlers/__init__.py": '"""H."""\n__all__ = ["h"]\n',
+        "app/handlers/h.py": "def f(session):\n    session.add(1)\n",
+    })
+    plain = run_flake8("--select", "STI", "app/handlers/h.py", cwd=root)
+    assert plain.stdout == ""
+    mapped = run_flake8("--select", "STI", "--truthlint-layers", "handlers=L2",
+                        "app/handlers/h.py", cwd=root)
+    assert "(layer from 'handlers' in command line option truthlint-layers)" in mapped.stdout
