@@ -51,7 +51,7 @@ def is_main_guard(test: ast.expr) -> bool:
     return has_name and has_main
 
 
-_FIELDS: Dict[type, Tuple[str, ...]] = {}
+_FIELDS: Dict[type, Tuple[str, ...]] = {}  # noqa: SOI002 (a memo of ast metadata, same in every process)
 
 
 def _fields(node_type: type) -> Tuple[str, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Dict, NamedTuple, Optional, Tuple
 
+from ..names import last_name
 from ..walker import FUNCTIONS, Visitor
 
 
@@ -32,7 +33,7 @@ class Method(NamedTuple):
 def first_param(node: ast.AST) -> Optional[str]:
     args = node.args  # type: ignore[attr-defined]
     params = list(args.posonlyargs) + list(args.args)
-    decorators = {getattr(d, "id", getattr(d, "attr", None)) for d in node.decorator_list}  # type: ignore[attr-defined]
+    decorators = {last_name(d) for d in getattr(node, "decorator_list", ())}
     if "staticmethod" in decorators or not params:
         return None
     return params[0].arg

@@ -193,7 +193,8 @@ class ModuleSingleton(Rule):
             if what:
                 self.ctx.report("SOI002", node, name=f"`{name}`", what=what)
 
-    def _judge(self, name: str, value: Optional[ast.AST], rebinds, mutated) -> Optional[str]:  # type: ignore[no-untyped-def]
+    def _judge(self, name: str, value: Optional[ast.AST], rebinds: list,
+               mutated: Optional[Tuple[ast.AST, int]]) -> Optional[str]:
         risky = [(f, line) for f, line, v in rebinds if not self._harmless_value(v)]
         if risky:
             func, line = risky[0]
