@@ -91,6 +91,15 @@ class Location:
         return os.path.dirname(self.path) if self.path else None
 
     @property
+    def is_test(self) -> bool:
+        """Test code: under a ``tests``/``test`` package (the root included) or a pytest-style
+        file name. Test code is not deployed, so no rule judges it."""
+        name = os.path.basename(self.path or "")
+        dirs = self.parts[:-1] + ((os.path.basename(self.root),) if self.root else ())
+        return (any(p in ("tests", "test") for p in dirs) or name.startswith("test_")
+                or name.endswith("_test.py") or name == "conftest.py")
+
+    @property
     def package(self) -> Optional[str]:
         """First component below the root (``api``, ``db.py``): the unit the layer map names."""
         return self.parts[0] if self.parts else None

@@ -111,7 +111,8 @@ __all__ = ["enqueue_recovery", "update_memory"]
         name="placeholder-package",
         message="{what} — populate it or delete it",
         summary="Flags a placeholder: a package whose `__init__.py` holds nothing but a "
-                "docstring or comments and that has no public submodules, or a module that "
+                "docstring or comments and whose directory holds nothing else (no modules, "
+                "subpackages or data files), or a module that "
                 "says it holds jobs or tasks (by its package name or docstring) and defines no "
                 "function or class.",
         rationale="The seed's `jobs/` was seven lines exporting nothing and `tasks/` was an "
@@ -129,7 +130,8 @@ __all__ = ["aggregate_daily_costs"]
 """,
         limits=(
             "Namespace-marker `__init__.py` files of packages with submodules are never "
-            "flagged (STI004 covers packages that hide their submodules).",
+            "flagged (STI004 covers packages that hide their submodules), nor are resource "
+            "packages whose directory holds data files.",
         ),
     ),
     RuleDoc(

@@ -80,13 +80,21 @@ class Visitor:
 
     @classmethod
     def subscriptions(cls, prefix: str) -> List[Tuple[Type[ast.AST], str]]:
-        subs = []
-        for name in dir(cls):
-            if name.startswith(prefix):
-                node_type = getattr(ast, name[len(prefix):], None)
-                if isinstance(node_type, type) and issubclass(node_type, ast.AST):
-                    subs.append((node_type, name))
+        """``visit_Call`` -> (ast.Call, "visit_Call"); computed once per class."""
+        key = (cls, prefix)
+        subs = _SUBSCRIPTIONS.get(key)
+        if subs is None:
+            subs = []
+            for name in dir(cls):
+                if name.startswith(prefix):
+                    node_type = getattr(ast, name[len(prefix):], None)
+                    if isinstance(node_type, type) and issubclass(node_type, ast.AST):
+                        subs.append((node_type, name))
+            _SUBSCRIPTIONS[key] = subs
         return subs
+
+
+_SUBSCRIPTIONS: Dict[Tuple[type, str], List[Tuple[Type[ast.AST], str]]] = {}  # noqa: SOI002 (memo)
 
 
 class Walker:
@@ -103,43 +111,48 @@ class Walker:
                 for node_type, name in type(visitor).subscriptions(prefix):
                     table.setdefault(node_type, []).append((visitor, getattr(visitor, name)))
 
-    def _call(self, visitor: Visitor, handler: Handler, *args: Any) -> None:
-        if visitor in self.failed:
-            return
-        try:
-            handler(*args)
-        except Exception:  # a rule bug must never abort the user's flake8 run
-            self.failed.add(visitor)
-            LOG.warning("truthlint: %s failed on %s; its findings for this file are skipped",
-                        type(visitor).__name__, getattr(self.ctx, "display", "?"),
-                        exc_info=LOG.isEnabledFor(logging.DEBUG))
+    def _fail(self, visitor: Visitor) -> None:
+        """A rule bug must never abort the user's flake8 run: drop the rule for this file."""
+        self.failed.add(visitor)
+        for table in (self.enter, self.leave):
+            for node_type, handlers in table.items():
+                table[node_type] = [(v, h) for v, h in handlers if v is not visitor]
+        LOG.warning("truthlint: %s failed on %s; its findings for this file are skipped",
+                    type(visitor).__name__, getattr(self.ctx, "display", "?"),
+                    exc_info=LOG.isEnabledFor(logging.DEBUG))
+
+    def _hook(self, name: str) -> None:
+        for visitor in self.visitors:
+            if visitor not in self.failed:
+                try:
+                    getattr(visitor, name)()
+                except Exception:
+                    self._fail(visitor)
 
     def run(self, tree: ast.AST) -> None:
-        for visitor in self.visitors:
-            self._call(visitor, visitor.begin)
+        self._hook("begin")
         enter, leave, ctx = self.enter, self.leave, self.ctx
         stack: List[Tuple[Any, Scope, bool]] = [(tree, MODULE_SCOPE, False)]
         pop, push = stack.pop, stack.append
+        children = self._children
         while stack:
             node, scope, leaving = pop()
             node_type = type(node)
-            if leaving:
-                ctx.scope = scope
-                for visitor, handler in leave[node_type]:
-                    self._call(visitor, handler, node)
-                continue
-            handlers = enter.get(node_type)
+            handlers = leave.get(node_type) if leaving else enter.get(node_type)
             if handlers:
                 ctx.scope = scope
                 for visitor, handler in handlers:
-                    self._call(visitor, handler, node)
+                    try:
+                        handler(node)
+                    except Exception:
+                        self._fail(visitor)
+            if leaving:
+                continue
             if node_type in leave:
                 push((node, scope, True))
-            children = self._children(node, node_type, scope)
-            for child in reversed(children):
+            for child in reversed(children(node, node_type, scope)):
                 push(child)
-        for visitor in self.visitors:
-            self._call(visitor, visitor.end)
+        self._hook("end")
 
     @staticmethod
     def _children(node: ast.AST, node_type: type, scope: Scope) -> List[Tuple[Any, Scope, bool]]:

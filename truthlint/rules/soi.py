@@ -12,7 +12,6 @@ from .base import Methods, Rule, is_generator
 from .catalogue import (CLIENT_FACTORIES, CONTAINER_FACTORIES, MUTATING_METHODS, STATEFUL_PREFIXES,
                         STATEFUL_WORDS, STATELESS_MODULES, STATELESS_NAMES, side_effect)
 from .sessions import TRANSACTION_METHODS, SessionFacts
-from .sti import is_test_location
 
 SETUP_METHODS = frozenset({"__init__", "__post_init__", "__new__", "__set_name__",
                            "__init_subclass__"})
@@ -259,7 +258,7 @@ class TransactionOutsideOwner(Rule):
     @classmethod
     def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
         loc = ctx.location
-        if loc.module is None or is_test_location(ctx):
+        if loc.module is None:
             return False
         relative = ".".join(loc.module.split(".")[1:])
         for owner in ctx.config.transaction_owners:

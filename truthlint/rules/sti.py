@@ -14,14 +14,6 @@ JOB_WORDS = frozenset({"jobs", "job", "tasks", "task"})
 JOB_DOC_RE = re.compile(r"\b(jobs?|tasks?)\b", re.IGNORECASE)
 
 
-def is_test_location(ctx) -> bool:  # type: ignore[no-untyped-def]
-    """Test code: a ``tests``/``test`` package below the root, or a pytest-style file name."""
-    loc = ctx.location
-    name = os.path.basename(loc.path or "")
-    return (any(p in ("tests", "test") for p in loc.parts[:-1]) or name.startswith("test_")
-            or name.endswith("_test.py") or name == "conftest.py")
-
-
 class DbWriteInApi(Rule):
     """STI001: DB writes in L2 modules."""
 
@@ -30,7 +22,7 @@ class DbWriteInApi(Rule):
 
     @classmethod
     def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
-        return ctx.location.layer == 2 and not is_test_location(ctx)
+        return ctx.location.layer == 2
 
     def visit_Call(self, node: ast.Call) -> None:
         if self.ctx.scope.type_checking or not isinstance(node.func, ast.Attribute):
@@ -53,7 +45,7 @@ class _InitFile(Rule):
     @classmethod
     def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
         loc = ctx.location
-        return loc.root is not None and loc.is_init and not is_test_location(ctx)
+        return loc.root is not None and loc.is_init
 
     def siblings(self) -> List[str]:
         return sorted(self.ctx.fs.listdir(self.ctx.location.directory))
@@ -120,7 +112,7 @@ class PlaceholderPackage(_InitFile):
     @classmethod
     def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
         loc = ctx.location
-        return loc.root is not None and not is_test_location(ctx) and (
+        return loc.root is not None and (
             loc.is_init or bool(set(loc.parts[:-1]) & JOB_WORDS))
 
     def begin(self) -> None:
@@ -138,16 +130,10 @@ class PlaceholderPackage(_InitFile):
 
     visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
 
-    def _has_submodules(self) -> bool:
-        directory = self.ctx.location.directory
-        for name in self.siblings():
-            if name.endswith(".py") and name != "__init__.py":
-                return True
-            sub = os.path.join(directory, name)
-            if not name.startswith(".") and self.ctx.fs.is_dir(sub) and any(
-                    n.endswith(".py") for n in self.ctx.fs.listdir(sub)):
-                return True
-        return False
+    def _is_empty_directory(self) -> bool:
+        """Nothing beside ``__init__.py``: no modules, subpackages or data files."""
+        return all(n == "__init__.py" or n.startswith((".", "__pycache__"))
+                   for n in self.siblings())
 
     def _claim(self) -> Optional[str]:
         loc = self.ctx.location
@@ -163,7 +149,7 @@ class PlaceholderPackage(_InitFile):
     def end(self) -> None:
         loc = self.ctx.location
         if loc.is_init:
-            if self._has_submodules():
+            if not self._is_empty_directory():
                 return
             if not self.code:
                 what = (f"package {loc.module} is a placeholder: its __init__.py holds only a "
