@@ -1,0 +1,71 @@
+"""The flake8 adapter and the CLI, driven in-process (the subprocess tests cover the real
+entry points; these make the adapter's branches visible to coverage)."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+from flake8.main.cli import main as flake8_main
+
+from truthlint import cli
+from truthlint.flake8_plugin import SoiChecker, StiChecker, TbvChecker, _Checker
+
+from .conftest import REPO
+
+
+def test_flake8_in_process_matches_expected_output(capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
+    assert flake8_main(["--select", "STI,TBV,SOI", "-j1", "examples/"]) == 1
+    assert capsys.readouterr().out == (REPO / "examples" / "expected.txt").read_text()
+
+
+def test_flake8_in_process_config_error_exits_2(tmp_path, capsys, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("[tool.truthlint]\nroots = 1\n")
+    (tmp_path / "x.py").write_text("x = 1\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as done:
+        flake8_main(["x.py"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err == (f"truthlint: configuration error: {tmp_path / 'pyproject.toml'}: key 'roots': "
+                   "expected a list of strings, got 1\n")
+
+
+def test_checkers_share_one_engine_run_per_tree():
+    source = "rate_limiter = RateLimiter()\ninit_db()\n"
+    tree = ast.parse(source)
+    lines = source.splitlines(True)
+    sti = list(StiChecker(tree, "stdin", lines).run())
+    tbv = list(TbvChecker(tree, "stdin", lines).run())
+    soi = list(SoiChecker(tree, "stdin", lines).run())
+    assert sti == []
+    assert [(r[0], r[2].split()[0]) for r in tbv] == [(2, "TBV001")]
+    assert [(r[0], r[2].split()[0]) for r in soi] == [(1, "SOI002")]
+    assert len(getattr(tree, "_truthlint_findings")) == 2
+
+
+def test_engine_crash_is_reported_not_raised(monkeypatch, capsys):
+    class Broken:
+        def check(self, *args):
+            raise RuntimeError("engine bug")
+
+    monkeypatch.setattr(_Checker, "_project", Broken())
+    tree = ast.parse("x = 1\n")
+    assert list(TbvChecker(tree, "a.py", ["x = 1\n"]).run()) == []
+    assert "truthlint: internal error on a.py: RuntimeError('engine bug')" in capsys.readouterr().err
+
+
+def test_cli_rules_lists_every_code(capsys):
+    assert cli.main(["rules"]) == 0
+    out = capsys.readouterr().out
+    from truthlint.registry import RULES
+
+    assert [line.split()[0] for line in out.splitlines()] == list(RULES)
+
+
+def test_cli_explain(capsys):
+    assert cli.main(["explain", "sti001"]) == 0
+    assert capsys.readouterr().out.startswith("# STI001 db-write-in-api\n")
+    assert cli.main(["explain", "XYZ999"]) == 2
+    assert "unknown code 'XYZ999'" in capsys.readouterr().err

@@ -1,0 +1,157 @@
+"""Unit tests: configuration parsing, layout and layer claims, the walker's guarantees."""
+
+from __future__ import annotations
+
+import ast
+import logging
+import os
+
+import pytest
+
+from truthlint.config import (DEFAULT_LAYER_MAP, ConfigError, ConfigFinder, build_config,
+                              parse_layer, parse_settings)
+from truthlint.engine import Project
+from truthlint.layout import FileSystem, header_layer, layer_from_map, locate
+from truthlint.rules.soi import ModuleSingleton
+
+
+@pytest.mark.parametrize("text, layer", [("L2", 2), ("l4", 4), ("L2a", 2), ("L3.5", 3),
+                                         (" L6 ", 6)])
+def test_parse_layer_accepts_suffixes(text, layer):
+    assert parse_layer(text, "f", "k") == layer
+
+
+@pytest.mark.parametrize("value", ["L9", "L0", "2", "layer2", 2, None, "L2-x"])
+def test_parse_layer_rejects_with_file_and_key(value):
+    with pytest.raises(ConfigError) as err:
+        parse_layer(value, "pyproject.toml", "layers.api")
+    assert str(err.value).startswith("pyproject.toml: key 'layers.api': expected a layer")
+
+
+def test_settings_accept_underscores_and_flake8_pairs():
+    parsed = parse_settings({"session_names": ["s"], "layers": ["api=L2", "jobs = L5"]}, "x")
+    assert parsed == {"session-names": ("s",), "layers": {"api": 2, "jobs": 5}}
+    with pytest.raises(ConfigError, match="expected name=value pairs"):
+        parse_settings({"layers": ["api"]}, "x")
+
+
+def test_build_config_merges_tables_and_replaces_lists(tmp_path):
+    config = build_config(str(tmp_path / "pyproject.toml"), str(tmp_path),
+                          {"layers": {"handlers": 2}, "session-names": ("a",), "roots": ("app",)},
+                          {"layers": {"api": 3}, "session-names": ("b",),
+                           "__source__": "command line"})
+    assert config.layer_map["handlers"] == 2 and config.layer_map["api"] == 3
+    assert config.layer_map["models"] == DEFAULT_LAYER_MAP["models"]
+    assert config.session_names == frozenset({"b"})
+    assert config.roots == (str(tmp_path / "app"),)
+    only = build_config(None, ".", {"default-layers": False, "layers": {"x": 4}})
+    assert dict(only.layer_map) == {"x": 4}
+
+
+def test_header_layer_first_ten_lines_only():
+    assert header_layer(["#!/usr/bin/env python\n", "# Layer: L3.5 — Shared\n"]) == (3, 2)
+    assert header_layer(["\n"] * 10 + ["# Layer: L2\n"]) is None
+    assert header_layer(["# player: L2\n"]) is None
+
+
+def test_layer_from_map_prefers_longest_key():
+    config = build_config(None, ".", {"layers": {"auth/providers": 3}})
+    assert layer_from_map(("auth", "providers", "jwt.py"), config)[0] == 3
+    assert layer_from_map(("auth", "rbac.py"), config)[0] == 4
+    assert layer_from_map(("db.py",), config)[0] == 6
+    assert layer_from_map(("unknown", "x.py"), config) is None
+
+
+def _tree(tmp_path, files):
+    for name in files:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("")
+    return tmp_path
+
+
+def test_root_detection_src_layout_and_gaps(tmp_path):
+    root = _tree(tmp_path, ["pyproject.toml", "src/svc/__init__.py", "src/svc/api/__init__.py",
+                            "src/svc/runtime/x.py", "scripts/run.py"])
+    config, fs = build_config(None, str(root)), FileSystem()
+    loc = locate(str(root / "src/svc/api/items.py"), [], config, fs)
+    assert (loc.module, loc.layer, loc.parts) == ("svc.api.items", 2, ("api", "items.py"))
+    gap = locate(str(root / "src/svc/runtime/x.py"), [], config, fs)
+    assert gap.root == str(root / "src/svc") and gap.module == "svc.runtime.x"
+    assert locate(str(root / "scripts/run.py"), [], config, fs).root is None
+
+
+def test_app_directory_is_a_root_even_without_init(tmp_path):
+    root = _tree(tmp_path, ["setup.cfg", "app/api/__init__.py", "app/main.py"])
+    loc = locate(str(root / "app/main.py"), [], build_config(None, str(root)), FileSystem())
+    assert loc.root == str(root / "app") and loc.module == "app.main"
+
+
+def test_header_overrides_map_and_names_its_origin(tmp_path):
+    root = _tree(tmp_path, ["pyproject.toml", "app/__init__.py", "app/api/__init__.py"])
+    loc = locate(str(root / "app/api/x.py"), ["# Layer: L4\n"], build_config(None, str(root)),
+                 FileSystem())
+    assert loc.layer == 4 and loc.layer_origin == "the '# Layer: L4' header on line 1"
+
+
+def test_config_finder_uses_nearest_table_and_caches(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.truthlint]\nsession-names = ['outer']\n")
+    inner = tmp_path / "svc"
+    inner.mkdir()
+    (inner / "pyproject.toml").write_text("[project]\nname = 'no truthlint table'\n")
+    deeper = inner / "sub"
+    deeper.mkdir()
+    (deeper / "pyproject.toml").write_text("[tool.truthlint]\nsession-names = ['inner']\n")
+    finder = ConfigFinder()
+    assert finder.for_file(str(inner / "x.py")).session_names == frozenset({"outer"})
+    assert finder.for_file(str(deeper / "x.py")).session_names == frozenset({"inner"})
+    assert finder.for_file(str(deeper / "y.py")) is finder.for_file(str(deeper / "x.py"))
+
+
+def test_unreadable_directory_is_just_empty(tmp_path):
+    assert FileSystem().listdir(str(tmp_path / "missing")) == frozenset()
+
+
+def test_deep_nesting_does_not_overflow():
+    pos = dict(lineno=1, col_offset=0, end_lineno=1, end_col_offset=1)
+    node: ast.expr = ast.Name(id="x", ctx=ast.Load(), **pos)
+    for _ in range(20000):  # far deeper than the parser allows: only the walker is tested
+        node = ast.BinOp(left=node, op=ast.Add(), right=ast.Constant(1, **pos), **pos)
+    func = ast.Name(id="init_db", ctx=ast.Load(), **pos)
+    call = ast.Call(func=func, args=[node], keywords=[], **pos)
+    tree = ast.Module(body=[ast.Expr(value=call, **pos)], type_ignores=[])
+    findings = Project().check(tree, [], "deep.py")
+    assert [f.code for f in findings] == ["TBV001"]
+
+
+def test_source_that_does_not_parse_has_no_findings():
+    project = Project()
+    assert project.check_source("def f(:\n", "x.py") == []
+    assert project.check_source("x = 1\x00\n", "x.py") == []
+    assert project.check_source("(" * 1000 + ")" * 1000, "x.py") == []
+
+
+def test_failing_rule_is_dropped_for_the_file_and_others_still_report(monkeypatch, caplog):
+    def boom(self, node):
+        raise RuntimeError("rule bug")
+
+    monkeypatch.setattr(ModuleSingleton, "visit_Assign", boom)
+    source = "import threading\nrate_limiter = RateLimiter()\ninit_db()\n"
+    with caplog.at_level(logging.WARNING, logger="truthlint"):
+        findings = Project().check_source(source, "x.py")
+    assert [f.code for f in findings] == ["TBV001"]
+    assert "ModuleSingleton failed on x.py" in caplog.text
+
+
+def test_anonymous_stdin_has_no_location():
+    ctx = Project().context([], "stdin")
+    assert ctx.location.path is None and ctx.location.layer is None
+
+
+def test_explicit_config_applies_everywhere(tmp_path):
+    cfg = tmp_path / "shared.toml"
+    cfg.write_text("[tool.truthlint]\nsession-names = ['uow']\n")
+    finder = ConfigFinder(explicit=str(cfg))
+    assert finder.for_file(os.path.join(os.sep, "elsewhere", "x.py")).session_names == {"uow"}
+    with pytest.raises(ConfigError, match="file not found"):
+        ConfigFinder(explicit=str(tmp_path / "missing.toml")).for_dir(str(tmp_path))
