@@ -120,6 +120,26 @@ def _allowed_imports(value: Any, source: str, key: str) -> Dict[int, FrozenSet[i
     return result
 
 
+def _denied_imports(value: Any, source: str, key: str) -> Dict[int, Tuple[str, ...]]:
+    table = _pairs(value, source, key)
+    result = {}
+    for name, targets in table.items():
+        layer = parse_layer(name, source, key)
+        if isinstance(targets, str):
+            targets = [t for t in re.split(r"[|\s]+", targets) if t]
+        result[layer] = _str_list(targets, source, f"{key}.{name}")
+    return result
+
+
+def _owners(value: Any, source: str, key: str) -> Dict[str, str]:
+    table = _pairs(value, source, key)
+    for name, module in table.items():
+        if not isinstance(module, str) or not re.fullmatch(r"[\w.]+", module):
+            raise ConfigError(source, f"{key}.{name}",
+                              f"expected a dotted module name, got {module!r}")
+    return table
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str
@@ -157,12 +177,33 @@ SETTINGS: Tuple[Setting, ...] = (
             "Packages (relative to the root, or full dotted names) or layers (L4) that may call "
             "commit()/rollback()/begin() on a session.",
             'transaction-owners = ["services", "app.db"]'),
+    Setting("denied-imports", _denied_imports, {},
+            "Layer to module prefixes (usually third-party) it may not import.",
+            '[tool.truthlint.denied-imports]\nL2 = ["redis", "sqlalchemy.orm"]'),
+    Setting("owners", _owners, {},
+            "Model class to the module that owns its writes (turns on SOI005).",
+            '[tool.truthlint.owners]\nKillSwitchState = "app.services.guard_write_service"'),
+    Setting("advisory-packages", _str_list, ("predictions",),
+            "Packages (relative to the root, or dotted) whose strings must not use "
+            "authoritative wording (STI011).",
+            'advisory-packages = ["predictions", "insights"]'),
+    Setting("authoritative-words", _str_list,
+            ("confirmed", "guaranteed", "certain", "definitely", "will fail", "will occur",
+             "must happen", "detected root cause"),
+            "Words and phrases STI011 flags in advisory packages (whole words, any case).",
+            'authoritative-words = ["confirmed", "guaranteed"]'),
+    Setting("check-comments", _bool, False,
+            "Also check comments for authoritative wording (STI011).",
+            "check-comments = true"),
     Setting("namespace-packages", _str_list, (),
             "Directories under a root that are deliberately namespace packages (no STI006).",
             'namespace-packages = ["app/plugins"]'),
 )
 
 SETTINGS_BY_KEY: Dict[str, Setting] = {s.key: s for s in SETTINGS}
+
+
+TABLES = ("layers", "allowed-imports", "denied-imports", "owners")
 
 
 @dataclass(frozen=True)
@@ -175,12 +216,21 @@ class Config:
     layer_map: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_LAYER_MAP))
     allowed_imports: Mapping[int, FrozenSet[int]] = field(
         default_factory=lambda: dict(DEFAULT_ALLOWED_IMPORTS))
+    denied_imports: Mapping[int, Tuple[str, ...]] = field(default_factory=dict)
+    owners: Mapping[str, str] = field(default_factory=dict)
     side_effect_calls: FrozenSet[str] = frozenset()
     stateless_types: FrozenSet[str] = frozenset()
     session_names: FrozenSet[str] = frozenset(SETTINGS_BY_KEY["session-names"].default)
     transaction_owners: Tuple[str, ...] = SETTINGS_BY_KEY["transaction-owners"].default
     namespace_packages: Tuple[str, ...] = ()
-    layer_source: Mapping[str, str] = field(default_factory=dict)
+    advisory_packages: Tuple[str, ...] = SETTINGS_BY_KEY["advisory-packages"].default
+    authoritative_words: Tuple[str, ...] = SETTINGS_BY_KEY["authoritative-words"].default
+    check_comments: bool = False
+    # where each table entry came from, for messages: {"layers": {"api": "… [tool.truthlint.layers]"}}
+    provenance: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
+
+    def origin(self, table: str, key: Any, default: str) -> str:
+        return self.provenance.get(table, {}).get(key, default)
 
 
 def parse_settings(raw: Mapping[str, Any], source: str) -> Dict[str, Any]:
@@ -196,45 +246,54 @@ def parse_settings(raw: Mapping[str, Any], source: str) -> Dict[str, Any]:
     return parsed
 
 
+def table_label(settings: Mapping[str, Any], table: str, source: Optional[str]) -> str:
+    """How a message names where a table entry was set."""
+    origin = settings.get("__source__", source or "configuration")
+    if settings.get("__flake8__"):
+        return f"{origin} option truthlint-{table}"
+    return f"{origin} [tool.truthlint.{table}]"
+
+
 def build_config(source: Optional[str], base_dir: str, *layers: Mapping[str, Any]) -> Config:
-    """Combine validated settings, later layers winning (pyproject, then flake8 options)."""
+    """Combine validated settings, later layers winning (pyproject, then flake8 options).
+
+    Lists replace; the tables (layer map, import matrix, deny-lists, owners) merge key by key
+    and remember, per key, which file and key set them.
+    """
     merged: Dict[str, Any] = {}
-    layer_map: Dict[str, int] = {}
-    layer_source: Dict[str, str] = {}
-    allowed: Dict[int, FrozenSet[int]] = {}
-    use_defaults = True
+    tables: Dict[str, Dict[Any, Any]] = {t: {} for t in TABLES}
+    provenance: Dict[str, Dict[Any, str]] = {t: {} for t in TABLES}
     for settings in layers:
         for key, value in settings.items():
-            if key == "layers":
-                origin = settings.get("__source__", source or "configuration")
-                label = settings.get("__layers_label__", f"{origin} [tool.truthlint.layers]")
-                layer_map.update(value)
-                layer_source.update(dict.fromkeys(value, label))
-            elif key == "allowed-imports":
-                allowed.update(value)
-            elif key == "default-layers":
-                use_defaults = value
+            if key in TABLES:
+                tables[key].update(value)
+                provenance[key].update(dict.fromkeys(value, table_label(settings, key, source)))
             elif not key.startswith("__"):
                 merged[key] = value
-    full_map = dict(DEFAULT_LAYER_MAP) if use_defaults else {}
-    full_map.update(layer_map)
-    full_allowed = dict(DEFAULT_ALLOWED_IMPORTS)
-    full_allowed.update(allowed)
-    roots = tuple(os.path.normpath(os.path.join(base_dir, r)) for r in merged.get("roots", ()))
     defaults = {s.key: s.default for s in SETTINGS}
     get = lambda key: merged.get(key, defaults[key])  # noqa: E731
+    layer_map = dict(DEFAULT_LAYER_MAP) if get("default-layers") else {}
+    layer_map.update(tables["layers"])
+    allowed = dict(DEFAULT_ALLOWED_IMPORTS)
+    allowed.update(tables["allowed-imports"])
+    roots = tuple(os.path.normpath(os.path.join(base_dir, r)) for r in get("roots"))
     return Config(
         source=source,
         base_dir=base_dir,
         roots=roots,
-        layer_map=full_map,
-        allowed_imports=full_allowed,
+        layer_map=layer_map,
+        allowed_imports=allowed,
+        denied_imports=tables["denied-imports"],
+        owners=tables["owners"],
         side_effect_calls=frozenset(get("side-effect-calls")),
         stateless_types=frozenset(get("stateless-types")),
         session_names=frozenset(get("session-names")),
         transaction_owners=tuple(get("transaction-owners")),
         namespace_packages=tuple(p.strip("/") for p in get("namespace-packages")),
-        layer_source=layer_source,
+        advisory_packages=tuple(get("advisory-packages")),
+        authoritative_words=tuple(w.lower() for w in get("authoritative-words")),
+        check_comments=get("check-comments"),
+        provenance=provenance,
     )
 
 

@@ -57,7 +57,7 @@ def overrides_from_options(options: Any) -> Dict[str, Any]:
             value = value[0]
         result[key] = setting.parse(value, source, f"truthlint-{key}")
     result["__source__"] = source
-    result["__layers_label__"] = f"{source} option truthlint-layers"
+    result["__flake8__"] = True
     return result
 
 

@@ -24,6 +24,7 @@ class FileSystem:
     def __init__(self) -> None:
         self._listing: Dict[str, FrozenSet[str]] = {}
         self._roots: Dict[Tuple[str, Optional[Tuple[str, ...]]], Optional[str]] = {}
+        self._headers: Dict[str, Optional[Tuple[int, int]]] = {}
 
     def listdir(self, directory: str) -> FrozenSet[str]:
         cached = self._listing.get(directory)
@@ -37,6 +38,27 @@ class FileSystem:
 
     def has_init(self, directory: str) -> bool:
         return "__init__.py" in self.listdir(directory)
+
+    def header(self, path: str) -> Optional[Tuple[int, int]]:
+        """The ``# Layer:`` header of another project file (first lines only), cached."""
+        if path not in self._headers:
+            try:
+                with open(path, encoding="utf-8", errors="replace") as fh:
+                    lines = [fh.readline() for _ in range(HEADER_LINES)]
+            except OSError:
+                lines = []
+            self._headers[path] = header_layer(lines)
+        return self._headers[path]
+
+    def module_file(self, root: str, module: str) -> Optional[str]:
+        """The source file of ``app.api.items`` under ``root`` (``.py`` or package)."""
+        parts = module.split(".")[1:]
+        base = os.path.join(root, *parts)
+        if parts and parts[-1] + ".py" in self.listdir(os.path.dirname(base)):
+            return base + ".py"
+        if "__init__.py" in self.listdir(base):
+            return os.path.join(base, "__init__.py")
+        return None
 
     def is_dir(self, path: str) -> bool:
         try:
@@ -124,7 +146,7 @@ def layer_from_map(parts: Sequence[str], config: Config) -> Optional[Tuple[int, 
         key = "/".join(parts[:n])
         layer = config.layer_map.get(key)
         if layer is not None:
-            origin = config.layer_source.get(key, "the default layer map")
+            origin = config.origin("layers", key, "the default layer map")
             return layer, f"'{key}' in {origin}"
     return None
 
@@ -153,3 +175,19 @@ def locate(path: Optional[str], lines: Sequence[str], config: Config, fs: FileSy
     if mapped is not None:
         return Location(path, root, parts, module, mapped[0], mapped[1])
     return Location(path, root, parts, module, None, "")
+
+
+def module_layer(root: str, module: str, config: Config, fs: FileSystem) -> Optional[Tuple[int, str]]:
+    """Claimed layer of another project module, by its header or the layer map."""
+    path = fs.module_file(root, module)
+    rel = module.split(".")[1:]
+    if path is not None:
+        header = fs.header(path)
+        if header is not None:
+            shown = os.path.relpath(path, os.path.dirname(root)).replace(os.sep, "/")
+            return header[0], f"the '# Layer: L{header[0]}' header of {shown}"
+        parts = rel + ["__init__.py"] if path.endswith("__init__.py") else rel[:-1] + [rel[-1] + ".py"]
+        return layer_from_map(parts, config)
+    if not rel:
+        return None
+    return layer_from_map(rel, config) or layer_from_map(rel[:-1] + [rel[-1] + ".py"], config)

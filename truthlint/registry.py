@@ -77,6 +77,46 @@ def create_item(item: ItemIn, items: ItemWriteService = Depends(get_item_service
         ),
     ),
     RuleDoc(
+        code="STI002",
+        name="layer-claim-mismatch",
+        message="{module} claims L{layer} ({origin}) but {evidence} — split the module by "
+                "layer, or correct its claim in the layer map or its `# Layer:` header",
+        summary="Infers the layers a module's behaviour shows — declares HTTP routes (L2), "
+                "wraps an external protocol or SDK client (L3), runs background work: "
+                "executors, schedulers, task decorators, `while True` polling loops (L5), defines "
+                "ORM tables, engines or session factories (L6) — and flags a module whose claimed "
+                "layer is contradicted by evidence of another layer while it shows none of its "
+                "own, or that mixes routes with background work. The message names the evidence "
+                "line of each behaviour; the finding sits on the first one.",
+        rationale="The seed's \"claimed vs actual\" column: `auth/` claimed L4 but parsed JWTs "
+                  "(L3) next to its RBAC rules, and `api/` was a hybrid before Phase 2B. A layer "
+                  "map that nobody checks against behaviour drifts within a week.",
+        seed="STI-002, GDI-001, GDI-004",
+        bad="""# Layer: L4 — Domain Engine
+router = APIRouter()
+
+@router.get("/policies")
+def list_policies(): ...
+""",
+        good="""# app/api/policies.py  (L2)
+router = APIRouter()
+
+@router.get("/policies")
+def list_policies(engine: PolicyEngine = Depends(get_policy_engine)):
+    return engine.list()
+""",
+        options=("layers",),
+        limits=(
+            "Calling an external service (httpx, redis, boto3, an LLM SDK) is normal in every "
+            "layer and is not evidence against a claim; only token decoding "
+            "(`jwt`, `jose`, `authlib`, `itsdangerous`) inside an L4 module counts, the seed's "
+            "auth/ hybrid. It supports an L3 claim, and storage clients support an L6 claim.",
+            "L4 has no positive evidence of its own (it is what is left), so an L4 module is "
+            "flagged only on positive evidence of another layer.",
+            "`__init__.py` files are not judged (they re-export).",
+        ),
+    ),
+    RuleDoc(
         code="STI004",
         name="hidden-module",
         message="package {package} exports none of its public submodules ({submodules}) — "
@@ -196,6 +236,40 @@ app = FastAPI(lifespan=lifespan)
             "(the project index adds the chain); `init_db()` is flagged by name.",
             "Calls under `if __name__ == \"__main__\":` and `if TYPE_CHECKING:` never run on "
             "import and are not flagged.",
+        ),
+    ),
+    RuleDoc(
+        code="TBV002",
+        name="layer-violation",
+        message="{importer} (L{layer}) imports {imported}{lazy}, but {why} — go through an "
+                "allowed layer, or move the shared code into a layer both may import",
+        summary="Flags an import of a project module whose layer the importing module's layer "
+                "may not depend on (default matrix: L2 never imports L5, nothing imports upward "
+                "into L2, L6 imports nothing above it), and any import a per-layer "
+                "`denied-imports` list forbids (third-party packages included). Both layers are "
+                "claimed layers: the layer map or a `# Layer:` header, read from the imported "
+                "file too. Function-level imports are flagged and called lazy.",
+        rationale="The seed's `api/guard.py` imported `worker/`: an HTTP handler reaching into "
+                  "the worker pool couples request latency to background execution and makes "
+                  "the API process load the worker's dependencies. The seed's grep gate for "
+                  "service boundaries was ~0% precise because it flagged `TYPE_CHECKING` "
+                  "imports and self-imports; this rule skips both.",
+        seed="TBV-002, STI-001",
+        bad="""# app/api/guard.py  (L2)
+from app.worker.pool import WorkerPool
+""",
+        good="""# app/api/guard.py  (L2)
+from app.services.runs import enqueue_run   # L4 owns the hand-off to the worker
+""",
+        options=("allowed-imports", "denied-imports", "layers"),
+        limits=(
+            "Imports under `if TYPE_CHECKING:`, imports within the module's own package "
+            "(first directory below the root) and third-party imports are never flagged "
+            "unless a `denied-imports` entry names them.",
+            "Modules with no claimed layer (outside the map, outside every root) are skipped on "
+            "either side of the import.",
+            "Only direct imports are checked; a chain through an allowed middle layer is not a "
+            "violation.",
         ),
     ),
     RuleDoc(

@@ -34,8 +34,8 @@ NOT_A_SESSION = ""  # a binding known to be something else (an HTTP session, a t
 
 
 class Session(NamedTuple):
-    evidence: str   # how we know, for messages: "parameter `db: Session` (line 12)"
-    is_async: bool
+    evidence: str        # how we know, for messages: "parameter `db: Session` (line 12)"
+    kind: Optional[str]  # "sync", "async", or None when the evidence does not say
 
 
 def _type_name(expr: ast.AST) -> Optional[str]:
@@ -52,6 +52,8 @@ class SessionFacts(Visitor):
         self.aliases: Dict[str, Session] = {}
         self.bound: Dict[Optional[ast.AST], Dict[str, object]] = {}
         self.statements: Dict[Optional[ast.AST], Dict[str, str]] = {}
+        self.factories: Dict[str, str] = {}              # SessionLocal -> "sync"
+        self.providers: Dict[str, Optional[str]] = {}    # get_session -> kind it yields
 
     # --- what an annotation, a default or a call says -------------------------------------
 
@@ -85,7 +87,8 @@ class SessionFacts(Visitor):
         if qual.split(".")[0] in NON_DB_MODULES:
             return None
         if name in SESSION_TYPES:
-            return Session(f"`{dotted(ann) or name}`", name in ASYNC_SESSION_TYPES)
+            return Session(f"`{dotted(ann) or name}`",
+                           "async" if name in ASYNC_SESSION_TYPES else "sync")
         if name in self.aliases:
             return self.aliases[name]
         return None
@@ -96,7 +99,8 @@ class SessionFacts(Visitor):
                 and default.args):
             dep = last_name(default.args[0])
             if dep and DEPENDENCY_RE.search(dep):
-                return Session(f"`Depends({dep})`", "async" in dep.lower())
+                kind = self.providers.get(dep) or ("async" if "async" in dep.lower() else None)
+                return Session(f"`Depends({dep})`", kind)
         return None
 
     def from_call(self, call: ast.AST) -> object:
@@ -105,7 +109,7 @@ class SessionFacts(Visitor):
             return None
         func = call.func
         if isinstance(func, ast.Call) and last_name(func.func) in FACTORY_NAMES:
-            return Session("`sessionmaker(...)()`", last_name(func.func) == "async_sessionmaker")
+            return Session("`sessionmaker(...)()`", _factory_kind(func))
         qual = self.ctx.qualify(func) or ""
         if qual.split(".")[0] in NON_DB_MODULES:
             return NOT_A_SESSION
@@ -115,11 +119,15 @@ class SessionFacts(Visitor):
         if isinstance(func, ast.Attribute) and name in ("connect", "begin"):
             receiver = (dotted(func.value) or "").lower()
             if "engine" in receiver:
-                return Session(f"`{dotted(func)}()`", "async" in receiver)
+                return Session(f"`{dotted(func)}()`", "async" if "async" in receiver else None)
             return None
         lower = name.lower()
         if "session" in lower or DEPENDENCY_RE.search(name):
-            return Session(f"`{name}()`", "async" in lower)
+            if name in SESSION_TYPES and qual.startswith(("sqlmodel", "sqlalchemy")):
+                kind: Optional[str] = "async" if name in ASYNC_SESSION_TYPES else "sync"
+            else:
+                kind = self.factories.get(name) or ("async" if "async" in lower else None)
+            return Session(f"`{name}()`", kind)
         return None
 
     # --- collection -------------------------------------------------------------------------
@@ -127,7 +135,7 @@ class SessionFacts(Visitor):
     def _bind(self, name: str, value: object, line: int) -> None:
         table = self.bound.setdefault(self.ctx.scope.function, {})
         if isinstance(value, Session):
-            value = Session(f"{value.evidence} (line {line})", value.is_async)
+            value = Session(f"{value.evidence} (line {line})", value.kind)
         table[name] = value
 
     def visit_FunctionDef(self, node: ast.AST) -> None:
@@ -140,7 +148,7 @@ class SessionFacts(Visitor):
             found = self.from_annotation(arg.annotation) or self.from_default(default)
             if found:
                 table[arg.arg] = Session(f"parameter `{arg.arg}`: {found.evidence} "
-                                         f"(line {arg.lineno})", found.is_async)
+                                         f"(line {arg.lineno})", found.kind)
             elif arg.annotation is not None:
                 table[arg.arg] = NOT_A_SESSION
 
@@ -154,12 +162,24 @@ class SessionFacts(Visitor):
         if self.ctx.scope.function is None and isinstance(value, ast.Subscript):
             alias = self.from_annotation(value)
             if alias:
-                self.aliases[name] = Session(f"alias `{name}` = {alias.evidence}", alias.is_async)
+                self.aliases[name] = Session(f"alias `{name}` = {alias.evidence}", alias.kind)
                 return
+        if (self.ctx.scope.function is None and isinstance(value, ast.Call)
+                and last_name(value.func) in FACTORY_NAMES):
+            self.factories[name] = _factory_kind(value)
         statement = self.write_statement(value)
         if statement:
             self.statements.setdefault(self.ctx.scope.function, {})[name] = statement
         self._bind(name, self.from_call(value), node.lineno)
+
+    def visit_Yield(self, node: ast.Yield) -> None:
+        """A module-level function that yields a session is a dependency provider."""
+        func = self.ctx.scope.function
+        if isinstance(node.value, ast.Name) and isinstance(func, (ast.FunctionDef,
+                                                                  ast.AsyncFunctionDef)):
+            found = self.bound.get(func, {}).get(node.value.id)
+            if isinstance(found, Session):
+                self.providers[func.name] = found.kind
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if isinstance(node.target, ast.Name):
@@ -187,11 +207,11 @@ class SessionFacts(Visitor):
                 if name in self.bound.get(scope, {}):
                     break  # bound to something unknown here: only the name can tell
             if name in self.ctx.config.session_names:
-                return Session(f"`{name}` (a name in session-names)", False)
+                return Session(f"`{name}` (a name in session-names)", None)
             return None
         if (isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name)
                 and receiver.value.id == "self" and receiver.attr in self.ctx.config.session_names):
-            return Session(f"`self.{receiver.attr}` (a name in session-names)", False)
+            return Session(f"`self.{receiver.attr}` (a name in session-names)", None)
         return None
 
     def write_statement(self, expr: Optional[ast.AST]) -> Optional[str]:
@@ -249,3 +269,13 @@ def sql_prefix(expr: ast.AST) -> Optional[str]:
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
             return first.value
     return None
+
+
+def _factory_kind(call: ast.Call) -> str:
+    """``sessionmaker(...)`` -> "sync"; ``async_sessionmaker`` or ``class_=AsyncSession`` -> "async"."""
+    if last_name(call.func) == "async_sessionmaker":
+        return "async"
+    for keyword in call.keywords:
+        if keyword.arg == "class_" and last_name(keyword.value) in ASYNC_SESSION_TYPES:
+            return "async"
+    return "sync"

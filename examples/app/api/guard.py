@@ -6,6 +6,7 @@ from sqlmodel import Session, update
 from app.db import get_session
 from app.models import KillSwitchState
 from app.services import GuardWriteService
+from app.worker.pool import WorkerPool
 
 router = APIRouter(prefix="/guard")
 
@@ -30,4 +31,10 @@ def unfreeze(tenant_id: str, session: Session = Depends(get_session)):
     write_service = GuardWriteService(session)
     write_service.unfreeze(tenant_id)
     write_service.commit()
+    return {"ok": True}
+
+
+@router.post("/drain")
+def drain():
+    WorkerPool(size=1).poll_forever()
     return {"ok": True}

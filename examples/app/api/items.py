@@ -1,10 +1,15 @@
 """Item routes: reads and delegation only — the clean counterpart of guard.py."""
+from typing import TYPE_CHECKING
+
 from fastapi import APIRouter, Depends
 from sqlmodel import select
 
 from app.db import SessionDep
 from app.models import Item
 from app.services import ItemService
+
+if TYPE_CHECKING:
+    from app.worker.pool import WorkerPool  # type-only: never imported at run time
 
 router = APIRouter(prefix="/items")
 

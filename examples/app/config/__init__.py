@@ -11,6 +11,7 @@ FLAGS_PATH = Path(__file__).with_name("feature_flags.json")
 class Settings(BaseSettings):
     database_url: str = os.getenv("DATABASE_URL", "sqlite:///./dev.db")
     redis_url: str = "redis://localhost:6379/0"
+    jwt_secret: str = os.getenv("JWT_SECRET", "")
 
 
 settings = Settings()
