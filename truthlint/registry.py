@@ -273,6 +273,43 @@ from app.services.runs import enqueue_run   # L4 owns the hand-off to the worker
         ),
     ),
     RuleDoc(
+        code="TBV003",
+        name="sync-in-async",
+        message="{call} blocks the event loop inside `async def {function}` — {fix}",
+        summary="Flags blocking work inside `async def`: `time.sleep`, `requests.*`, "
+                "`urllib.request.*`, `subprocess.run/call/check_*`, `os.system`, `asyncio.run` "
+                "inside the running loop, `future.result()` on executor futures, and I/O on a "
+                "sync DB session (a `Session`-typed parameter, `Session(...)`, a session factory "
+                "known to be sync, or a FastAPI `Depends(...)` whose dependency, defined in the "
+                "same file, yields a sync session).",
+        rationale="The seed's Phase 2B debt: async routes using sync DB sessions. One blocking "
+                  "call stalls every request on that worker for its whole duration; under load "
+                  "the service looks down while the CPU idles.",
+        seed="TBV-003, Phase 2B debt",
+        bad="""@router.get("/runs/{run_id}")
+async def get_run(run_id: int, session: Session = Depends(get_session)):
+    run = session.get(Run, run_id)
+    time.sleep(0.1)
+    return run
+""",
+        good="""@router.get("/runs/{run_id}")
+async def get_run(run_id: int, session: AsyncSession = Depends(get_async_session)):
+    run = await session.get(Run, run_id)
+    await asyncio.sleep(0.1)
+    return run
+""",
+        options=("session-names",),
+        limits=(
+            "Work handed to `asyncio.to_thread`, `loop.run_in_executor` or "
+            "`run_in_threadpool` is passed as a callable, not called, and so is never flagged; "
+            "neither are awaited calls.",
+            "A session known only by its conventional name, or from a dependency defined in "
+            "another module, has no known kind and is not flagged (the project index will "
+            "resolve dependencies across files).",
+            "Blocking calls inside a sync helper that the coroutine calls are not followed.",
+        ),
+    ),
+    RuleDoc(
         code="SOI002",
         name="module-singleton",
         message="module-level {name} {what}: per-process state, lost on restart and not shared "

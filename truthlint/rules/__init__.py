@@ -3,7 +3,7 @@
 from .layers import LayerClaimMismatch, LayerViolation
 from .soi import ClassSingleton, ModuleSingleton, TransactionOutsideOwner
 from .sti import DbWriteInApi, HiddenModule, MissingInit, PlaceholderPackage
-from .tbv import ImportTimeSideEffect
+from .tbv import ImportTimeSideEffect, SyncInAsync
 
 ALL_RULES = (
     DbWriteInApi,
@@ -13,6 +13,7 @@ ALL_RULES = (
     MissingInit,
     ImportTimeSideEffect,
     LayerViolation,
+    SyncInAsync,
     ModuleSingleton,
     ClassSingleton,
     TransactionOutsideOwner,

@@ -122,6 +122,8 @@ class SessionFacts(Visitor):
                 return Session(f"`{dotted(func)}()`", "async" if "async" in receiver else None)
             return None
         lower = name.lower()
+        if name in self.factories:
+            return Session(f"`{name}()`", self.factories[name])
         if "session" in lower or DEPENDENCY_RE.search(name):
             if name in SESSION_TYPES and qual.startswith(("sqlmodel", "sqlalchemy")):
                 kind: Optional[str] = "async" if name in ASYNC_SESSION_TYPES else "sync"

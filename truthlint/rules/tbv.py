@@ -7,6 +7,7 @@ from typing import Set
 
 from ..names import dotted, last_name
 from .base import Rule
+from .sessions import SessionFacts
 from .catalogue import FILE, THREAD, THREAD_TYPES, is_thread_start, side_effect
 
 PATH_TYPES = frozenset({"pathlib.Path", "Path", "pathlib.PurePath"})
@@ -65,3 +66,65 @@ def call_text(node: ast.Call) -> str:
         inner = dotted(func.value.func) or last_name(func.value.func) or "call"
         return f"{inner}(...).{func.attr}()"
     return f"{dotted(func) or last_name(func) or 'call'}()"
+
+
+SESSION_IO = frozenset({"execute", "exec", "scalar", "scalars", "get", "query", "commit",
+                        "rollback", "flush", "refresh", "merge"})
+PROCESS_CALLS = frozenset({"subprocess.run", "subprocess.call", "subprocess.check_call",
+                           "subprocess.check_output", "os.system"})
+OFFLOAD = "or offload it with `await asyncio.to_thread(...)` / `run_in_threadpool(...)`"
+
+
+class SyncInAsync(Rule):
+    """TBV003: blocking work inside ``async def``."""
+
+    codes = ("TBV003",)
+    needs = (SessionFacts,)
+
+    def begin(self) -> None:
+        self.awaited: Set[int] = set()
+
+    def visit_Await(self, node: ast.Await) -> None:
+        if isinstance(node.value, ast.Call):
+            self.awaited.add(id(node.value))
+
+    def _blocking(self, node: ast.Call):  # type: ignore[no-untyped-def]
+        """(what is called, how to fix it) for a blocking call, else None."""
+        qual = self.ctx.qualify(node.func) or ""
+        if qual == "time.sleep":
+            return "`time.sleep()`", "use `await asyncio.sleep(...)`"
+        if qual.startswith(("requests.", "urllib.request.")):
+            return f"`{qual}()`", f"use an async client (httpx.AsyncClient) {OFFLOAD}"
+        if qual in PROCESS_CALLS:
+            return f"`{qual}()`", f"use `asyncio.create_subprocess_exec` {OFFLOAD}"
+        if qual == "asyncio.run":
+            return "`asyncio.run()`", "`await` the coroutine: the event loop is already running"
+        func = node.func
+        if not isinstance(func, ast.Attribute) or id(node) in self.awaited:
+            return None
+        if func.attr == "result" and not node.args and self._is_future(func.value):
+            return f"`{call_text(node)}`", "`await` it (asyncio.wrap_future for executor futures)"
+        if func.attr in SESSION_IO:
+            facts: SessionFacts = self.ctx.shared["SessionFacts"]
+            session = facts.session(func.value)
+            if session is not None and session.kind == "sync":
+                return (f"`{call_text(node)}` on a sync DB session ({session.evidence})",
+                        f"use an AsyncSession and await it, {OFFLOAD}")
+        return None
+
+    @staticmethod
+    def _is_future(expr: ast.AST) -> bool:
+        if isinstance(expr, ast.Name):
+            return "fut" in expr.id.lower()
+        return (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)
+                and expr.func.attr == "submit")
+
+    def visit_Call(self, node: ast.Call) -> None:
+        scope = self.ctx.scope
+        if not scope.in_async or scope.type_checking:
+            return
+        found = self._blocking(node)
+        if found:
+            call, fix = found
+            name = getattr(scope.function, "name", "?")
+            self.ctx.report("TBV003", node, call=call, function=name, fix=fix)
