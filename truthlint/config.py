@@ -246,9 +246,21 @@ def parse_settings(raw: Mapping[str, Any], source: str) -> Dict[str, Any]:
     return parsed
 
 
+def display_path(path: str) -> str:
+    """A configuration file as findings name it: relative to the working directory when inside
+    it (so output is the same in every checkout), else absolute."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return path
+    return path if relative.startswith(os.pardir) else relative.replace(os.sep, "/")
+
+
 def table_label(settings: Mapping[str, Any], table: str, source: Optional[str]) -> str:
     """How a message names where a table entry was set."""
     origin = settings.get("__source__", source or "configuration")
+    if not settings.get("__flake8__"):
+        origin = display_path(origin)
     if settings.get("__flake8__"):
         return f"{origin} option truthlint-{table}"
     return f"{origin} [tool.truthlint.{table}]"

@@ -33,8 +33,9 @@ class FileContext:
     """What every rule may ask about the file being checked, and where findings go."""
 
     def __init__(self, display: str, lines: Sequence[str], location: Location, config: Config,
-                 fs: FileSystem) -> None:
+                 fs: FileSystem, from_stdin: bool = False) -> None:
         self.display = display
+        self.from_stdin = from_stdin  # an editor buffer: the file on disk may differ or not exist
         self.lines = lines
         self.location = location
         self.config = config
@@ -59,9 +60,11 @@ class FileContext:
 class Project:
     """One lint run's shared state: configuration lookup and the directory cache."""
 
-    def __init__(self, finder: Optional[ConfigFinder] = None) -> None:
+    def __init__(self, finder: Optional[ConfigFinder] = None,
+                 stdin_display: Optional[str] = None) -> None:
         self.finder = finder or ConfigFinder()
         self.fs = FileSystem()
+        self.stdin_display = stdin_display  # the name an editor buffer is linted under
 
     def context(self, lines: Sequence[str], filename: Optional[str]) -> FileContext:
         is_stdin = filename in (None, "", "-", "stdin")
@@ -71,7 +74,8 @@ class Project:
         else:
             config = self.finder.for_file(filename)  # type: ignore[arg-type]
             location = locate(filename, lines, config, self.fs)
-        return FileContext(filename or "stdin", lines, location, config, self.fs)
+        from_stdin = is_stdin or filename == self.stdin_display
+        return FileContext(filename or "stdin", lines, location, config, self.fs, from_stdin)
 
     def check(self, tree: ast.AST, lines: Sequence[str], filename: Optional[str],
               codes: Optional[Iterable[str]] = None) -> List[Finding]:

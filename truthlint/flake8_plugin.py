@@ -133,7 +133,9 @@ class StiChecker(_Checker):
         except ConfigError as exc:
             print(f"truthlint: configuration error: {exc}", file=sys.stderr)
             raise SystemExit(2) from None
-        _Checker._project = Project(finder)
+        filenames = getattr(options, "filenames", None) or ()
+        stdin_display = getattr(options, "stdin_display_name", None) if "-" in filenames else None
+        _Checker._project = Project(finder, stdin_display)
         _Checker._config_error_shown = False
 
 

@@ -202,6 +202,96 @@ from .replay import replay
         ),
     ),
     RuleDoc(
+        code="STI011",
+        name="authoritative-language",
+        message="advisory module {module} states '{word}' as fact in a {kind} — hedge it "
+                "(\"likely\", \"predicted\", \"may\"): advisory output must not read as a "
+                "verdict",
+        summary="In packages configured as advisory (`advisory-packages`, default "
+                "`predictions`), flags string literals, docstrings and log/exception messages — "
+                "and comments when `check-comments` is on — that use authoritative wording from "
+                "`authoritative-words` (default: confirmed, guaranteed, certain, definitely, "
+                "will fail, will occur, must happen, detected root cause). Words match whole, in "
+                "any case.",
+        rationale="The seed's `predictions/` is an advisory-only canary, but nothing stopped "
+                  "its output from saying \"failure confirmed\": operators act on the wording, "
+                  "not on the package's intent (the seed's semantic enforcement gap).",
+        seed="STI-011",
+        bad="""# app/predictions/canary.py
+def explain(score):
+    return f"Failure confirmed: the run will fail (score {score})"
+""",
+        good="""# app/predictions/canary.py
+def explain(score):
+    return f"Failure likely: the run may fail (score {score})"
+""",
+        options=("advisory-packages", "authoritative-words", "check-comments"),
+        limits=(
+            "Identifiers are never checked, nor words inside longer words (`uncertain`).",
+            "Single-word strings (`\"confirmed\"` as a status value) are values, not prose, "
+            "and are not checked.",
+        ),
+    ),
+    RuleDoc(
+        code="STI012",
+        name="permission-anomaly",
+        message="{problem} — a container or service running as another user cannot read it; "
+                "make files 0644 and directories 0755",
+        summary="Flags a source file that other users cannot read (mode 600, 640 …), a "
+                "directory between the package root and the file that other users cannot enter "
+                "(700, 750 …), and, for a package's `__init__.py`, a data file beside it with the "
+                "same problem. Reported at line 1.",
+        rationale="The seed found 600 JSON files in `schemas/`, a 700 `secrets/` directory and "
+                  "600 specs: images built from that tree break as soon as the app runs as a "
+                  "non-root user.",
+        seed="STI-012",
+        bad="""$ ls -l app/schemas/
+-rw------- 1 dev dev  812 failure_catalog.json
+""",
+        good="""$ chmod 0644 app/schemas/failure_catalog.json
+-rw-r--r-- 1 dev dev  812 failure_catalog.json
+""",
+        limits=(
+            "Editor buffers (stdin) are not checked; nor are platforms without POSIX modes.",
+            "Directories above the package root (a home directory with mode 700) are not "
+            "judged.",
+        ),
+    ),
+    RuleDoc(
+        code="STI013",
+        name="silent-fallback",
+        message="{function}() falls back to {fallback} when {trigger}, without a warning — log "
+                "at warning level, call warnings.warn, or raise in strict mode",
+        summary="Flags configuration auto-detection that degrades silently: inside a function, a "
+                "`return` of an in-memory, no-op or local stand-in (`InMemory*`, `Noop*`, "
+                "`Null*`, `Dummy*`, `Fake*`, `Stub*`, `Local*`, `Logging*`, `Sqlite*` …) in an "
+                "`except` handler for an import, connection, timeout or lookup error, or in a "
+                "branch taken when an environment variable or setting is missing — unless that "
+                "handler or branch warns or raises.",
+        rationale="The seed's `stores/` picked an in-memory budget store whenever Redis was not "
+                  "configured: a production deploy with a typo in REDIS_URL ran with per-process "
+                  "budgets and nobody knew.",
+        seed="STI-013",
+        bad="""def get_budget_store():
+    url = os.getenv("REDIS_URL")
+    if not url:
+        return InMemoryBudgetStore()
+    return RedisBudgetStore(url)
+""",
+        good="""def get_budget_store():
+    url = os.getenv("REDIS_URL")
+    if not url:
+        logger.warning("REDIS_URL unset: budgets are per-process (in-memory)")
+        return InMemoryBudgetStore()
+    return RedisBudgetStore(url)
+""",
+        limits=(
+            "Logging at info or debug level does not count as visible.",
+            "Fallbacks are recognised by their class name; a stand-in with an ordinary name "
+            "is missed.",
+        ),
+    ),
+    RuleDoc(
         code="TBV001",
         name="import-time-side-effect",
         message="{call} {effect} at import time — move it into a function called from the "
@@ -408,6 +498,36 @@ def finish_run(runs: RunWriteService, run: Run):
             "pattern) own the request's transaction and are not flagged.",
             "Test files (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`) are not checked.",
         ),
+    ),
+    RuleDoc(
+        code="SOI005",
+        name="write-outside-owner",
+        message="{call} writes {model} in {module}, but {owner} owns {model}'s writes ({origin}) "
+                "— call the owner's write API instead",
+        summary="With an owners table (`[tool.truthlint.owners] Model = \"module\"`), flags a "
+                "DB write of an owned model anywhere but its owner module: `session.add(Model(...))`"
+                ", `add_all`, `merge`/`delete` of a variable built from the model in the same "
+                "function, and `execute` of `insert/update/delete(Model)`. Same receiver rules as "
+                "STI001.",
+        rationale="Phase 2B of the seed made write ownership explicit per entity (e.g. "
+                  "`GuardWriteService` owns `KillSwitchState`); without a check, the next "
+                  "shortcut writes the entity from somewhere else and the ownership map is "
+                  "fiction again.",
+        seed="Phase 2B \"write ownership explicit per entity\"",
+        bad="""# pyproject.toml: [tool.truthlint.owners] KillSwitchState = "app.services.guard_write_service"
+# app/worker/runner.py
+session.add(KillSwitchState(tenant_id=t, frozen=True))
+""",
+        good="""# app/worker/runner.py
+GuardWriteService(session).freeze(t)
+""",
+        options=("owners", "session-names"),
+        limits=(
+            "The model is known only from a constructor call, a variable assigned from one in "
+            "the same function, or the statement's first argument; objects loaded from queries "
+            "are not tracked.",
+        ),
+        opt_in=True,
     ),
 )
 

@@ -1,7 +1,8 @@
 """Every rule, in one explicit list (a test checks it against the registry)."""
 
+from .governance import AuthoritativeLanguage, PermissionAnomaly, SilentFallback
 from .layers import LayerClaimMismatch, LayerViolation
-from .soi import ClassSingleton, ModuleSingleton, TransactionOutsideOwner
+from .soi import ClassSingleton, ModuleSingleton, TransactionOutsideOwner, WriteOutsideOwner
 from .sti import DbWriteInApi, HiddenModule, MissingInit, PlaceholderPackage
 from .tbv import ImportTimeSideEffect, SyncInAsync
 
@@ -11,10 +12,14 @@ ALL_RULES = (
     HiddenModule,
     PlaceholderPackage,
     MissingInit,
+    AuthoritativeLanguage,
+    PermissionAnomaly,
+    SilentFallback,
     ImportTimeSideEffect,
     LayerViolation,
     SyncInAsync,
     ModuleSingleton,
     ClassSingleton,
     TransactionOutsideOwner,
+    WriteOutsideOwner,
 )

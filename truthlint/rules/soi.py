@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
-from ..names import last_name
+from ..names import last_name, root_call
 from .base import Methods, Rule, is_generator
 from .catalogue import (CLIENT_FACTORIES, CONTAINER_FACTORIES, MUTATING_METHODS, STATEFUL_PREFIXES,
                         STATEFUL_WORDS, STATELESS_MODULES, STATELESS_NAMES, side_effect)
@@ -291,3 +291,64 @@ class TransactionOutsideOwner(Rule):
         receiver_text = f"{ast.unparse(func.value)}.{func.attr}()"
         self.ctx.report("SOI004", node, call=f"`{receiver_text}`", module=self.ctx.location.module,
                         owners=owners, receiver=session.evidence)
+
+
+class WriteOutsideOwner(Rule):
+    """SOI005: a write of an owned model outside the module that owns its writes."""
+
+    codes = ("SOI005",)
+    needs = (SessionFacts,)
+
+    @classmethod
+    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+        return bool(ctx.config.owners) and ctx.location.module is not None
+
+    def begin(self) -> None:
+        self.instances: Dict[Tuple[Optional[ast.AST], str], str] = {}  # (function, var) -> model
+
+    def _model(self, expr: Optional[ast.AST]) -> Optional[str]:
+        """The owned model an expression builds or names: ``Item(...)``, ``item``, ``Item``."""
+        owners = self.ctx.config.owners
+        if isinstance(expr, ast.Call):
+            name = last_name(expr.func)
+            return name if name in owners else None
+        if isinstance(expr, ast.Name):
+            found = self.instances.get((self.ctx.scope.function, expr.id))
+            if found:
+                return found
+            return expr.id if expr.id in owners else None
+        if isinstance(expr, ast.Attribute):
+            return expr.attr if expr.attr in owners else None
+        if isinstance(expr, (ast.List, ast.Tuple)):
+            for elt in expr.elts:
+                found = self._model(elt)
+                if found:
+                    return found
+        return None
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        model = self._model(node.value) if isinstance(node.value, ast.Call) else None
+        if model:
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self.instances[(self.ctx.scope.function, target.id)] = model
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if self.ctx.scope.type_checking or not isinstance(node.func, ast.Attribute):
+            return
+        facts: SessionFacts = self.ctx.shared["SessionFacts"]
+        write = facts.write(node)
+        if write is None or facts.session(node.func.value) is None or not node.args:
+            return
+        argument = node.args[0]
+        if node.func.attr in ("execute", "exec", "executemany", "scalar", "scalars"):
+            call = root_call(argument)
+            argument = call.args[0] if call is not None and call.args else None
+        model = self._model(argument)
+        module = self.ctx.location.module
+        owner = self.ctx.config.owners.get(model) if model else None
+        if owner is None or module == owner:
+            return
+        origin = self.ctx.config.origin("owners", model, "owners")
+        self.ctx.report("SOI005", node, call=write, model=model, module=module, owner=owner,
+                        origin=origin)

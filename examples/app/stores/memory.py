@@ -1,0 +1,8 @@
+class InMemoryBudgetStore:
+    def __init__(self) -> None:
+        self.spent = {}
+
+
+class InMemoryIdempotencyStore:
+    def __init__(self) -> None:
+        self.keys = set()
