@@ -25,6 +25,7 @@ class FileSystem:
         self._listing: Dict[str, FrozenSet[str]] = {}
         self._roots: Dict[Tuple[str, Optional[Tuple[str, ...]]], Optional[str]] = {}
         self._headers: Dict[str, Optional[Tuple[int, int]]] = {}
+        self._modes: Dict[str, Optional[int]] = {}
 
     def listdir(self, directory: str) -> FrozenSet[str]:
         cached = self._listing.get(directory)
@@ -35,6 +36,15 @@ class FileSystem:
                 cached = frozenset()
             self._listing[directory] = cached
         return cached
+
+    def mode(self, path: str) -> Optional[int]:
+        """``st_mode`` of a directory, cached (files are stat'ed fresh by their rule)."""
+        if path not in self._modes:
+            try:
+                self._modes[path] = os.stat(path).st_mode
+            except OSError:
+                self._modes[path] = None
+        return self._modes[path]
 
     def has_init(self, directory: str) -> bool:
         return "__init__.py" in self.listdir(directory)

@@ -51,17 +51,6 @@ def is_main_guard(test: ast.expr) -> bool:
     return has_name and has_main
 
 
-_FIELDS: Dict[type, Tuple[str, ...]] = {}  # noqa: SOI002 (a memo of ast metadata, same in every process)
-
-
-def _fields(node_type: type) -> Tuple[str, ...]:
-    fields = _FIELDS.get(node_type)
-    if fields is None:
-        fields = tuple(f for f in node_type._fields if f not in ("ctx", "type_comment"))
-        _FIELDS[node_type] = fields
-    return fields
-
-
 Handler = Callable[[Any], None]
 
 
@@ -134,7 +123,7 @@ class Walker:
         enter, leave, ctx = self.enter, self.leave, self.ctx
         stack: List[Tuple[Any, Scope, bool]] = [(tree, MODULE_SCOPE, False)]
         pop, push = stack.pop, stack.append
-        children = self._children
+        node_class = ast.AST
         while stack:
             node, scope, leaving = pop()
             node_type = type(node)
@@ -150,30 +139,40 @@ class Walker:
                 continue
             if node_type in leave:
                 push((node, scope, True))
-            for child in reversed(children(node, node_type, scope)):
-                push(child)
+            body_scope = _body_scope(node, node_type, scope) if node_type in SCOPED else None
+            # children pushed in reverse so they pop in source order
+            for name in _REVERSED_FIELDS.get(node_type) or _reversed_fields(node_type):
+                value = getattr(node, name, None)
+                child_scope = body_scope if (body_scope is not None and name == "body") else scope
+                if type(value) is list:
+                    for item in reversed(value):
+                        if isinstance(item, node_class):
+                            push((item, child_scope, False))
+                elif isinstance(value, node_class):
+                    push((value, child_scope, False))
         self._hook("end")
 
-    @staticmethod
-    def _children(node: ast.AST, node_type: type, scope: Scope) -> List[Tuple[Any, Scope, bool]]:
-        out: List[Tuple[Any, Scope, bool]] = []
-        body_scope = None
-        if node_type in FUNCTIONS or node_type is ast.Lambda:
-            body_scope = scope._replace(function=node, cls=None)
-        elif node_type is ast.ClassDef:
-            body_scope = scope._replace(cls=node)
-        elif node_type is ast.If:
-            if is_type_checking(node.test):  # type: ignore[attr-defined]
-                body_scope = scope._replace(type_checking=True)
-            elif is_main_guard(node.test):  # type: ignore[attr-defined]
-                body_scope = scope._replace(main_guard=True)
-        for name in _fields(node_type):
-            value = getattr(node, name, None)
-            child_scope = body_scope if (body_scope is not None and name == "body") else scope
-            if isinstance(value, list):
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        out.append((item, child_scope, False))
-            elif isinstance(value, ast.AST):
-                out.append((value, child_scope, False))
-        return out
+
+SCOPED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.If})
+
+
+def _body_scope(node: Any, node_type: type, scope: Scope) -> Optional[Scope]:
+    """The scope of ``node.body`` when it differs from the node's own."""
+    if node_type is ast.ClassDef:
+        return scope._replace(cls=node)
+    if node_type is ast.If:
+        if is_type_checking(node.test):
+            return scope._replace(type_checking=True)
+        if is_main_guard(node.test):
+            return scope._replace(main_guard=True)
+        return None
+    return scope._replace(function=node, cls=None)
+
+
+_REVERSED_FIELDS: Dict[type, Tuple[str, ...]] = {}  # noqa: SOI002 (a memo of ast metadata)
+
+
+def _reversed_fields(node_type: type) -> Tuple[str, ...]:
+    fields = tuple(reversed([f for f in node_type._fields if f not in ("ctx", "type_comment")]))
+    _REVERSED_FIELDS[node_type] = fields
+    return fields

@@ -27,6 +27,11 @@ def word_pattern(words: Tuple[str, ...]) -> Pattern[str]:
     return pattern
 
 
+def _is_prose(text: str) -> bool:
+    """More than one word: a single token (``"confirmed"``) is a value, not language."""
+    return len(text.split(None, 1)) > 1
+
+
 def in_packages(ctx, packages: Tuple[str, ...]) -> bool:  # type: ignore[no-untyped-def]
     """Is the file inside one of ``packages`` (root-relative path or dotted module prefix)?"""
     loc = ctx.location
@@ -80,13 +85,13 @@ class AuthoritativeLanguage(Rule):
         parts = [v for v in node.values if isinstance(v, ast.Constant)]
         self.seen.update(id(p) for p in parts)
         text = " ".join(str(p.value) for p in parts)
-        if any(c.isspace() for c in text.strip()):
+        if _is_prose(text):
             self._scan(text, node.lineno, node.col_offset, "string")
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if id(node) in self.seen:
             return
-        if isinstance(node.value, str) and any(c.isspace() for c in node.value.strip()):
+        if isinstance(node.value, str) and _is_prose(node.value):
             kind = "docstring" if id(node) in self.docstrings else "string"
             self._scan(node.value, node.lineno, node.col_offset, kind)
 
@@ -141,9 +146,8 @@ class PermissionAnomaly(Rule):
         loc = self.ctx.location
         for depth in range(0, len(loc.parts)):
             directory = os.path.join(loc.root, *loc.parts[:depth])
-            try:
-                mode = os.stat(directory).st_mode
-            except OSError:
+            mode = self.ctx.fs.mode(directory)
+            if mode is None:
                 return None
             if (mode & (stat.S_IROTH | stat.S_IXOTH)) != (stat.S_IROTH | stat.S_IXOTH):
                 return (f"directory {self._shown(directory)} has mode {stat.S_IMODE(mode):04o}, "
