@@ -120,6 +120,14 @@ def _allowed_imports(value: Any, source: str, key: str) -> Dict[int, FrozenSet[i
     return result
 
 
+def _path(value: Any, source: str, key: str) -> str:
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if not isinstance(value, str):
+        raise ConfigError(source, key, f"expected a path string, got {value!r}")
+    return value
+
+
 def _denied_imports(value: Any, source: str, key: str) -> Dict[int, Tuple[str, ...]]:
     table = _pairs(value, source, key)
     result = {}
@@ -195,6 +203,10 @@ SETTINGS: Tuple[Setting, ...] = (
     Setting("check-comments", _bool, False,
             "Also check comments for authoritative wording (STI011).",
             "check-comments = true"),
+    Setting("cache-dir", _path, ".truthlint_cache",
+            "Where the project index is cached, relative to the configuration file; an empty "
+            "value turns the cache off.",
+            'cache-dir = ".cache/truthlint"'),
     Setting("namespace-packages", _str_list, (),
             "Directories under a root that are deliberately namespace packages (no STI006).",
             'namespace-packages = ["app/plugins"]'),
@@ -226,6 +238,7 @@ class Config:
     advisory_packages: Tuple[str, ...] = SETTINGS_BY_KEY["advisory-packages"].default
     authoritative_words: Tuple[str, ...] = SETTINGS_BY_KEY["authoritative-words"].default
     check_comments: bool = False
+    cache_dir: Optional[str] = None
     # where each table entry came from, for messages: {"layers": {"api": "… [tool.truthlint.layers]"}}
     provenance: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
 
@@ -305,6 +318,7 @@ def build_config(source: Optional[str], base_dir: str, *layers: Mapping[str, Any
         advisory_packages=tuple(get("advisory-packages")),
         authoritative_words=tuple(w.lower() for w in get("authoritative-words")),
         check_comments=get("check-comments"),
+        cache_dir=os.path.join(base_dir, get("cache-dir")) if get("cache-dir") else None,
         provenance=provenance,
     )
 

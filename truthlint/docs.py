@@ -23,7 +23,11 @@ def first_sentence(text: str) -> str:
 
 
 def render_rule(rule: RuleDoc) -> str:
-    status = "opt-in" if rule.opt_in else "on by default"
+    status = "on by default"
+    if rule.off_by_default:
+        status = f"opt-in (`--extend-select {rule.code}`)"
+    elif rule.opt_in:
+        status = f"opt-in (runs once `{rule.enabled_by}` is configured)"
     out = [
         f"# {rule.code} {rule.name}",
         "",

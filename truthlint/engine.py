@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import ast
 import logging
+import os
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence, Union
 
 from .config import Config, ConfigFinder
+from .index import IndexView, ProjectIndex
 from .layout import FileSystem, Location, locate
 from .names import Imports
 from .registry import RULES
@@ -44,6 +46,23 @@ class FileContext:
         self.findings: List[Finding] = []
         self.imports = Imports(self)
         self.shared: Dict[str, Any] = {}
+        self.project: Optional["Project"] = None
+
+    def index(self) -> Optional[ProjectIndex]:
+        """The project index of this file's package root (built on first use), or None."""
+        if self.project is None or self.location.root is None or self.location.module is None:
+            return None
+        return self.project.index_for(self.location.root, self.config)
+
+    def view(self) -> Optional[IndexView]:
+        """The index with this file's own summary from the text being checked. Ask it only
+        once the walk is done (in ``end``), when the summary is complete."""
+        if "view" not in self.shared:
+            index = self.index()
+            summary = self.shared.get("Summary")
+            self.shared["view"] = (IndexView(index, self.location.module, summary.data)
+                                   if index is not None and summary is not None else None)
+        return self.shared["view"]
 
     def report(self, code: str, at: Union[ast.AST, int], col: int = 0, **fields: Any) -> None:
         rule = RULES[code]
@@ -65,6 +84,20 @@ class Project:
         self.finder = finder or ConfigFinder()
         self.fs = FileSystem()
         self.stdin_display = stdin_display  # the name an editor buffer is linted under
+        self._indexes: Dict[Any, Optional[ProjectIndex]] = {}
+
+    def index_for(self, root: str, config: Config) -> Optional[ProjectIndex]:
+        key = (root, config.source)
+        if key not in self._indexes:
+            try:
+                cache_dir = config.cache_dir if config.source else (
+                    os.path.join(os.path.dirname(root), ".truthlint_cache"))
+                self._indexes[key] = ProjectIndex(root, config, self.fs, cache_dir).build()
+            except Exception:  # a broken index must not take the per-file rules down with it
+                LOG.warning("truthlint: could not index %s; whole-project checks are skipped",
+                            root, exc_info=LOG.isEnabledFor(logging.DEBUG))
+                self._indexes[key] = None
+        return self._indexes[key]
 
     def context(self, lines: Sequence[str], filename: Optional[str]) -> FileContext:
         is_stdin = filename in (None, "", "-", "stdin")
@@ -75,7 +108,9 @@ class Project:
             config = self.finder.for_file(filename)  # type: ignore[arg-type]
             location = locate(filename, lines, config, self.fs)
         from_stdin = is_stdin or filename == self.stdin_display
-        return FileContext(filename or "stdin", lines, location, config, self.fs, from_stdin)
+        ctx = FileContext(filename or "stdin", lines, location, config, self.fs, from_stdin)
+        ctx.project = self
+        return ctx
 
     def check(self, tree: ast.AST, lines: Sequence[str], filename: Optional[str],
               codes: Optional[Iterable[str]] = None) -> List[Finding]:
@@ -109,9 +144,13 @@ class Project:
 
 
 def _collectors_for(rules: List[Any]) -> List[type]:
-    needed: List[type] = []
-    for rule in rules:
-        for collector in rule.needs:
-            if collector not in needed:
-                needed.append(collector)
-    return needed
+    """The shared collectors the rules need, in the one order that satisfies their own
+    dependencies (the summary reads the session facts)."""
+    from .rules.base import Methods
+    from .rules.sessions import SessionFacts
+    from .summary import Summary
+
+    needed = {c for rule in rules for c in rule.needs}
+    if Summary in needed:
+        needed.add(SessionFacts)
+    return [c for c in (SessionFacts, Methods, Summary) if c in needed]

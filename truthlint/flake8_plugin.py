@@ -15,6 +15,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from . import __version__
 from .config import SETTINGS, SETTINGS_BY_KEY, ConfigError, ConfigFinder, validate_tree
 from .engine import Finding, Project
+from .registry import RULES
 
 _RESULT_ATTR = "_truthlint_findings"
 
@@ -113,6 +114,7 @@ class StiChecker(_Checker):
 
     @staticmethod
     def add_options(manager: Any) -> None:
+        manager.extend_default_ignore([r.code for r in RULES.values() if r.off_by_default])
         manager.add_option(
             "--truthlint-config", parse_from_config=True, default=None,
             help="pyproject.toml whose [tool.truthlint] applies to every file "

@@ -29,6 +29,12 @@ class RuleDoc:
     options: Tuple[str, ...] = ()
     limits: Tuple[str, ...] = ()
     opt_in: bool = False
+    enabled_by: str = ""  # an opt-in rule that a setting turns on, rather than selecting it
+
+    @property
+    def off_by_default(self) -> bool:
+        """Opt-in rules that flake8 and the CLI skip until selected by code."""
+        return self.opt_in and not self.enabled_by
 
     @property
     def family(self) -> str:
@@ -117,13 +123,37 @@ def list_policies(engine: PolicyEngine = Depends(get_policy_engine)):
         ),
     ),
     RuleDoc(
+        code="STI003",
+        name="duplicate-sibling-package",
+        message="{unit} and its sibling {other} both normalise to '{key}' — merge them, or rename "
+                "one so the names say how they differ",
+        summary="Flags sibling packages or modules whose names collide once case, a plural `s` "
+                "(`ies` → `y`) and an `_impl(s)` suffix are set aside: `planner/` vs "
+                "`planners/`, `worker/` vs `workers/`, `policy/` vs `policies.py`. Reported once "
+                "per pair on each side: a package's `__init__.py`, the first module of a "
+                "directory without one, or the module file itself, at line 1.",
+        rationale="The seed had `planner/` next to `planners/` (which one is authoritative?) and "
+                  "`worker/` next to `workers/`: imports pick one by accident and the other "
+                  "rots.",
+        seed="STI-003, naming collisions",
+        bad="""app/planner/__init__.py     # stub planner
+app/planners/__init__.py    # production planners
+""",
+        good="""app/planners/__init__.py
+app/planners/stub.py        # the stub lives with the real ones
+""",
+        limits=("Names that merely share a prefix (`route/` vs `router/`) never collide.",),
+    ),
+    RuleDoc(
         code="STI004",
         name="hidden-module",
-        message="package {package} exports none of its public submodules ({submodules}) — "
-                "re-export its API in __init__.py (or declare __all__), or delete dead modules",
-        summary="Flags a package whose `__init__.py` has public submodules but exports none of "
-                "them: no `__all__`, no import from a submodule, no lazy loader naming one. "
-                "Reported at line 1 of the `__init__.py`.",
+        message="package {package} exports none of its public submodules and no module imports "
+                "{submodules} — re-export its API in __init__.py (or declare __all__), or delete "
+                "dead modules",
+        summary="Flags a package whose `__init__.py` exports none of its public submodules (no "
+                "`__all__`, no import from a submodule, no lazy loader naming one) while some of "
+                "them are imported by no module of the project either: code that is unreachable "
+                "or dead. Reported at line 1 of the `__init__.py`, naming those submodules.",
         rationale="The seed found `observability/cost_tracker.py` and the four files of "
                   "`tasks/` reachable only by deep import: code that is either dead or wired "
                   "in by a path nobody can see from the package.",
@@ -141,9 +171,9 @@ __all__ = ["enqueue_recovery", "update_memory"]
 """,
         limits=(
             "The package root itself and test packages are never flagged.",
-            "Until the project index lands, the rule cannot see whether other modules deep-import "
-            "the submodules; a package meant to be used only through deep imports can carry "
-            "`# noqa: STI004` on its first line.",
+            "A submodule that any module imports (even by deep import, even inside a function) "
+            "counts as reachable: packages used through deep imports by convention are not "
+            "flagged.",
         ),
     ),
     RuleDoc(
@@ -292,6 +322,33 @@ def explain(score):
         ),
     ),
     RuleDoc(
+        code="STI014",
+        name="duplicate-implementation",
+        message="class {cls} duplicates the role of {others} — finish the migration to one "
+                "implementation and delete the other",
+        summary="Flags two classes of the same role (the last word of the name: `Middleware`, "
+                "`Engine`, `Service` …) in different modules whose names normalise to the same "
+                "word (`TenancyMiddleware` / `TenantMiddleware`): the legacy/new debt pair. "
+                "Opt-in: enable it with `--extend-select STI014`.",
+        rationale="The seed's middleware/ kept an old and a new TenancyMiddleware, and two RBAC "
+                  "implementations enforced different rules (STI-014, PEI-001).",
+        seed="STI-014, PEI-001",
+        bad="""# app/middleware/tenancy.py
+class TenancyMiddleware: ...
+# app/middleware/tenant.py
+class TenantMiddleware: ...
+""",
+        good="""# app/middleware/tenant.py
+class TenantMiddleware: ...   # the one implementation
+""",
+        limits=(
+            "Protocols, ABCs, abstract bases and classes that inherit from each other are not "
+            "duplicates; test doubles (`Fake*`, `Mock*`, `Stub*`, `Dummy*`) are ignored.",
+            "Name normalisation is a light stemmer: it pairs `Tenancy`/`Tenant`, not synonyms.",
+        ),
+        opt_in=True,
+    ),
+    RuleDoc(
         code="TBV001",
         name="import-time-side-effect",
         message="{call} {effect} at import time — move it into a function called from the "
@@ -322,8 +379,10 @@ app = FastAPI(lifespan=lifespan)
 """,
         options=("side-effect-calls",),
         limits=(
-            "Calls to project functions that do these things further down are not followed yet "
-            "(the project index adds the chain); `init_db()` is flagged by name.",
+            "Calls to project functions are followed through the project index (up to 8 calls "
+            "deep) and the message shows the chain, e.g. `get_planner()` → "
+            "app/planners/__init__.py:9 `anthropic.Anthropic()`; calls through variables, "
+            "callbacks or methods of instances are not followed. `init_db()` is flagged by name.",
             "Calls under `if __name__ == \"__main__\":` and `if TYPE_CHECKING:` never run on "
             "import and are not flagged.",
         ),
@@ -397,6 +456,65 @@ async def get_run(run_id: int, session: AsyncSession = Depends(get_async_session
             "another module, has no known kind and is not flagged (the project index will "
             "resolve dependencies across files).",
             "Blocking calls inside a sync helper that the coroutine calls are not followed.",
+        ),
+    ),
+    RuleDoc(
+        code="TBV004",
+        name="import-cycle",
+        message="import of {imported} closes an import cycle: {cycle} — move what both need "
+                "into a module they both import, or import it inside the function that uses it",
+        summary="Flags a module-level import that is an edge of a cycle in the project's "
+                "module-level import graph, on every such import in the file; the message lists "
+                "the shortest cycle through it. The graph comes from the project index.",
+        rationale="The seed's dependency map recorded \"circular dependencies: 0\" as a health "
+                  "metric; a cycle makes import order matter, breaks partial imports and hides "
+                  "layering mistakes. The metric stays true only if every new edge is checked.",
+        seed="seed metric \"circular dependencies: 0\"",
+        bad="""# app/services/runs.py
+from app.policy.engine import evaluate
+# app/policy/engine.py
+from app.services.runs import Run
+""",
+        good="""# app/contracts/runs.py   (both import the shared type from here)
+class Run: ...
+""",
+        limits=(
+            "Imports inside functions and under `if TYPE_CHECKING:` do not run at import and "
+            "are not edges.",
+            "An import of `a.b.c` is an edge to that module only, not to the packages `a` and "
+            "`a.b` whose `__init__` also runs.",
+        ),
+    ),
+    RuleDoc(
+        code="SOI001",
+        name="duplicate-table-model",
+        message="model {model} maps table '{table}', as does {others} — keep one model per "
+                "table and import it everywhere",
+        summary="Flags two ORM models in the project that map to the same table — by explicit "
+                "`__tablename__`, SQLModel's default name (`table=True`: the lower-cased class "
+                "name) or `Table(\"name\", ...)` — on both classes, each naming the other.",
+        rationale="The seed's `db.py` and `models/costsim_cb.py` defined sync and async twins of "
+                  "the circuit-breaker tables: two schemas for one table drift apart silently "
+                  "until a migration or a write breaks.",
+        seed="SOI-001, STI-008",
+        bad="""# app/db.py
+class CostSimCBState(SQLModel, table=True):
+    __tablename__ = "costsim_cb_state"
+# app/models/costsim_cb.py
+class CostSimCBStateModel(SQLModel, table=True):
+    __tablename__ = "costsim_cb_state"
+""",
+        good="""# app/models/costsim_cb.py   (the one model)
+class CostSimCBState(SQLModel, table=True):
+    __tablename__ = "costsim_cb_state"
+# app/db.py
+from app.models.costsim_cb import CostSimCBState
+""",
+        limits=(
+            "Abstract bases (`__abstract__ = True`, SQLModel classes without `table=True`) and "
+            "Alembic or other `migrations/` files are not models; a re-export is the same model.",
+            "SQLAlchemy declarative classes without an explicit `__tablename__` (names made by a "
+            "`declared_attr` on a base) are not seen.",
         ),
     ),
     RuleDoc(
@@ -528,6 +646,7 @@ GuardWriteService(session).freeze(t)
             "are not tracked.",
         ),
         opt_in=True,
+        enabled_by="owners",
     ),
 )
 

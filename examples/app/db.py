@@ -3,11 +3,19 @@ from typing import Annotated, Iterator, Optional
 
 from fastapi import Depends
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Field, Session, SQLModel, create_engine
 
 from app.config import settings
 
 _engine: Optional[Engine] = None
+
+
+class CostSimCBState(SQLModel, table=True):
+    """Sync circuit-breaker state: the seed's twin of models/costsim_cb.py."""
+
+    __tablename__ = "costsim_cb_state"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    open: bool = False
 
 
 def get_engine() -> Engine:

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from app.api import guard_router, items_router
 from app.db import init_db
 from app.limits import BudgetTracker, RateLimiter
+from app.planners import get_planner
 
 logger = logging.getLogger(__name__)
 
@@ -14,6 +15,7 @@ rate_limiter = RateLimiter()
 budget_tracker = BudgetTracker()
 
 init_db()
+planner = get_planner()
 
 
 @asynccontextmanager

@@ -98,10 +98,22 @@ class SessionFacts(Visitor):
         if (isinstance(default, ast.Call) and last_name(default.func) == "Depends"
                 and default.args):
             dep = last_name(default.args[0])
+            if dep in self.providers:
+                return Session(f"`Depends({dep})`", self.providers[dep])
+            provided = self._provided_elsewhere(default.args[0])
+            if provided is not None:
+                return Session(f"`Depends({dep})`", None if provided == "unknown" else provided)
             if dep and DEPENDENCY_RE.search(dep):
-                kind = self.providers.get(dep) or ("async" if "async" in dep.lower() else None)
-                return Session(f"`Depends({dep})`", kind)
+                return Session(f"`Depends({dep})`", "async" if "async" in dep.lower() else None)
         return None
+
+    def _provided_elsewhere(self, dependency: ast.AST) -> Optional[str]:
+        """What a dependency imported from another project module yields, by the index."""
+        index = self.ctx.index() if self.ctx.project is not None else None
+        qual = self.ctx.qualify(dependency)
+        if index is None or not qual or "." not in qual:
+            return None
+        return index.provider_kind(qual)
 
     def from_call(self, call: ast.AST) -> object:
         """Session for a session-producing call, NOT_A_SESSION for HTTP sessions, else None."""

@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from ..names import last_name, root_call
 from .base import Methods, Rule, is_generator
-from .catalogue import (CLIENT_FACTORIES, CONTAINER_FACTORIES, MUTATING_METHODS, STATEFUL_PREFIXES,
+from ..catalogue import (CLIENT_FACTORIES, CONTAINER_FACTORIES, MUTATING_METHODS, STATEFUL_PREFIXES,
                         STATEFUL_WORDS, STATELESS_MODULES, STATELESS_NAMES, side_effect)
 from .sessions import TRANSACTION_METHODS, SessionFacts
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import ast
 import os
 import re
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
+from ..summary import Summary
 from .base import Rule
 from .sessions import SessionFacts
 
@@ -59,6 +60,7 @@ class HiddenModule(_InitFile):
     """STI004: a package that exports none of its public submodules."""
 
     codes = ("STI004",)
+    needs = (Summary,)
 
     @classmethod
     def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
@@ -97,10 +99,16 @@ class HiddenModule(_InitFile):
             self.exports = True  # lazy loaders: import_module(".pool", __name__)
 
     def end(self) -> None:
-        if self.submodules and not self.exports:
-            shown = ", ".join(f"{m}.py" for m in self.submodules[:5])
-            if len(self.submodules) > 5:
-                shown += f", … {len(self.submodules) - 5} more"
+        if not self.submodules or self.exports:
+            return
+        hidden = self.submodules
+        view = self.ctx.view()
+        if view is not None:  # a submodule some module imports is reachable, if deeply
+            hidden = [m for m in hidden if not view.importers_of(f"{self.package}.{m}")]
+        if hidden:
+            shown = ", ".join(f"{m}.py" for m in hidden[:5])
+            if len(hidden) > 5:
+                shown += f", … {len(hidden) - 5} more"
             self.ctx.report("STI004", 1, 0, package=self.package, submodules=shown)
 
 
@@ -189,3 +197,61 @@ class MissingInit(Rule):
                 self.ctx.report("STI006", 1, 0, directory=shown, module=loc.module,
                                 root=root_name)
                 return
+
+
+def sibling_key(name: str) -> str:
+    """``planners`` -> ``planner``, ``policies.py`` -> ``policy``, ``store_impls`` -> ``store``."""
+    key = name.lower()
+    key = key[:-3] if key.endswith(".py") else key
+    key = re.sub(r"_?impls?$", "", key) or key
+    if key.endswith("ies") and len(key) > 4:
+        return key[:-3] + "y"
+    if key.endswith(("sses", "xes", "ches", "shes")):
+        return key[:-2]
+    if key.endswith("s") and not key.endswith("ss") and len(key) > 3:
+        return key[:-1]
+    return key
+
+
+class DuplicateSibling(Rule):
+    """STI003: sibling packages or modules whose names collide after normalisation."""
+
+    codes = ("STI003",)
+
+    @classmethod
+    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+        return ctx.location.root is not None and len(ctx.location.parts) >= 1
+
+    def _units(self, directory: str) -> List[str]:
+        """Modules and packages (directories holding Python files) in ``directory``."""
+        fs = self.ctx.fs
+        units = []
+        for name in fs.listdir(directory):
+            if name.startswith((".", "_")):
+                continue
+            if name.endswith(".py"):
+                units.append(name)
+            elif fs.is_dir(os.path.join(directory, name)) and any(
+                    n.endswith(".py") for n in fs.listdir(os.path.join(directory, name))):
+                units.append(name)
+        return sorted(units)
+
+    def begin(self) -> None:
+        loc = self.ctx.location
+        directory = loc.directory
+        mine: List[Tuple[str, str]] = []   # (unit name, the directory it sits in)
+        if not loc.is_init and not loc.parts[-1].startswith("_"):
+            mine.append((loc.parts[-1], directory))
+        if len(loc.parts) > 1:
+            listing = self.ctx.fs.listdir(directory)
+            first = min((n for n in listing if n.endswith(".py")), default=None)
+            if loc.is_init or ("__init__.py" not in listing and loc.parts[-1] == first):
+                mine.append((os.path.basename(directory), os.path.dirname(directory)))
+        for unit, parent in mine:
+            key = sibling_key(unit)
+            for other in self._units(parent):
+                if other != unit and sibling_key(other) == key:
+                    base = os.path.dirname(loc.root)
+                    show = lambda n: os.path.relpath(os.path.join(parent, n), base).replace(  # noqa: E731
+                        os.sep, "/")
+                    self.ctx.report("STI003", 1, 0, unit=show(unit), other=show(other), key=key)

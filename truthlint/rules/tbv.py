@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
-from typing import Set
+from typing import List, Set, Tuple
 
 from ..names import dotted, last_name
+from ..summary import Summary
 from .base import Rule
 from .sessions import SessionFacts
-from .catalogue import FILE, THREAD, THREAD_TYPES, is_thread_start, side_effect
+from ..catalogue import FILE, THREAD, THREAD_TYPES, is_thread_start, side_effect
 
 PATH_TYPES = frozenset({"pathlib.Path", "Path", "pathlib.PurePath"})
 
@@ -18,9 +19,14 @@ class ImportTimeSideEffect(Rule):
 
     codes = ("TBV001",)
 
+    needs = (Summary,)
+
     def begin(self) -> None:
         self.consumed: Set[int] = set()
         self.threads: Set[str] = set()
+        self.project_calls: List[Tuple[ast.Call, str, bool]] = []  # followed in end()
+        loc = self.ctx.location
+        self.root_package = loc.module.split(".")[0] if loc.module else None
 
     def visit_Assign(self, node: ast.Assign) -> None:
         if (self.ctx.scope.import_time and isinstance(node.value, ast.Call)
@@ -52,11 +58,42 @@ class ImportTimeSideEffect(Rule):
             return
         effect = self._effect(node)
         if effect is None:
+            self._remember_project_call(node)
             return
         for inner in ast.walk(node):
             if isinstance(inner, ast.Call):
                 self.consumed.add(id(inner))
         self.ctx.report("TBV001", node, call=f"`{call_text(node)}`", effect=effect)
+
+
+    def _remember_project_call(self, node: ast.Call) -> None:
+        """A call of a project function at import time: its effects are looked up in end()."""
+        if self.root_package is None:
+            return
+        func = node.func
+        if isinstance(func, ast.Name) and func.id not in self.ctx.imports.aliases:
+            self.project_calls.append((node, func.id, True))
+            return
+        head = dotted(func)
+        if head is None:
+            return
+        target = self.ctx.imports.aliases.get(head.split(".")[0], "")
+        if target.split(".")[0] == self.root_package:
+            self.project_calls.append((node, self.ctx.qualify(func) or head, False))
+
+    def end(self) -> None:
+        if not self.project_calls:
+            return
+        view = self.ctx.view()
+        if view is None:
+            return
+        for node, qual, local in self.project_calls:
+            found = view.effect_chain(qual, local)
+            if found:
+                rows, effect = found
+                steps = " → ".join(f"{path}:{line} `{text}`" for path, line, text in rows)
+                self.ctx.report("TBV001", node, call=f"`{call_text(node)}` → {steps}",
+                                effect=effect)
 
 
 def call_text(node: ast.Call) -> str:

@@ -1,6 +1,7 @@
 from sqlmodel import Session, select
 
 from app.models import Item
+from app.policy.engine import can_create
 
 
 class ItemService:
@@ -8,6 +9,8 @@ class ItemService:
         self.session = session
 
     def create(self, name: str, owner_id: int) -> Item:
+        if not can_create(self, owner_id):
+            raise PermissionError(owner_id)
         item = Item(name=name, owner_id=owner_id)
         self.session.add(item)
         self.session.commit()

@@ -1,0 +1,415 @@
+"""The project index: whole-project facts for a per-file linter.
+
+For one package root it holds every module's :mod:`summary`, built by parsing (never
+importing) the source, and cached on disk by content so a warm run only re-reads what
+changed. The cache is one JSON file per root, replaced atomically: parallel flake8 workers
+and concurrent runs may all write it, the last complete write wins, and nobody waits. An
+unreadable or corrupt cache is rebuilt without a word.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from collections import deque
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
+
+from .config import Config
+from .layout import FileSystem, locate
+from .summary import MODULE_LEVEL, Summary, empty_summary, imported_modules
+from .walker import Walker
+
+INDEX_VERSION = 1
+SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
+MAX_CHAIN = 8
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def summarize_tree(tree: ast.AST, lines: List[str], path: str, config: Config,
+                   fs: FileSystem) -> Dict[str, Any]:
+    """The summary of one parsed module (the same collectors the rules' walk runs)."""
+    from .engine import FileContext  # the engine imports the index
+    from .rules.sessions import SessionFacts
+
+    ctx = FileContext(path, lines, locate(path, lines, config, fs), config, fs)
+    facts = SessionFacts(ctx)
+    ctx.shared["SessionFacts"] = facts
+    summary = Summary(ctx)
+    Walker([ctx.imports, facts, summary], ctx).run(tree)
+    return summary.data
+
+
+def summarize_file(path: str, data: bytes, config: Config, fs: FileSystem,
+                   module: str) -> Dict[str, Any]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(data, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return empty_summary(module)
+    text = data.decode("utf-8", errors="replace")
+    try:
+        return summarize_tree(tree, text.splitlines(True), path, config, fs)
+    except RecursionError:
+        return empty_summary(module)
+
+
+class ProjectIndex:
+    """Every module under one package root, with the queries the rules ask."""
+
+    def __init__(self, root: str, config: Config, fs: FileSystem,
+                 cache_dir: Optional[str]) -> None:
+        self.root = root
+        self.config = config
+        self.fs = fs
+        self.cache_dir = cache_dir
+        self.modules: Dict[str, Dict[str, Any]] = {}
+        self.paths: Dict[str, str] = {}
+        self.stats = {"parsed": 0, "cached": 0}
+        self._derived: Dict[str, Any] = {}
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _cache_file(self) -> Optional[str]:
+        if not self.cache_dir:
+            return None
+        key = _digest(f"{self.root}|{self.config.source}".encode())[:16]
+        return os.path.join(self.cache_dir, f"index-{key}.json")
+
+    def _load_cache(self) -> Dict[str, Any]:
+        path = self._cache_file()
+        if path is None:
+            return {}
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+            if data.get("version") == INDEX_VERSION and data.get("root") == self.root:
+                return dict(data["files"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # missing, unreadable or corrupt: rebuild silently
+        return {}
+
+    def _save_cache(self, files: Dict[str, Any]) -> None:
+        path = self._cache_file()
+        if path is None:
+            return
+        try:
+            os.makedirs(self.cache_dir, exist_ok=True)  # type: ignore[arg-type]
+            ignore = os.path.join(self.cache_dir, ".gitignore")  # type: ignore[arg-type]
+            if not os.path.exists(ignore):
+                with open(ignore, "w", encoding="utf-8") as fh:
+                    fh.write("# created by truthlint\n*\n")
+            fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=self.cache_dir)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"version": INDEX_VERSION, "root": self.root, "files": files}, fh,
+                          separators=(",", ":"))
+            os.replace(tmp, path)  # atomic: readers see the old file or the new one
+        except OSError:
+            try:
+                os.unlink(tmp)  # type: ignore[possibly-undefined]
+            except (OSError, UnboundLocalError):
+                pass
+
+    def python_files(self) -> Iterable[str]:
+        for dirpath, dirnames, filenames in os.walk(self.root):  # never follows symlinks
+            dirnames[:] = sorted(d for d in dirnames
+                                 if not d.startswith(".") and d not in SKIP_DIRS)
+            for name in sorted(filenames):
+                if name.endswith(".py"):
+                    yield os.path.join(dirpath, name)
+
+    def build(self) -> "ProjectIndex":
+        cached = self._load_cache()
+        files: Dict[str, Any] = {}
+        changed = len(cached) == 0
+        root_parent = os.path.dirname(self.root)
+        for path in self.python_files():
+            rel = os.path.relpath(path, root_parent)
+            module = _module_name(rel)
+            try:
+                info = os.stat(path)
+            except OSError:
+                continue
+            entry = cached.get(rel)
+            if entry and entry[0] == info.st_mtime_ns and entry[1] == info.st_size:
+                self.stats["cached"] += 1
+            else:
+                try:
+                    with open(path, "rb") as fh:
+                        data = fh.read()
+                except OSError:
+                    continue
+                digest = _digest(data)
+                if entry and entry[2] == digest:
+                    entry = [info.st_mtime_ns, info.st_size, digest, entry[3]]
+                else:
+                    entry = [info.st_mtime_ns, info.st_size, digest,
+                             summarize_file(path, data, self.config, self.fs, module)]
+                    self.stats["parsed"] += 1
+                changed = True
+            files[rel] = entry
+            self.modules[module] = entry[3]
+            self.paths[module] = path
+        if changed or len(files) != len(cached):
+            self._save_cache(files)
+        return self
+
+    # --- derived, whole-project facts (computed once per index) ---------------------------
+
+    def exists(self, module: str) -> bool:
+        return module in self.modules
+
+    def edges(self, summary: Dict[str, Any]) -> List[List[Any]]:
+        return imported_modules(summary, self.exists)
+
+    def graph(self) -> Dict[str, List[str]]:
+        """Module-level import edges between project modules (what runs at import)."""
+        if "graph" not in self._derived:
+            graph = {}
+            for module, summary in self.modules.items():
+                graph[module] = sorted({row[0] for row in self.edges(summary)
+                                        if row[3] == MODULE_LEVEL and row[0] in self.modules
+                                        and row[0] != module})
+            self._derived["graph"] = graph
+        return self._derived["graph"]
+
+    def components(self) -> Dict[str, int]:
+        """Strongly connected component id of every module (iterative Tarjan)."""
+        if "scc" not in self._derived:
+            self._derived["scc"] = strongly_connected(self.graph())
+        return self._derived["scc"]
+
+    def importers(self) -> Dict[str, Set[str]]:
+        """Module -> the modules that import it, at any level."""
+        if "importers" not in self._derived:
+            importers: Dict[str, Set[str]] = {}
+            for module, summary in self.modules.items():
+                for row in self.edges(summary):
+                    importers.setdefault(row[0], set()).add(module)
+                    if row[4] != row[0]:
+                        importers.setdefault(row[4], set()).add(module)
+            self._derived["importers"] = importers
+        return self._derived["importers"]
+
+    def function(self, qual: str, override: Optional[Tuple[str, Dict[str, Any]]] = None
+                 ) -> Optional[Tuple[str, str, Dict[str, Any]]]:
+        """``app.planners.get_planner`` -> (module, key, record); a class maps to its
+        ``__init__``. ``override`` replaces one module's summary (the file being checked)."""
+        parts = qual.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            summary = override[1] if override and override[0] == module else self.modules.get(module)
+            if summary is None:
+                continue
+            key = ".".join(parts[cut:])
+            for candidate in (key, f"{key}.__init__"):
+                record = summary["functions"].get(candidate)
+                if record is not None:
+                    return module, candidate, record
+            return None
+        return None
+
+    def provider_kind(self, qual: str) -> Optional[str]:
+        """What a dependency function yields: "sync", "async", "unknown", or None when it is
+        not known to yield a session."""
+        found = self.function(qual)
+        return found[2].get("yields") if found else None
+
+    def tables(self) -> Dict[str, List[Tuple[str, str, int]]]:
+        """Table name -> [(module, class, line)] over every non-migration module."""
+        if "tables" not in self._derived:
+            tables: Dict[str, List[Tuple[str, str, int]]] = {}
+            for module, summary in self.modules.items():
+                if _is_migration(self.paths.get(module, "")):
+                    continue
+                for cls, table, line, _ in summary["models"]:
+                    tables.setdefault(table, []).append((module, cls, line))
+            self._derived["tables"] = tables
+        return self._derived["tables"]
+
+
+class IndexView:
+    """The index as one file sees it: that file's summary comes from the text being checked
+    (an editor buffer may differ from the disk), every other module from the index."""
+
+    def __init__(self, index: ProjectIndex, module: str, summary: Dict[str, Any]) -> None:
+        self.index = index
+        self.module = module
+        self.summary = summary
+        base = index.modules.get(module)
+        self.same_as_disk = base is not None and base == summary
+        self._chains: Dict[str, Any] = {}
+
+    def summary_of(self, module: str) -> Optional[Dict[str, Any]]:
+        return self.summary if module == self.module else self.index.modules.get(module)
+
+    def path_of(self, module: str) -> str:
+        path = self.index.paths.get(module, module.replace(".", "/") + ".py")
+        return os.path.relpath(path, os.path.dirname(self.index.root)).replace(os.sep, "/")
+
+    # --- TBV004 -----------------------------------------------------------------------------
+
+    def own_edges(self) -> List[List[Any]]:
+        return [row for row in self.index.edges(self.summary)
+                if row[3] == MODULE_LEVEL and row[0] in self.index.modules
+                and row[0] != self.module]
+
+    def cycle(self, target: str) -> Optional[List[str]]:
+        """The shortest import cycle ``self.module -> target -> ... -> self.module``."""
+        graph = self.index.graph()
+        if self.same_as_disk:
+            scc = self.index.components()
+            if scc.get(self.module) is None or scc.get(self.module) != scc.get(target):
+                return None
+            allowed = {m for m, c in scc.items() if c == scc[self.module]}
+        else:
+            allowed = None
+        path = shortest_path(target, self.module, lambda m: (
+            [t for t in (self._targets(m) if m == self.module else graph.get(m, ()))
+             if allowed is None or t in allowed]))
+        return [self.module] + path if path else None
+
+    def _targets(self, module: str) -> List[str]:
+        return sorted({row[0] for row in self.own_edges()})
+
+    # --- SOI001 -----------------------------------------------------------------------------
+
+    def same_table(self, table: str) -> List[Tuple[str, str, int]]:
+        """Other models (module, class, line) mapping ``table``."""
+        return [entry for entry in self.index.tables().get(table, ())
+                if entry[0] != self.module]
+
+    # --- STI004 -----------------------------------------------------------------------------
+
+    def importers_of(self, module: str) -> Set[str]:
+        found = set(self.index.importers().get(module, ())) - {self.module}
+        for row in self.index.edges(self.summary):
+            if module in (row[0], row[4]):
+                found.add(self.module)
+        return found
+
+    # --- TBV001 and session providers: following calls --------------------------------------
+
+    def effect_chain(self, qual: str, local: bool = False
+                     ) -> Optional[Tuple[List[Tuple[str, int, str]], str]]:
+        """From a call of ``qual`` down to the first side effect it reaches: the rows
+        ``(path, line, call text)`` of each step, and the effect's description."""
+        target = f"{self.module}.{qual}" if local else qual
+        return self._chain(target, set(), 0)
+
+    def _chain(self, qual: str, seen: Set[str], depth: int
+               ) -> Optional[Tuple[List[Tuple[str, int, str]], str]]:
+        found = self.index.function(qual, (self.module, self.summary))
+        if found is None or depth > MAX_CHAIN:
+            return None
+        module, key, record = found
+        name = f"{module}.{key}"
+        if name in self._chains:
+            return self._chains[name]
+        if name in seen:
+            return None
+        seen.add(name)
+        result = None
+        path = self.path_of(module)
+        if record["effects"]:
+            effect, line, text = record["effects"][0]
+            result = ([(path, line, text)], effect)
+        else:
+            root = module.split(".")[0]
+            for callee, line in record["calls"]:
+                target = callee if callee.split(".")[0] == root else f"{module}.{callee}"
+                sub = self._chain(target, seen, depth + 1)
+                if sub:
+                    result = ([(path, line, f"{target.split('.')[-1]}()")] + sub[0], sub[1])
+                    break
+        self._chains[name] = result
+        return result
+
+
+def _module_name(rel: str) -> str:
+    parts = rel.replace(os.sep, "/")[:-3].split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _is_migration(path: str) -> bool:
+    parts = path.replace(os.sep, "/").split("/")
+    return "alembic" in parts or "migrations" in parts
+
+
+def shortest_path(start: str, goal: str, neighbours: Callable[[str], Iterable[str]]
+                  ) -> Optional[List[str]]:
+    """Breadth-first, neighbours in sorted order: deterministic shortest path or None."""
+    if start == goal:
+        return [start]
+    previous: Dict[str, Optional[str]] = {start: None}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        for nxt in sorted(neighbours(node)):
+            if nxt in previous:
+                continue
+            previous[nxt] = node
+            if nxt == goal:
+                path = [nxt]
+                while previous[path[-1]] is not None:
+                    path.append(previous[path[-1]])  # type: ignore[arg-type]
+                return list(reversed(path))
+            queue.append(nxt)
+    return None
+
+
+def strongly_connected(graph: Dict[str, List[str]]) -> Dict[str, int]:
+    """Tarjan's algorithm without recursion: module -> component id."""
+    index_of: Dict[str, int] = {}
+    low: Dict[str, int] = {}
+    on_stack: Set[str] = set()
+    stack: List[str] = []
+    component: Dict[str, int] = {}
+    counter = 0
+    for start in sorted(graph):
+        if start in index_of:
+            continue
+        work = [(start, iter(graph.get(start, ())))]
+        index_of[start] = low[start] = counter
+        counter += 1
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            advanced = False
+            for child in children:
+                if child not in graph:
+                    continue
+                if child not in index_of:
+                    index_of[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(graph.get(child, ()))))
+                    advanced = True
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index_of[child])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index_of[node]:
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component[member] = index_of[node]
+                    if member == node:
+                        break
+    return component

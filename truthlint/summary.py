@@ -1,0 +1,155 @@
+"""What one module tells the rest of the project: the per-module record of the project index.
+
+The :class:`Summary` collector runs in the same walk as the rules (for the file being checked)
+and on every other module when the index is built, so both see one definition of "what a
+module imports, defines and does". A summary is plain JSON data, so it can be cached.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, Dict, List, Optional
+
+from .names import dotted, last_name, resolve_relative
+from .catalogue import is_thread_start, side_effect
+from .walker import Visitor
+
+# kinds of import edge
+MODULE_LEVEL, FUNCTION_LEVEL, TYPE_ONLY = "m", "f", "t"
+
+
+def empty_summary(module: str) -> Dict[str, Any]:
+    return {"module": module, "imports": [], "functions": {}, "models": [], "classes": {}}
+
+
+class Summary(Visitor):
+    """Collects a module's summary while the walker goes by."""
+
+    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        self.ctx = ctx
+        self.data = empty_summary(ctx.location.module or "")
+        self.keys: Dict[ast.AST, str] = {}   # function node -> its key ("f", "Cls.m")
+
+    # --- imports ----------------------------------------------------------------------------
+
+    def _kind(self) -> str:
+        scope = self.ctx.scope
+        if scope.type_checking:
+            return TYPE_ONLY
+        return MODULE_LEVEL if scope.function is None else FUNCTION_LEVEL
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.data["imports"].append([alias.name, [], node.lineno, node.col_offset, self._kind()])
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        loc = self.ctx.location
+        base = (resolve_relative(loc.module, loc.is_init, node.level, node.module) if node.level
+                else node.module or "")
+        names = [a.name for a in node.names if a.name != "*"]
+        self.data["imports"].append([base, names, node.lineno, node.col_offset, self._kind()])
+
+    # --- definitions ------------------------------------------------------------------------
+
+    def visit_FunctionDef(self, node: ast.AST) -> None:
+        scope = self.ctx.scope
+        name = node.name  # type: ignore[attr-defined]
+        if scope.function is None:
+            key = f"{scope.cls.name}.{name}" if scope.cls is not None else name
+        else:
+            key = f"{self.keys.get(scope.function, '?')}.<locals>.{name}"
+        self.keys[node] = key
+        self.data["functions"][key] = {"effects": [], "calls": [], "yields": None,
+                                       "line": node.lineno}  # type: ignore[attr-defined]
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        scope = self.ctx.scope
+        if scope.function is not None or scope.cls is not None:
+            return
+        bases = [dotted(b) or "" for b in node.bases]
+        table = None
+        abstract = False
+        if any(k.arg == "table" and isinstance(k.value, ast.Constant) and k.value.value is True
+               for k in node.keywords):
+            table = node.name.lower()  # SQLModel's default table name
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and \
+                    isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, ast.Constant):
+                target, value = stmt.targets[0].id, stmt.value.value
+                if target == "__tablename__" and isinstance(value, str):
+                    table = value
+                elif target == "__abstract__" and value is True:
+                    abstract = True
+        self.data["classes"][node.name] = [node.lineno, bases, abstract]
+        if table and not abstract:
+            self.data["models"].append([node.name, table, node.lineno, node.col_offset])
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        """``items = Table("items", metadata, ...)`` is a model too."""
+        value = node.value
+        if (self.ctx.scope.function is None and isinstance(value, ast.Call)
+                and last_name(value.func) == "Table" and value.args
+                and isinstance(value.args[0], ast.Constant) and isinstance(value.args[0].value, str)
+                and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            self.data["models"].append([node.targets[0].id, value.args[0].value, node.lineno,
+                                        node.col_offset])
+
+    # --- behaviour --------------------------------------------------------------------------
+
+    def _function(self) -> Optional[Dict[str, Any]]:
+        func = self.ctx.scope.function
+        key = self.keys.get(func) if func is not None else None  # type: ignore[arg-type]
+        return self.data["functions"].get(key) if key else None
+
+    def visit_Call(self, node: ast.Call) -> None:
+        record = self._function()
+        if record is None:
+            return
+        ctx = self.ctx
+        qual = ctx.qualify(node.func)
+        effect = side_effect(node, qual, ctx.config.side_effect_calls)
+        if effect is None and is_thread_start(node, ctx.qualify):
+            effect = "starts a thread or process"
+        if effect:
+            text = dotted(node.func) or last_name(node.func) or "call"
+            record["effects"].append([effect, node.lineno, f"{text}()"])
+            return
+        func = node.func
+        if qual:
+            record["calls"].append([qual, node.lineno])
+        elif (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+              and func.value.id in ("self", "cls") and ctx.scope.function in self.keys):
+            owner = self.keys[ctx.scope.function].split(".")[0]  # type: ignore[index]
+            record["calls"].append([f"{owner}.{func.attr}", node.lineno])
+
+    def end(self) -> None:
+        facts = self.ctx.shared.get("SessionFacts")
+        if facts is not None:
+            for name, kind in facts.providers.items():
+                if name in self.data["functions"]:
+                    self.data["functions"][name]["yields"] = kind or "unknown"
+        # keep only calls that can name a project function: qualified into the project, or a
+        # bare name defined in this module
+        root = (self.ctx.location.module or "").split(".")[0]
+        local = self.data["functions"]
+        for record in local.values():
+            record["calls"] = [c for c in record["calls"]
+                               if c[0].split(".")[0] == root or c[0] in local
+                               or c[0].split(".")[0] in self.data["classes"]]
+
+
+def imported_modules(summary: Dict[str, Any], exists) -> List[List[Any]]:  # type: ignore[no-untyped-def]
+    """Resolve a summary's imports to module names: ``from app.a import b`` is ``app.a.b`` when
+    that is a module, else ``app.a``. Returns ``[module, line, col, kind, shown]`` rows."""
+    rows = []
+    for base, names, line, col, kind in summary["imports"]:
+        if not names:
+            rows.append([base, line, col, kind, base])
+            continue
+        for name in names:
+            candidate = f"{base}.{name}" if base else name
+            target = candidate if exists(candidate) else base
+            rows.append([target, line, col, kind, candidate])
+    return rows
