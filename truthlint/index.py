@@ -163,6 +163,12 @@ class ProjectIndex:
 
     # --- derived, whole-project facts (computed once per index) ---------------------------
 
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A whole-project fact computed once per index (the index never changes after build)."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
+
     def exists(self, module: str) -> bool:
         return module in self.modules
 
@@ -171,32 +177,29 @@ class ProjectIndex:
 
     def graph(self) -> Dict[str, List[str]]:
         """Module-level import edges between project modules (what runs at import)."""
-        if "graph" not in self._derived:
-            graph = {}
-            for module, summary in self.modules.items():
-                graph[module] = sorted({row[0] for row in self.edges(summary)
-                                        if row[3] == MODULE_LEVEL and row[0] in self.modules
-                                        and row[0] != module})
-            self._derived["graph"] = graph
-        return self._derived["graph"]
+        def compute() -> Dict[str, List[str]]:
+            return {module: sorted({row[0] for row in self.edges(summary)
+                                    if row[3] == MODULE_LEVEL and row[0] in self.modules
+                                    and row[0] != module})
+                    for module, summary in self.modules.items()}
+
+        return self.memo("graph", compute)
 
     def components(self) -> Dict[str, int]:
         """Strongly connected component id of every module (iterative Tarjan)."""
-        if "scc" not in self._derived:
-            self._derived["scc"] = strongly_connected(self.graph())
-        return self._derived["scc"]
+        return self.memo("scc", lambda: strongly_connected(self.graph()))
 
     def importers(self) -> Dict[str, Set[str]]:
         """Module -> the modules that import it, at any level."""
-        if "importers" not in self._derived:
+        def compute() -> Dict[str, Set[str]]:
             importers: Dict[str, Set[str]] = {}
             for module, summary in self.modules.items():
                 for row in self.edges(summary):
-                    importers.setdefault(row[0], set()).add(module)
-                    if row[4] != row[0]:
-                        importers.setdefault(row[4], set()).add(module)
-            self._derived["importers"] = importers
-        return self._derived["importers"]
+                    for target in {row[0], row[4]}:
+                        importers.setdefault(target, set()).add(module)
+            return importers
+
+        return self.memo("importers", compute)
 
     def function(self, qual: str, override: Optional[Tuple[str, Dict[str, Any]]] = None
                  ) -> Optional[Tuple[str, str, Dict[str, Any]]]:
@@ -224,15 +227,15 @@ class ProjectIndex:
 
     def tables(self) -> Dict[str, List[Tuple[str, str, int]]]:
         """Table name -> [(module, class, line)] over every non-migration module."""
-        if "tables" not in self._derived:
+        def compute() -> Dict[str, List[Tuple[str, str, int]]]:
             tables: Dict[str, List[Tuple[str, str, int]]] = {}
             for module, summary in self.modules.items():
-                if _is_migration(self.paths.get(module, "")):
-                    continue
-                for cls, table, line, _ in summary["models"]:
-                    tables.setdefault(table, []).append((module, cls, line))
-            self._derived["tables"] = tables
-        return self._derived["tables"]
+                if not _is_migration(self.paths.get(module, "")):
+                    for cls, table, line, _ in summary["models"]:
+                        tables.setdefault(table, []).append((module, cls, line))
+            return tables
+
+        return self.memo("tables", compute)
 
 
 class IndexView:

@@ -113,14 +113,14 @@ class DuplicateImplementation(Rule):
         return other in {b.split(".")[-1] for b in bases}
 
     @staticmethod
-    def _classes_by_key(view) -> Dict[str, List[Tuple[str, str, int, List[str]]]]:  # type: ignore[no-untyped-def]
-        derived = view.index._derived
-        if "roles" not in derived:
+    def _classes_by_key(view):  # type: ignore[no-untyped-def]
+        def compute() -> Dict[str, List[Tuple[str, str, int, List[str]]]]:
             roles: Dict[str, List[Tuple[str, str, int, List[str]]]] = {}
             for module, summary in view.index.modules.items():
                 for name, (line, bases, abstract) in summary["classes"].items():
                     key = role_key(name)
                     if key and not abstract and not ABSTRACT_BASES & set(bases):
                         roles.setdefault(key, []).append((module, name, line, bases))
-            derived["roles"] = roles
-        return derived["roles"]
+            return roles
+
+        return view.index.memo("roles", compute)

@@ -9,8 +9,9 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from ..names import last_name, root_call
 from .base import Methods, Rule, is_generator
-from ..catalogue import (CLIENT_FACTORIES, CONTAINER_FACTORIES, MUTATING_METHODS, STATEFUL_PREFIXES,
-                        STATEFUL_WORDS, STATELESS_MODULES, STATELESS_NAMES, side_effect)
+from ..catalogue import (CLIENT_FACTORIES, CONTAINER_FACTORIES, MUTATING_METHODS,
+                         STATEFUL_PREFIXES, STATEFUL_WORDS, STATELESS_MODULES, STATELESS_NAMES,
+                         side_effect)
 from .sessions import TRANSACTION_METHODS, SessionFacts
 
 SETUP_METHODS = frozenset({"__init__", "__post_init__", "__new__", "__set_name__",

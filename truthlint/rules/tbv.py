@@ -65,7 +65,6 @@ class ImportTimeSideEffect(Rule):
                 self.consumed.add(id(inner))
         self.ctx.report("TBV001", node, call=f"`{call_text(node)}`", effect=effect)
 
-
     def _remember_project_call(self, node: ast.Call) -> None:
         """A call of a project function at import time: its effects are looked up in end()."""
         if self.root_package is None:
