@@ -92,12 +92,23 @@ def test_select_replaces_defaults_so_extend_select_is_the_way():
     assert "STI001" in extended.stdout
 
 
+@pytest.fixture(scope="module")
+def whole_run_by_file():
+    result = run_flake8("--select", "STI,TBV,SOI", "examples/")
+    by_file: dict = {}
+    for line in result.stdout.splitlines(keepends=True):
+        by_file.setdefault(line.split(":", 1)[0], []).append(line)
+    return by_file
+
+
 @pytest.mark.parametrize("path", EXAMPLE_FILES)
-def test_stdin_with_display_name_equals_file_run(path):
+def test_one_answer_everywhere(path, whole_run_by_file):
+    """`flake8 FILE`, `flake8 examples/` restricted to FILE and the editor's stdin form agree."""
     source = (REPO / path).read_text(encoding="utf-8")
     on_disk = run_flake8("--select", "STI,TBV,SOI", path)
     from_stdin = run_flake8("--select", "STI,TBV,SOI", "--stdin-display-name", path, "-",
                             stdin=source)
+    assert on_disk.stdout == "".join(whole_run_by_file.get(path, []))
     assert from_stdin.stdout == on_disk.stdout
     assert from_stdin.stderr == on_disk.stderr == ""
 

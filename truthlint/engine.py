@@ -80,10 +80,11 @@ class Project:
     """One lint run's shared state: configuration lookup and the directory cache."""
 
     def __init__(self, finder: Optional[ConfigFinder] = None,
-                 stdin_display: Optional[str] = None) -> None:
+                 stdin_display: Optional[str] = None, disabled: Iterable[str] = ()) -> None:
         self.finder = finder or ConfigFinder()
         self.fs = FileSystem()
         self.stdin_display = stdin_display  # the name an editor buffer is linted under
+        self.disabled = frozenset(disabled)  # codes nobody will see: their rules do not run
         self._indexes: Dict[Any, Optional[ProjectIndex]] = {}
 
     def index_for(self, root: str, config: Config) -> Optional[ProjectIndex]:
@@ -120,19 +121,16 @@ class Project:
         ctx = self.context(lines, filename)
         if ctx.location.is_test:
             return []
-        wanted = set(codes) if codes is not None else None
+        wanted = set(codes) if codes is not None else set(RULES) - self.disabled
         rules = [rule(ctx) for rule in ALL_RULES
-                 if (wanted is None or wanted & set(rule.codes)) and rule.applies(ctx)]
+                 if wanted & set(rule.codes) and rule.applies(ctx)]
         if not rules:
             return []
         collectors = [ctx.imports] + [c(ctx) for c in _collectors_for(rules)]
         for collector in collectors[1:]:
             ctx.shared[type(collector).__name__] = collector
         Walker(collectors + rules, ctx).run(tree)
-        findings = ctx.findings
-        if wanted is not None:
-            findings = [f for f in findings if f.code in wanted]
-        return sorted(set(findings))
+        return sorted({f for f in ctx.findings if f.code in wanted})
 
     def check_source(self, source: str, filename: Optional[str]) -> List[Finding]:
         """Parse and check; a file that does not parse has no findings (flake8 says E999)."""

@@ -62,6 +62,19 @@ def overrides_from_options(options: Any) -> Dict[str, Any]:
     return result
 
 
+def _unselected(options: Any) -> frozenset:
+    """Codes flake8 will drop anyway (``--select``, ``--ignore``, opt-in defaults): their rules
+    need not run. Asked of flake8's own decision engine, so the answer matches its output."""
+    try:
+        from flake8.style_guide import Decision, DecisionEngine
+
+        engine = DecisionEngine(options)
+        return frozenset(code for code in RULES
+                         if engine.decision_for(code) is not Decision.Selected)
+    except Exception:  # older or newer flake8 internals: run everything, flake8 filters
+        return frozenset()
+
+
 class _Checker:
     """Common body of the three entry points; ``prefix`` selects the family."""
 
@@ -137,7 +150,7 @@ class StiChecker(_Checker):
             raise SystemExit(2) from None
         filenames = getattr(options, "filenames", None) or ()
         stdin_display = getattr(options, "stdin_display_name", None) if "-" in filenames else None
-        _Checker._project = Project(finder, stdin_display)
+        _Checker._project = Project(finder, stdin_display, disabled=_unselected(options))
         _Checker._config_error_shown = False
 
 

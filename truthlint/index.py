@@ -23,7 +23,7 @@ from .layout import FileSystem, locate
 from .summary import MODULE_LEVEL, Summary, empty_summary, imported_modules
 from .walker import Walker
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
 MAX_CHAIN = 8
 
@@ -91,7 +91,7 @@ class ProjectIndex:
             with open(path, encoding="utf-8") as fh:
                 data = json.load(fh)
             if data.get("version") == INDEX_VERSION and data.get("root") == self.root:
-                return dict(data["files"])
+                return {rel: entry for rel, entry in data["files"].items() if _valid(entry)}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # missing, unreadable or corrupt: rebuild silently
         return {}
@@ -129,9 +129,9 @@ class ProjectIndex:
         cached = self._load_cache()
         files: Dict[str, Any] = {}
         changed = len(cached) == 0
-        root_parent = os.path.dirname(self.root)
+        prefix = len(os.path.dirname(self.root)) + 1
         for path in self.python_files():
-            rel = os.path.relpath(path, root_parent)
+            rel = path[prefix:]
             module = _module_name(rel)
             try:
                 info = os.stat(path)
@@ -334,6 +334,15 @@ class IndexView:
                     break
         self._chains[name] = result
         return result
+
+
+def _valid(entry: Any) -> bool:
+    """A cache entry as ``build`` writes it: [mtime_ns, size, digest, summary]."""
+    return (isinstance(entry, list) and len(entry) == 4 and isinstance(entry[0], int)
+            and isinstance(entry[1], int) and isinstance(entry[2], str)
+            and isinstance(entry[3], dict)
+            and all(isinstance(entry[3].get(k), t) for k, t in
+                    (("imports", list), ("functions", dict), ("models", list), ("classes", dict))))
 
 
 def _module_name(rel: str) -> str:

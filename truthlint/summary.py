@@ -59,8 +59,7 @@ class Summary(Visitor):
         else:
             key = f"{self.keys.get(scope.function, '?')}.<locals>.{name}"
         self.keys[node] = key
-        self.data["functions"][key] = {"effects": [], "calls": [], "yields": None,
-                                       "line": node.lineno}  # type: ignore[attr-defined]
+        self.data["functions"][key] = {"effects": [], "calls": [], "yields": None}
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -138,6 +137,9 @@ class Summary(Visitor):
             record["calls"] = [c for c in record["calls"]
                                if c[0].split(".")[0] == root or c[0] in local
                                or c[0].split(".")[0] in self.data["classes"]]
+        # a function that does nothing the index follows needs no record (smaller cache)
+        self.data["functions"] = {k: r for k, r in local.items()
+                                  if r["effects"] or r["calls"] or r["yields"]}
 
 
 def imported_modules(summary: Dict[str, Any], exists) -> List[List[Any]]:  # type: ignore[no-untyped-def]

@@ -1,0 +1,115 @@
+"""The project index: cache behaviour, answers that follow edits, parallel runs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from truthlint.config import build_config
+from truthlint.index import INDEX_VERSION, ProjectIndex, shortest_path, strongly_connected
+from truthlint.layout import FileSystem
+
+from .conftest import REPO, run_flake8
+
+
+@pytest.fixture
+def examples(tmp_path):
+    shutil.copytree(REPO / "examples", tmp_path / "examples",
+                    ignore=shutil.ignore_patterns(".truthlint_cache"))
+    return tmp_path
+
+
+def _index(root, cache):
+    config = build_config(None, str(root.parent))
+    return ProjectIndex(str(root), config, FileSystem(), str(cache)).build()
+
+
+def test_strongly_connected_and_shortest_path_are_deterministic():
+    graph = {"a": ["b"], "b": ["c"], "c": ["a", "d"], "d": [], "e": ["e"]}
+    scc = strongly_connected(graph)
+    assert scc["a"] == scc["b"] == scc["c"] != scc["d"]
+    assert shortest_path("b", "a", lambda n: graph[n]) == ["b", "c", "a"]
+    assert shortest_path("d", "a", lambda n: graph[n]) is None
+
+
+def test_cache_is_reused_then_updated_by_content(examples):
+    root = examples / "examples" / "app"
+    cache = examples / "cache"
+    cold = _index(root, cache)
+    assert cold.stats["parsed"] == len(list(root.rglob("*.py"))) and cold.stats["cached"] == 0
+    warm = _index(root, cache)
+    assert warm.stats == {"parsed": 0, "cached": cold.stats["parsed"]}
+    assert warm.modules == cold.modules
+    target = root / "policy" / "quotas.py"
+    target.write_text(target.read_text() + "\nfrom app.db import init_db\n")
+    after = _index(root, cache)
+    assert after.stats["parsed"] == 1
+    assert ["app.db", ["init_db"], 11, 0, "m"] in after.modules["app.policy.quotas"]["imports"]
+
+
+@pytest.mark.parametrize("damage", ["", "{not json", '{"version": 2, "root": 3}', "[]",
+                                    '{"version": 2, "root": "%s", "files": {"x.py": 1}}',
+                                    '{"version": 2, "root": "%s", "files": {"app/db.py": [1, 2]}}'])
+def test_corrupt_or_truncated_cache_is_rebuilt_silently(examples, damage):
+    root = examples / "examples" / "app"
+    cache = examples / "cache"
+    good = _index(root, cache)
+    (cache_file,) = cache.glob("index-*.json")
+    cache_file.write_text(damage.replace("%s", str(root)))
+    rebuilt = _index(root, cache)
+    assert rebuilt.modules == good.modules
+    assert json.loads(cache_file.read_text())["version"] == INDEX_VERSION
+
+
+def test_cache_directory_is_ignored_by_git(examples):
+    run_flake8("--select", "TBV004", "examples/app/policy/engine.py", cwd=examples)
+    cache = examples / "examples" / ".truthlint_cache"
+    assert (cache / ".gitignore").read_text().endswith("*\n")
+    assert list(cache.glob("index-*.json"))
+
+
+def test_an_edit_elsewhere_creates_and_removes_a_cycle(examples):
+    target = "examples/app/services/guard_write_service.py"
+    other = examples / "examples" / "app" / "models" / "killswitch.py"
+    before = run_flake8("--select", "TBV004", target, cwd=examples)
+    assert before.stdout == ""
+    original = other.read_text()
+    other.write_text(original + "\nfrom app.services import guard_write_service\n")
+    created = run_flake8("--select", "TBV004", target, cwd=examples)
+    source = (examples / target).read_text()
+    buffer = run_flake8("--select", "TBV004", "--stdin-display-name", target, "-",
+                        cwd=examples, stdin=source)
+    assert created.stdout == buffer.stdout == (
+        f"{target}:3:1: TBV004 import of app.models closes an import cycle: "
+        "app.services.guard_write_service → app.models → app.models.killswitch → "
+        "app.services.guard_write_service — move what both need into a module they both "
+        "import, or import it inside the function that uses it\n")
+    other.write_text(original)
+    removed = run_flake8("--select", "TBV004", target, cwd=examples)
+    assert removed.stdout == ""
+
+
+def test_unsaved_buffer_replaces_the_file_on_disk(examples):
+    target = "examples/app/policy/engine.py"
+    on_disk = run_flake8("--select", "TBV004", target, cwd=examples)
+    assert "TBV004" in on_disk.stdout
+    fixed = (examples / target).read_text().replace(
+        "from app.services.item_service import ItemService",
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+        "    from app.services.item_service import ItemService")
+    buffer = run_flake8("--select", "TBV004", "--stdin-display-name", target, "-",
+                        cwd=examples, stdin=fixed)
+    assert buffer.stdout == ""
+
+
+def test_parallel_runs_share_one_cache(examples):
+    args = ("--select", "STI,TBV,SOI", "-j", "2", "examples/")
+    first = run_flake8(*args, cwd=examples)
+    second = run_flake8(*args, cwd=examples)
+    serial = run_flake8("--select", "STI,TBV,SOI", "-j", "1", "examples/", cwd=examples)
+    assert first.stdout == second.stdout == serial.stdout != ""
+    assert first.stderr == second.stderr == ""
+    expected = (REPO / "examples" / "expected.txt").read_text()
+    assert first.stdout == expected
