@@ -41,6 +41,14 @@ def run(variant: str, args: List[str]) -> float:
     return elapsed
 
 
+def compile_truthlint() -> None:
+    """pip compiles bytecode when it installs a package; an editable install under
+    PYTHONDONTWRITEBYTECODE would not, and would pay for compiling truthlint on every run."""
+    import truthlint
+
+    compileall.compile_dir(os.path.dirname(truthlint.__file__), quiet=1)
+
+
 def count_files(paths: List[str], exclude: List[str]) -> int:
     total = 0
     for path in paths:
@@ -65,11 +73,7 @@ def main() -> None:
         paths.append(sysconfig.get_paths()["stdlib"])
     if not paths:
         parser.error("give paths or --stdlib")
-    # pip compiles bytecode when it installs a package; an editable install under
-    # PYTHONDONTWRITEBYTECODE would not, and would pay for compiling truthlint on every run.
-    import truthlint
-
-    compileall.compile_dir(os.path.dirname(truthlint.__file__), quiet=1)
+    compile_truthlint()
     flake8_args = ["-j1", "--exit-zero", "--output-file", os.devnull,
                    "--exclude", ",".join(exclude), *paths]
     run("plain", flake8_args)  # warm the file cache

@@ -23,7 +23,7 @@ import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from flake8_ratio import run  # noqa: E402  (the same plain/truthlint flake8 runner)
+from flake8_ratio import compile_truthlint, run  # noqa: E402  (the same flake8 runner)
 
 from truthlint.config import ConfigFinder  # noqa: E402
 from truthlint.index import ProjectIndex  # noqa: E402
@@ -60,6 +60,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--whole", action="store_true", help="also time whole-tree runs")
     args = parser.parse_args()
+    compile_truthlint()
     cache = tempfile.mkdtemp(prefix="truthlint-bench-")
     try:
         parse_all(args.root)  # warm the OS file cache

@@ -91,8 +91,7 @@ class Project:
         key = (root, config.source)
         if key not in self._indexes:
             try:
-                cache_dir = config.cache_dir if config.source else (
-                    os.path.join(os.path.dirname(root), ".truthlint_cache"))
+                cache_dir = config.cache_dir if config.source else _project_cache(root)
                 self._indexes[key] = ProjectIndex(root, config, self.fs, cache_dir).build()
             except Exception:  # a broken index must not take the per-file rules down with it
                 LOG.warning("truthlint: could not index %s; whole-project checks are skipped",
@@ -152,3 +151,19 @@ def _collectors_for(rules: List[Any]) -> List[type]:
     if Summary in needed:
         needed.add(SessionFacts)
     return [c for c in (SessionFacts, Methods, Summary) if c in needed]
+
+
+def _project_cache(root: str) -> Optional[str]:
+    """Without a configuration file the cache goes in the project directory (the nearest
+    directory above the root with a pyproject.toml, setup.cfg, .git …); with none, nowhere:
+    a tree outside any project (the standard library, say) is indexed in memory only."""
+    from .layout import PROJECT_MARKERS
+
+    current = os.path.dirname(root)
+    while True:
+        if any(os.path.exists(os.path.join(current, m)) for m in PROJECT_MARKERS):
+            return os.path.join(current, ".truthlint_cache")
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent

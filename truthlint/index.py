@@ -23,7 +23,7 @@ from .layout import FileSystem, locate
 from .summary import MODULE_LEVEL, Summary, empty_summary, imported_modules
 from .walker import Walker
 
-INDEX_VERSION = 2
+INDEX_VERSION = 5
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
 MAX_CHAIN = 8
 
@@ -33,16 +33,20 @@ def _digest(data: bytes) -> str:
 
 
 def summarize_tree(tree: ast.AST, lines: List[str], path: str, config: Config,
-                   fs: FileSystem) -> Dict[str, Any]:
-    """The summary of one parsed module (the same collectors the rules' walk runs)."""
+                   fs: FileSystem, providers: bool = True) -> Dict[str, Any]:
+    """The summary of one parsed module (the same collectors the rules' walk runs).
+    ``providers=False`` skips the session facts, which only matter to a module that yields."""
     from .engine import FileContext  # the engine imports the index
     from .rules.sessions import SessionFacts
 
     ctx = FileContext(path, lines, locate(path, lines, config, fs), config, fs)
-    facts = SessionFacts(ctx)
-    ctx.shared["SessionFacts"] = facts
+    collectors: List[Any] = [ctx.imports]
+    if providers:
+        facts = SessionFacts(ctx)
+        ctx.shared["SessionFacts"] = facts
+        collectors.append(facts)
     summary = Summary(ctx)
-    Walker([ctx.imports, facts, summary], ctx).run(tree)
+    Walker(collectors + [summary], ctx).run(tree)
     return summary.data
 
 
@@ -56,9 +60,41 @@ def summarize_file(path: str, data: bytes, config: Config, fs: FileSystem,
         return empty_summary(module)
     text = data.decode("utf-8", errors="replace")
     try:
-        return summarize_tree(tree, text.splitlines(True), path, config, fs)
+        return summarize_tree(tree, text.splitlines(True), path, config, fs, b"yield" in data)
     except RecursionError:
         return empty_summary(module)
+
+
+class Summaries(dict):
+    """Module -> summary, kept as the cache's JSON text until a rule asks for one: a warm
+    single-file run decodes only the few modules it looks at."""
+
+    def __getitem__(self, module: str) -> Dict[str, Any]:
+        value = dict.__getitem__(self, module)
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                value = None
+            if not (isinstance(value, dict) and len(value) == 5):
+                value = empty_summary(module)  # a damaged line: as if the module were empty
+            dict.__setitem__(self, module, value)
+        return value
+
+    def get(self, module: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self[module] if module in self else default
+
+    def items(self):  # type: ignore[no-untyped-def,override]
+        return ((module, self[module]) for module in self.keys())
+
+    def values(self):  # type: ignore[no-untyped-def,override]
+        return (self[module] for module in self.keys())
+
+
+# whole-project facts stored with the cache and reused while no file changes
+# (memo key -> the method that computes it)
+CACHED_FACTS = {"graph": "graph", "scc": "components", "importers": "importers",
+                "tables": "tables", "roles": "roles"}
 
 
 class ProjectIndex:
@@ -70,10 +106,11 @@ class ProjectIndex:
         self.config = config
         self.fs = fs
         self.cache_dir = cache_dir
-        self.modules: Dict[str, Dict[str, Any]] = {}
+        self.modules: Summaries = Summaries()
         self.paths: Dict[str, str] = {}
         self.stats = {"parsed": 0, "cached": 0}
         self._derived: Dict[str, Any] = {}
+        self._saved_facts: Dict[str, Any] = {}
 
     # --- building ---------------------------------------------------------------------------
 
@@ -84,23 +121,54 @@ class ProjectIndex:
         return os.path.join(self.cache_dir, f"index-{key}.json")
 
     def _load_cache(self) -> Dict[str, Any]:
+        """The cache file is JSON lines: a header (files, where each fact is), then one
+        line per summary or fact, kept as text until someone asks for it."""
         path = self._cache_file()
         if path is None:
             return {}
         try:
             with open(path, encoding="utf-8") as fh:
-                data = json.load(fh)
-            if data.get("version") == INDEX_VERSION and data.get("root") == self.root:
-                return {rel: entry for rel, entry in data["files"].items() if _valid(entry)}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pass  # missing, unreadable or corrupt: rebuild silently
-        return {}
+                text = fh.read()
+            head, _, body = text.partition("\n")
+            header = json.loads(head)
+            if (header.get("version") != INDEX_VERSION or header.get("root") != self.root
+                    or header.get("body") != _digest(body.encode("utf-8"))):
+                return {}  # another version, another tree, or a damaged or truncated file
+            lines = [head] + body.split("\n")
+            files = {}
+            for rel, entry in header["files"].items():
+                if _valid(entry) and 0 < entry[3] < len(lines):
+                    files[rel] = entry[:3] + [lines[entry[3]]]
+            facts = header.get("facts")
+            if len(files) == len(header["files"]) and isinstance(facts, dict):
+                self._saved_facts = {name: lines[n] for name, n in facts.items()
+                                     if name in CACHED_FACTS and isinstance(n, int)
+                                     and 0 < n < len(lines)}
+            return files
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+            return {}  # missing, unreadable or corrupt: rebuild silently
 
     def _save_cache(self, files: Dict[str, Any]) -> None:
         path = self._cache_file()
         if path is None:
             return
         try:
+            facts = {key: getattr(self, method)() for key, method in CACHED_FACTS.items()}
+            facts["importers"] = {k: sorted(v) for k, v in facts["importers"].items()}
+            body: List[str] = []
+            header_files = {}
+            for rel, entry in files.items():
+                body.append(entry[3])
+                header_files[rel] = entry[:3] + [len(body)]
+            header_facts = {}
+            for name, value in facts.items():
+                body.append(json.dumps(value, separators=(",", ":")))
+                header_facts[name] = len(body)
+            text = "\n".join(body)
+            header = json.dumps({"version": INDEX_VERSION, "root": self.root,
+                                 "body": _digest(text.encode("utf-8")),
+                                 "files": header_files, "facts": header_facts},
+                                separators=(",", ":"))
             os.makedirs(self.cache_dir, exist_ok=True)  # type: ignore[arg-type]
             ignore = os.path.join(self.cache_dir, ".gitignore")  # type: ignore[arg-type]
             if not os.path.exists(ignore):
@@ -108,10 +176,9 @@ class ProjectIndex:
                     fh.write("# created by truthlint\n*\n")
             fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=self.cache_dir)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"version": INDEX_VERSION, "root": self.root, "files": files}, fh,
-                          separators=(",", ":"))
+                fh.write(header + "\n" + text)
             os.replace(tmp, path)  # atomic: readers see the old file or the new one
-        except OSError:
+        except (OSError, TypeError, ValueError):
             try:
                 os.unlink(tmp)  # type: ignore[possibly-undefined]
             except (OSError, UnboundLocalError):
@@ -150,23 +217,31 @@ class ProjectIndex:
                 if entry and entry[2] == digest:
                     entry = [info.st_mtime_ns, info.st_size, digest, entry[3]]
                 else:
-                    entry = [info.st_mtime_ns, info.st_size, digest,
-                             summarize_file(path, data, self.config, self.fs, module)]
+                    summary = summarize_file(path, data, self.config, self.fs, module)
+                    entry = [info.st_mtime_ns, info.st_size, digest, json.dumps(summary)]
                     self.stats["parsed"] += 1
                 changed = True
             files[rel] = entry
             self.modules[module] = entry[3]
             self.paths[module] = path
         if changed or len(files) != len(cached):
+            self._saved_facts = {}
             self._save_cache(files)
         return self
 
     # --- derived, whole-project facts (computed once per index) ---------------------------
 
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
-        """A whole-project fact computed once per index (the index never changes after build)."""
+        """A whole-project fact computed once per index (the index never changes after build),
+        or read from the cache when no file changed since it was saved."""
         if key not in self._derived:
-            self._derived[key] = compute()
+            saved = self._saved_facts.get(key)
+            if saved is not None:
+                value = json.loads(saved)
+                self._derived[key] = ({k: set(v) for k, v in value.items()}
+                                      if key == "importers" else value)
+            else:
+                self._derived[key] = compute()
         return self._derived[key]
 
     def exists(self, module: str) -> bool:
@@ -224,6 +299,18 @@ class ProjectIndex:
         not known to yield a session."""
         found = self.function(qual)
         return found[2].get("yields") if found else None
+
+    def roles(self) -> Dict[str, List[List[Any]]]:
+        """Class role key (see ``summary.role_key``) -> [module, class, line, bases] rows."""
+        def compute() -> Dict[str, List[List[Any]]]:
+            roles: Dict[str, List[List[Any]]] = {}
+            for module, summary in self.modules.items():
+                for name, (line, bases, abstract, key) in summary["classes"].items():
+                    if key and not abstract:
+                        roles.setdefault(key, []).append([module, name, line, bases])
+            return roles
+
+        return self.memo("roles", compute)
 
     def tables(self) -> Dict[str, List[Tuple[str, str, int]]]:
         """Table name -> [(module, class, line)] over every non-migration module."""
@@ -337,12 +424,9 @@ class IndexView:
 
 
 def _valid(entry: Any) -> bool:
-    """A cache entry as ``build`` writes it: [mtime_ns, size, digest, summary]."""
-    return (isinstance(entry, list) and len(entry) == 4 and isinstance(entry[0], int)
-            and isinstance(entry[1], int) and isinstance(entry[2], str)
-            and isinstance(entry[3], dict)
-            and all(isinstance(entry[3].get(k), t) for k, t in
-                    (("imports", list), ("functions", dict), ("models", list), ("classes", dict))))
+    """A header entry as ``_save_cache`` writes it: [mtime_ns, size, digest, line]."""
+    return (type(entry) is list and len(entry) == 4 and type(entry[0]) is int
+            and type(entry[1]) is int and type(entry[2]) is str and type(entry[3]) is int)
 
 
 def _module_name(rel: str) -> str:

@@ -8,6 +8,7 @@ module imports, defines and does". A summary is plain JSON data, so it can be ca
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any, Dict, List, Optional
 
 from .names import dotted, last_name, resolve_relative
@@ -81,7 +82,7 @@ class Summary(Visitor):
                     table = value
                 elif target == "__abstract__" and value is True:
                     abstract = True
-        self.data["classes"][node.name] = [node.lineno, bases, abstract]
+        self.data["classes"][node.name] = [node.lineno, bases, abstract, role_key(node.name)]
         if table and not abstract:
             self.data["models"].append([node.name, table, node.lineno, node.col_offset])
 
@@ -140,6 +141,28 @@ class Summary(Visitor):
         # a function that does nothing the index follows needs no record (smaller cache)
         self.data["functions"] = {k: r for k, r in local.items()
                                   if r["effects"] or r["calls"] or r["yields"]}
+
+
+CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b)|[A-Z]?[a-z]+|\d+")
+STEM_SUFFIXES = ("ancy", "ency", "ance", "ence", "ant", "ent", "ing", "ies", "es", "s", "y")
+DOUBLE_PREFIXES = ("Fake", "Mock", "Stub", "Dummy", "Test")
+
+
+def _stem(word: str) -> str:
+    word = word.lower()
+    for suffix in STEM_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def role_key(name: str) -> Optional[str]:
+    """A class's role and stemmed name: ``TenancyMiddleware`` and ``TenantMiddleware`` ->
+    ``tenan|middleware``; None for one-word names and test doubles."""
+    words = CAMEL_RE.findall(name)
+    if len(words) < 2 or name.startswith(DOUBLE_PREFIXES):
+        return None
+    return "".join(_stem(w) for w in words[:-1]) + "|" + words[-1].lower()
 
 
 def imported_modules(summary: Dict[str, Any], exists) -> List[List[Any]]:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import logging
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Type
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Set, Tuple, Type
 
 LOG = logging.getLogger("truthlint")
 
@@ -99,6 +99,8 @@ class Walker:
             for table, prefix in ((self.enter, "visit_"), (self.leave, "leave_")):
                 for node_type, name in type(visitor).subscriptions(prefix):
                     table.setdefault(node_type, []).append((visitor, getattr(visitor, name)))
+        # leaves nobody subscribes to are never pushed: about half of all nodes
+        self.skip = LEAVES - set(self.enter) - set(self.leave)
 
     def _fail(self, visitor: Visitor) -> None:
         """A rule bug must never abort the user's flake8 run: drop the rule for this file."""
@@ -124,6 +126,7 @@ class Walker:
         stack: List[Tuple[Any, Scope, bool]] = [(tree, MODULE_SCOPE, False)]
         pop, push = stack.pop, stack.append
         node_class = ast.AST
+        skip = self.skip
         while stack:
             node, scope, leaving = pop()
             node_type = type(node)
@@ -146,12 +149,24 @@ class Walker:
                 child_scope = body_scope if (body_scope is not None and name == "body") else scope
                 if type(value) is list:
                     for item in reversed(value):
-                        if isinstance(item, node_class):
+                        if isinstance(item, node_class) and type(item) not in skip:
                             push((item, child_scope, False))
-                elif isinstance(value, node_class):
+                elif isinstance(value, node_class) and type(value) not in skip:
                     push((value, child_scope, False))
         self._hook("end")
 
+
+def _subclasses(*bases: type) -> Set[type]:
+    found: Set[type] = set()
+    for base in bases:
+        found.update(base.__subclasses__())
+    return found
+
+
+# node types with no child nodes (operators, names, constants …)
+LEAVES = frozenset({ast.Name, ast.Constant, ast.alias, ast.Global, ast.Nonlocal, ast.Pass,
+                    ast.Break, ast.Continue} | _subclasses(ast.operator, ast.unaryop, ast.cmpop,
+                                                           ast.boolop, ast.expr_context))
 
 SCOPED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.If})
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from typing import Dict, List, Optional, Set, Tuple
+from typing import List, Set, Tuple
 
 from ..summary import Summary
 from .base import Rule
@@ -60,26 +59,7 @@ class DuplicateTableModel(Rule):
                                 others=", ".join(sorted(others)))
 
 
-CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b)|[A-Z]?[a-z]+|\d+")
-STEM_SUFFIXES = ("ancy", "ency", "ance", "ence", "ant", "ent", "ing", "ies", "es", "s", "y")
 ABSTRACT_BASES = frozenset({"Protocol", "ABC", "ABCMeta", "typing.Protocol", "abc.ABC"})
-DOUBLE_PREFIXES = ("Fake", "Mock", "Stub", "Dummy", "Test")
-
-
-def _stem(word: str) -> str:
-    word = word.lower()
-    for suffix in STEM_SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
-
-
-def role_key(name: str) -> Optional[str]:
-    """``TenancyMiddleware`` and ``TenantMiddleware`` -> ``tenan|middleware``."""
-    words = CAMEL_RE.findall(name)
-    if len(words) < 2 or name.startswith(DOUBLE_PREFIXES):
-        return None
-    return "".join(_stem(w) for w in words[:-1]) + "|" + words[-1].lower()
 
 
 class DuplicateImplementation(Rule):
@@ -96,13 +76,12 @@ class DuplicateImplementation(Rule):
         view = self.ctx.view()
         if view is None:
             return
-        by_key = self._classes_by_key(view)
-        for name, (line, bases, abstract) in sorted(view.summary["classes"].items()):
-            key = role_key(name)
+        by_key = view.index.roles()
+        for name, (line, bases, abstract, key) in sorted(view.summary["classes"].items()):
             if key is None or abstract or ABSTRACT_BASES & set(bases):
                 continue
             others = [(m, c, n) for m, c, n, b in by_key.get(key, ())
-                      if m != view.module and c != name
+                      if m != view.module and c != name and not ABSTRACT_BASES & set(b)
                       and name not in {x.split(".")[-1] for x in b} and not self._related(c, bases)]
             if others:
                 shown = ", ".join(f"`{c}` ({view.path_of(m)}:{n})" for m, c, n in sorted(others))
@@ -111,16 +90,3 @@ class DuplicateImplementation(Rule):
     @staticmethod
     def _related(other: str, bases: List[str]) -> bool:
         return other in {b.split(".")[-1] for b in bases}
-
-    @staticmethod
-    def _classes_by_key(view):  # type: ignore[no-untyped-def]
-        def compute() -> Dict[str, List[Tuple[str, str, int, List[str]]]]:
-            roles: Dict[str, List[Tuple[str, str, int, List[str]]]] = {}
-            for module, summary in view.index.modules.items():
-                for name, (line, bases, abstract) in summary["classes"].items():
-                    key = role_key(name)
-                    if key and not abstract and not ABSTRACT_BASES & set(bases):
-                        roles.setdefault(key, []).append((module, name, line, bases))
-            return roles
-
-        return view.index.memo("roles", compute)
