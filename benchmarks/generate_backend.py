@@ -108,27 +108,32 @@ def generate(target: str, modules: int, seed: int = 7) -> int:
             other_package, other = rng.choice(all_modules)
             allowed = PACKAGES[other_package][0] in ALLOWED[layer] | {layer}
             if allowed or rng.random() < 0.02:
-                imports.append(f"from app.{other_package}.{other} import compute_0 as c{len(imports)}")
+                alias = f"c{len(imports)}"
+                imports.append(f"from app.{other_package}.{other} import compute_0 as {alias}")
         text = HEADER.format(name=module, imports="\n".join(sorted(set(imports))))
         for i in range(rng.randint(2, 6)):
             text += FUNCTIONS.format(i=i)
         if package == "models":
-            text = text.replace("import logging\n", "import logging\n\nfrom sqlmodel import Field, SQLModel\n", 1)
+            text = text.replace("import logging\n",
+                                "import logging\n\nfrom sqlmodel import Field, SQLModel\n", 1)
             text += MODEL.format(i=index, table=index if rng.random() > 0.01 else 0)
         if package == "api":
             m = rng.randint(0, len(names["models"]) - 1)
-            text = text.replace("import logging\n", "import logging\n\nfrom fastapi import APIRouter, Depends\n"
-                                "from sqlmodel import Session, select\n\nfrom app.core.core_mod_0 import get_session\n"
-                                f"from app.models.models_mod_{m} import *  # noqa: F403\n", 1)
-            text += "\nrouter = APIRouter()\n" + ROUTE.format(i=index, m=all_modules.index(("models", f"models_mod_{m}")))
+            text = text.replace(
+                "import logging\n",
+                "import logging\n\nfrom fastapi import APIRouter, Depends\n"
+                "from sqlmodel import Session, select\n\nfrom app.core.core_mod_0 import get_session\n"
+                f"from app.models.models_mod_{m} import *  # noqa: F403\n", 1)
+            model = all_modules.index(("models", f"models_mod_{m}"))
+            text += "\nrouter = APIRouter()\n" + ROUTE.format(i=index, m=model)
         if rng.random() < 0.01:
             text += "\n_cache = {}\n\n\ndef remember(key, value):\n    _cache[key] = value\n"
         with open(os.path.join(app, package, module + ".py"), "w") as fh:
             fh.write(text)
         written += 1
     with open(os.path.join(app, "core", "core_mod_0.py"), "a") as fh:
-        fh.write("\n\ndef get_session():\n    from sqlmodel import Session\n    with Session(None) as session:\n"
-                 "        yield session\n")
+        fh.write("\n\ndef get_session():\n    from sqlmodel import Session\n"
+                 "    with Session(None) as session:\n        yield session\n")
     return written
 
 
