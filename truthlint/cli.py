@@ -1,17 +1,139 @@
-"""The ``truthlint`` command: rule reference today; whole-project checks build on it."""
+"""The ``truthlint`` command: whole-project checks, baselines, reports, the truth map.
+
+Exit status: 0 clean, 1 findings (new findings when a baseline is used), 2 usage or
+configuration error.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import re
 import sys
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from . import __version__
-from .docs import render_rule
+from .baseline import Baseline, entry, keys_for, split
+from .config import DEFAULT_LAYER_MAP, ConfigError, ConfigFinder, validate_tree
+from .docs import first_sentence, render_rule
+from .engine import Project
 from .registry import RULES
+
+CODE_RE = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$")
+
+
+class UsageError(Exception):
+    pass
+
+
+def selected_codes(select: Sequence[str], ignore: Sequence[str]) -> List[str]:
+    """flake8's rules: an explicit ``--select`` may name opt-in codes; by default they are off."""
+    for prefix in list(select) + list(ignore):
+        if not CODE_RE.match(prefix) or not any(c.startswith(prefix) for c in RULES):
+            raise UsageError(f"unknown code or prefix {prefix!r} (`truthlint rules` lists them)")
+    codes = [c for c in RULES
+             if (c.startswith(tuple(select)) if select else not RULES[c].off_by_default)]
+    return [c for c in codes if not (ignore and c.startswith(tuple(ignore)))]
+
+
+def _split_codes(values: Optional[List[str]]) -> List[str]:
+    return [v.strip() for value in values or () for v in value.split(",") if v.strip()]
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .report import RENDER
+    from .runner import python_files, run
+
+    codes = selected_codes(_split_codes(args.select), _split_codes(args.ignore))
+    paths = args.paths or ["."]
+    for path in paths:
+        if not os.path.exists(path):
+            raise UsageError(f"{path}: no such file or directory")
+    finder = ConfigFinder()
+    validate_tree(tuple(paths), finder)
+    project = Project(finder, disabled=set(RULES) - set(codes))
+    files = python_files(paths)
+    progress = not args.no_progress and sys.stderr.isatty() and len(files) > 300
+    located, diagnostics = run(project, files, codes, args.jobs, progress)
+    for line in diagnostics:
+        print(f"truthlint: {line}", file=sys.stderr)
+    baseline_file = args.write_baseline or args.baseline
+    base = os.path.dirname(os.path.abspath(baseline_file)) if baseline_file else os.getcwd()
+    keys = keys_for([(i.finding.code, i.path, i.source_line) for i in located], base)
+    if args.write_baseline:
+        Baseline(args.write_baseline, [entry(k, i.finding.line, i.finding.message)
+                                       for k, i in zip(keys, located)]).save()
+        print(f"truthlint: wrote {len(located)} findings to {args.write_baseline}",
+              file=sys.stderr)
+        return 0
+    shown, shown_keys = located, keys
+    if args.baseline:
+        baseline = Baseline.load(args.baseline)
+        old, fixed = split(keys, baseline)
+        shown = [i for i, g in zip(located, old) if not g]
+        shown_keys = [k for k, g in zip(keys, old) if not g]
+        print(f"truthlint: {sum(old)} findings grandfathered by {args.baseline}; "
+              f"{sum(fixed.values())} baseline entries are fixed and can be removed"
+              + (" (run with --update-baseline)" if fixed and not args.update_baseline else ""),
+              file=sys.stderr)
+        if args.update_baseline:
+            if args.force:  # accept today's findings as the new debt
+                baseline.entries = [entry(k, i.finding.line, i.finding.message)
+                                    for k, i in zip(keys, located)]
+                shown, shown_keys = [], []
+            else:  # debt only shrinks: drop fixed entries, never add new ones
+                drop = fixed.copy()
+                kept = []
+                for e in baseline.entries:
+                    k = (str(e["code"]), str(e["path"]), str(e["fingerprint"]))
+                    if drop[k] > 0:
+                        drop[k] -= 1
+                    else:
+                        kept.append(e)
+                baseline.entries = kept
+            baseline.save()
+            print(f"truthlint: {args.baseline} now holds {len(baseline.entries)} entries",
+                  file=sys.stderr)
+    output = RENDER[args.format](shown, [k[2] for k in shown_keys])
+    if args.output_file:
+        with open(args.output_file, "w", encoding="utf-8") as fh:
+            fh.write(output)
+    else:
+        sys.stdout.write(output)
+    return 1 if shown and not args.exit_zero else 0
+
+
+def _map(args: argparse.Namespace) -> int:
+    from .runner import python_files, run
+    from .truthmap import collect, render, roots_under
+
+    project = Project(ConfigFinder())
+    validate_tree((args.root,), project.finder)
+    roots = roots_under(project, args.root)
+    if not roots:
+        raise UsageError(f"{args.root}: no package root found (a directory with __init__.py)")
+    codes = [c for c in RULES if not RULES[c].off_by_default]
+    parts = []
+    for root in roots:
+        located, _ = run(project, python_files([root]), codes, args.jobs)
+        parts.append(render(collect(project, root, located), args.format))
+    text = "".join(parts) if args.format != "json" or len(parts) == 1 else (
+        "[" + ",".join(parts) + "]\n")
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def _rules(args: argparse.Namespace) -> int:
+    if args.format == "json":
+        print(json.dumps([{"code": r.code, "name": r.name, "summary": first_sentence(r.summary),
+                           "seed": r.seed, "opt_in": r.opt_in} for r in RULES.values()],
+                         indent=2))
+        return 0
     width = max(len(r.name) for r in RULES.values())
     for rule in RULES.values():
         status = "opt-in" if rule.opt_in else "on"
@@ -22,24 +144,105 @@ def _rules(args: argparse.Namespace) -> int:
 def _explain(args: argparse.Namespace) -> int:
     rule = RULES.get(args.code.upper())
     if rule is None:
-        print(f"truthlint: unknown code {args.code!r}; `truthlint rules` lists them",
-              file=sys.stderr)
-        return 2
+        raise UsageError(f"unknown code {args.code!r} (`truthlint rules` lists them)")
     print(render_rule(rule), end="")
     return 0
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="truthlint",
-                                     description="Architecture truth checks for Python backends.")
-    parser.add_argument("--version", action="version", version=f"truthlint {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("rules", help="list every rule code").set_defaults(func=_rules)
+def _init(args: argparse.Namespace) -> int:
+    from .truthmap import roots_under
+
+    project = Project(ConfigFinder())
+    roots = roots_under(project, ".")
+    if not roots:
+        raise UsageError("no package root found here (a directory with an __init__.py)")
+    lines = ["[tool.truthlint]",
+             "roots = [" + ", ".join(json.dumps(os.path.relpath(r).replace(os.sep, "/"))
+                                     for r in roots) + "]"]
+    unknown = []
+    for root in roots:
+        print(f"truthlint: package root {os.path.relpath(root)}", file=sys.stderr)
+        for name in sorted(os.listdir(root)):
+            path = os.path.join(root, name)
+            is_unit = name.endswith(".py") or (os.path.isdir(path) and not name.startswith((".", "_")))
+            if not is_unit or name == "__init__.py":
+                continue
+            layer = DEFAULT_LAYER_MAP.get(name)
+            note = f"L{layer} (default map)" if layer else "no layer: add it to [tool.truthlint.layers]"
+            print(f"  {name:<24} {note}", file=sys.stderr)
+            if layer is None and os.path.isdir(path):
+                unknown.append(name)
+    if unknown:
+        lines += ["", "[tool.truthlint.layers]"] + [f'# {name} = "L4"' for name in unknown]
+    section = "\n".join(lines) + "\n"
+    target = "pyproject.toml"
+    existing = open(target, encoding="utf-8").read() if os.path.exists(target) else ""
+    if not args.write:
+        sys.stdout.write(section)
+        return 0
+    if re.search(r"^\[tool\.truthlint[\].]", existing, re.M):
+        raise UsageError(f"{target} already has a [tool.truthlint] section; not overwriting it")
+    with open(target, "a", encoding="utf-8") as fh:
+        fh.write(("\n" if existing and not existing.endswith("\n\n") else "") + section)
+    print(f"truthlint: wrote [tool.truthlint] to {target}", file=sys.stderr)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="truthlint", description=__doc__.splitlines()[0])
+    top.add_argument("--version", action="version", version=f"truthlint {__version__}")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="check files and directories (default: .)")
+    check.add_argument("paths", nargs="*")
+    check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    check.add_argument("--select", action="append", metavar="CODES",
+                       help="only these codes or prefixes (comma-separated); opt-in codes too")
+    check.add_argument("--ignore", action="append", metavar="CODES",
+                       help="drop these codes or prefixes")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    check.add_argument("--write-baseline", metavar="FILE", help="record today's findings")
+    check.add_argument("--baseline", metavar="FILE", help="report only findings not in FILE")
+    check.add_argument("--update-baseline", action="store_true",
+                       help="with --baseline: remove fixed entries (never adds any)")
+    check.add_argument("--force", action="store_true",
+                       help="with --update-baseline: replace the baseline with today's findings")
+    check.add_argument("--output-file", metavar="FILE")
+    check.add_argument("-j", "--jobs", type=int, default=0, help="processes (default: cores)")
+    check.add_argument("--no-progress", action="store_true")
+    check.set_defaults(func=_check)
+
+    tmap = sub.add_parser("map", help="write the Structural Truth Map of a project")
+    tmap.add_argument("root", nargs="?", default=".")
+    tmap.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    tmap.add_argument("--output", metavar="FILE")
+    tmap.add_argument("-j", "--jobs", type=int, default=0)
+    tmap.set_defaults(func=_map)
+
+    rules = sub.add_parser("rules", help="list every rule code")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.set_defaults(func=_rules)
     explain = sub.add_parser("explain", help="print one rule's documentation")
     explain.add_argument("code")
     explain.set_defaults(func=_explain)
-    args = parser.parse_args(argv)
-    return args.func(args)
+    init = sub.add_parser("init", help="propose a [tool.truthlint] section from the layout")
+    init.add_argument("--write", action="store_true", help="append it to pyproject.toml")
+    init.set_defaults(func=_init)
+    return top
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "update_baseline", False) and not args.baseline:
+        print("truthlint: --update-baseline needs --baseline FILE", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"truthlint: configuration error: {exc}", file=sys.stderr)
+    except UsageError as exc:
+        print(f"truthlint: {exc}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

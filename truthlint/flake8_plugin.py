@@ -13,6 +13,7 @@ import sys
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from . import __version__
+from .baseline import Baseline, keys_for, split
 from .config import SETTINGS, SETTINGS_BY_KEY, ConfigError, ConfigFinder, validate_tree
 from .engine import Finding, Project
 from .registry import RULES
@@ -82,6 +83,7 @@ class _Checker:
     version = __version__
     prefix = ""
     _project: Optional[Project] = None
+    _baseline: Optional[Baseline] = None
     _config_error_shown = False
 
     def __init__(self, tree: ast.AST, filename: str, lines: List[str]) -> None:
@@ -108,11 +110,22 @@ class _Checker:
             except Exception as exc:  # never abort the user's flake8 run
                 print(f"truthlint: internal error on {self.filename}: {exc!r}", file=sys.stderr)
                 cached = []
+            if _Checker._baseline is not None:
+                cached = self._without_grandfathered(cached)
             try:
                 setattr(self.tree, _RESULT_ATTR, cached)
             except AttributeError:
                 pass
         return cached
+
+    def _without_grandfathered(self, findings: List[Finding]) -> List[Finding]:
+        baseline = _Checker._baseline
+        lines = self.lines
+        keys = keys_for([(f.code, self.filename,
+                          lines[f.line - 1] if 0 < f.line <= len(lines) else "")
+                         for f in findings], baseline.base)  # type: ignore[union-attr]
+        old, _ = split(keys, baseline)  # type: ignore[arg-type]
+        return [f for f, grandfathered in zip(findings, old) if not grandfathered]
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         for finding in self._findings():
@@ -128,6 +141,10 @@ class StiChecker(_Checker):
     @staticmethod
     def add_options(manager: Any) -> None:
         manager.extend_default_ignore([r.code for r in RULES.values() if r.off_by_default])
+        manager.add_option(
+            "--truthlint-baseline", parse_from_config=True, default=None,
+            help="a baseline written by `truthlint check --write-baseline`: its findings are "
+                 "not reported (editors and pre-commit then show only new ones)")
         manager.add_option(
             "--truthlint-config", parse_from_config=True, default=None,
             help="pyproject.toml whose [tool.truthlint] applies to every file "
@@ -145,9 +162,12 @@ class StiChecker(_Checker):
             explicit = getattr(options, "truthlint_config", None)
             finder = ConfigFinder(overrides, explicit)
             validate_tree(tuple(getattr(options, "filenames", None) or ()), finder)
+            baseline_file = getattr(options, "truthlint_baseline", None)
+            baseline = Baseline.load(baseline_file) if baseline_file else None
         except ConfigError as exc:
             print(f"truthlint: configuration error: {exc}", file=sys.stderr)
             raise SystemExit(2) from None
+        _Checker._baseline = baseline
         filenames = getattr(options, "filenames", None) or ()
         stdin_display = getattr(options, "stdin_display_name", None) if "-" in filenames else None
         _Checker._project = Project(finder, stdin_display, disabled=_unselected(options))

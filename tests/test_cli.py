@@ -1,0 +1,262 @@
+"""The `truthlint` command through its real entry point: every command, option and format."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from truthlint.registry import RULES
+
+from .conftest import REPO, run_flake8
+
+EXPECTED = (REPO / "examples" / "expected.txt").read_text(encoding="utf-8")
+
+
+def truthlint(*args, cwd=REPO, stdin=None):
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    return subprocess.run([sys.executable, "-m", "truthlint", *args], cwd=str(cwd),
+                          capture_output=True, text=True, env=env, input=stdin, timeout=300)
+
+
+@pytest.fixture
+def project(tmp_path):
+    shutil.copytree(REPO / "examples", tmp_path / "examples",
+                    ignore=shutil.ignore_patterns(".truthlint_cache"))
+    return tmp_path
+
+
+def test_check_gives_the_flake8_plugin_findings():
+    result = truthlint("check", "--select", "STI,TBV,SOI", "examples/")
+    assert result.stdout == EXPECTED
+    assert result.returncode == 1 and result.stderr == ""
+
+
+def test_opt_in_codes_need_selecting():
+    default = truthlint("check", "examples/")
+    assert "STI014" not in default.stdout
+    assert default.stdout.splitlines() == [line_ for line_ in EXPECTED.splitlines() if "STI014" not in line_]
+    only = truthlint("check", "--select", "STI014", "examples/")
+    assert [line.split()[1] for line in only.stdout.splitlines()] == ["STI014", "STI014"]
+
+
+def test_parallel_and_serial_runs_agree():
+    serial = truthlint("check", "-j", "1", "examples/")
+    parallel = truthlint("check", "-j", "2", "examples/")
+    assert parallel.stdout == serial.stdout != ""
+
+
+def test_select_and_ignore_by_code_and_prefix():
+    sti = truthlint("check", "--select", "STI00", "examples/")
+    assert {line.split()[1][:5] for line in sti.stdout.splitlines()} == {"STI00"}
+    ignored = truthlint("check", "--ignore", "SOI,TBV001", "examples/")
+    codes = {line.split()[1] for line in ignored.stdout.splitlines()}
+    assert codes and not any(c.startswith("SOI") or c == "TBV001" for c in codes)
+
+
+@pytest.mark.parametrize("args", [["--select", "XYZ"], ["--ignore", "STI9"], ["nowhere/"]])
+def test_usage_errors_exit_2(args):
+    result = truthlint("check", *args)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("truthlint: ") and result.stderr.count("\n") == 1
+
+
+def test_exit_codes(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "clean.py").write_text("x = 1\n")
+    assert truthlint("check", ".", cwd=tmp_path).returncode == 0
+    (tmp_path / "dirty.py").write_text("init_db()\n")
+    assert truthlint("check", ".", cwd=tmp_path).returncode == 1
+    assert truthlint("check", "--exit-zero", ".", cwd=tmp_path).returncode == 0
+    (tmp_path / "pyproject.toml").write_text("[tool.truthlint]\nroots = 5\n")
+    bad = truthlint("check", ".", cwd=tmp_path)
+    assert bad.returncode == 2 and "key 'roots'" in bad.stderr
+
+
+def test_noqa_is_honoured_as_flake8_does(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "a.py").write_text(textwrap.dedent("""\
+        init_db()  # noqa: TBV001
+        init_db()  # noqa: SOI002
+        init_db()  # noqa
+        create_engine(
+            "sqlite://",
+        )  # noqa: TBV
+        init_db()  # NOQA:tbv001
+    """))
+    (tmp_path / "b.py").write_text("# flake8: noqa\ninit_db()\n")
+    ours = truthlint("check", "--select", "TBV", ".", cwd=tmp_path)
+    theirs = run_flake8("--select", "TBV", ".", cwd=tmp_path)
+    assert [line_.split(":")[1] for line_ in ours.stdout.splitlines()] == ["2", "4", "7"]
+    assert ours.stdout.replace("./", "") == theirs.stdout.replace("./", "")
+
+
+def test_json_format():
+    rows = json.loads(truthlint("check", "--format", "json", "examples/").stdout)
+    assert len(rows) == len([line_ for line_ in EXPECTED.splitlines() if "STI014" not in line_])
+    first = rows[0]
+    assert set(first) == {"path", "line", "column", "code", "name", "message", "fingerprint"}
+    assert first["name"] == RULES[first["code"]].name and re.fullmatch(r"[0-9a-f]{16}",
+                                                                       first["fingerprint"])
+
+
+def test_sarif_format_is_structurally_valid():
+    log = json.loads(truthlint("check", "--format", "sarif", "examples/").stdout)
+    assert log["version"] == "2.1.0" and log["$schema"].endswith("sarif-2.1.0.json")
+    (run,) = log["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "truthlint" and driver["version"]
+    assert [r["id"] for r in driver["rules"]] == list(RULES)
+    for rule in driver["rules"]:
+        assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
+        assert rule["help"]["text"] and rule["help"]["markdown"].startswith(f"# {rule['id']} ")
+    expected = [line_ for line_ in EXPECTED.splitlines() if "STI014" not in line_]
+    assert len(run["results"]) == len(expected)
+    for result, line in zip(run["results"], expected):
+        path, row, col, rest = line.split(":", 3)
+        assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"] == rest.split()[0]
+        assert result["message"]["text"] == rest.split(" ", 2)[2]
+        loc = result["locations"][0]["physicalLocation"]
+        assert loc["artifactLocation"]["uri"] == path
+        assert (loc["region"]["startLine"], loc["region"]["startColumn"]) == (int(row), int(col))
+        assert result["partialFingerprints"]["truthlint/v1"]
+
+
+def test_github_format():
+    lines = truthlint("check", "--format", "github", "examples/").stdout.splitlines()
+    assert lines[0].startswith("::warning file=examples/app/api/guard.py,line=9,col=1,"
+                               "title=TBV002 layer-violation::app.api.guard (L2) imports")
+    assert all(re.match(r"::warning file=[^,]+,line=\d+,col=\d+,title=[A-Z]{3}\d{3} ", line_)
+               for line_ in lines)
+
+
+def test_baseline_ladder(project):
+    cwd = project / "examples"
+    write = truthlint("check", "--write-baseline", "baseline.json", ".", cwd=cwd)
+    assert write.returncode == 0
+    entries = json.loads((cwd / "baseline.json").read_text())["entries"]
+    assert len(entries) == len([line_ for line_ in EXPECTED.splitlines() if "STI014" not in line_])
+    clean = truthlint("check", "--baseline", "baseline.json", ".", cwd=cwd)
+    assert (clean.returncode, clean.stdout) == (0, "")
+    # an edit above a grandfathered finding moves it: still grandfathered
+    main = cwd / "app" / "main.py"
+    main.write_text('"""Moved."""\n\n\n' + main.read_text())
+    moved = truthlint("check", "--baseline", "baseline.json", ".", cwd=cwd)
+    assert (moved.returncode, moved.stdout) == (0, "")
+    # a new violation fails, alone
+    items = cwd / "app" / "api" / "items.py"
+    items.write_text(items.read_text() + "\n\nasync def slow():\n    time.sleep(1)\n")
+    new = truthlint("check", "--baseline", "baseline.json", ".", cwd=cwd)
+    assert new.returncode == 1
+    assert [line_.split(" ", 2)[1] for line_ in new.stdout.splitlines()] == ["TBV003"]
+    assert new.stdout.startswith("app/api/items.py:")
+    # a fixed finding is reported as removable; --update-baseline only removes
+    main.write_text(main.read_text().replace("\ninit_db()\n", "\n"))
+    fixed = truthlint("check", "--baseline", "baseline.json", ".", cwd=cwd)
+    assert "1 baseline entries are fixed and can be removed (run with --update-baseline)" \
+        in fixed.stderr
+    update = truthlint("check", "--baseline", "baseline.json", "--update-baseline", ".", cwd=cwd)
+    after = json.loads((cwd / "baseline.json").read_text())["entries"]
+    assert len(after) == len(entries) - 1 and update.returncode == 1
+    assert not any(e["code"] == "TBV003" and e["path"] == "app/api/items.py" for e in after)
+    forced = truthlint("check", "--baseline", "baseline.json", "--update-baseline", "--force",
+                       ".", cwd=cwd)
+    assert forced.returncode == 0
+    assert any(e["code"] == "TBV003" and e["path"] == "app/api/items.py"
+               for e in json.loads((cwd / "baseline.json").read_text())["entries"])
+
+
+def test_flake8_plugin_reads_the_same_baseline(project):
+    cwd = project / "examples"
+    truthlint("check", "--write-baseline", "baseline.json", ".", cwd=cwd)
+    hidden = run_flake8("--select", "STI,TBV,SOI", "--extend-ignore", "STI014",
+                        "--truthlint-baseline", "baseline.json", ".", cwd=cwd)
+    assert hidden.stdout == "" and hidden.returncode == 0
+    missing = run_flake8("--truthlint-baseline", "nope.json", ".", cwd=cwd)
+    assert missing.returncode == 2 and "nope.json" in missing.stderr
+
+
+def test_update_baseline_needs_a_baseline():
+    result = truthlint("check", "--update-baseline", "examples/")
+    assert result.returncode == 2 and "needs --baseline" in result.stderr
+
+
+def test_map_is_deterministic_and_complete(project):
+    cwd = project / "examples"
+    first = truthlint("map", ".", cwd=cwd)
+    second = truthlint("map", ".", cwd=cwd)
+    assert first.returncode == 0 and first.stdout == second.stdout
+    text = first.stdout
+    for heading in ("## Layer distribution", "## Directory truth map", "## Layer dependencies",
+                    "```mermaid", "## Runtime-trigger map", "## State ownership map",
+                    "## Findings by code"):
+        assert heading in text
+    assert "| L2 | L5 | 2 | ✗ violation |" in text
+    assert "| CostSimCBStateModel | costsim_cb_state | app/models/costsim_cb.py:7 |" in text
+    assert "  L2 -.->|2 ✗| L5" in text
+    data = json.loads(truthlint("map", ".", "--format", "json", cwd=cwd).stdout)
+    assert data["directories"]["api"]["claimed"] == ["L2"]
+    assert data["findings"]["TBV002"] == 1
+
+
+def test_rules_explain_and_init(tmp_path):
+    listing = truthlint("rules").stdout.splitlines()
+    assert [line_.split()[0] for line_ in listing] == list(RULES)
+    as_json = json.loads(truthlint("rules", "--format", "json").stdout)
+    assert [r["code"] for r in as_json] == list(RULES)
+    assert truthlint("explain", "TBV004").stdout.startswith("# TBV004 import-cycle\n")
+    assert truthlint("explain", "NOPE1").returncode == 2
+    (tmp_path / "app" / "api").mkdir(parents=True)
+    (tmp_path / "app" / "billing").mkdir()
+    for name in ("app/__init__.py", "app/api/__init__.py", "app/billing/__init__.py"):
+        (tmp_path / name).write_text("")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    proposed = truthlint("init", cwd=tmp_path)
+    assert proposed.stdout == ('[tool.truthlint]\nroots = ["app"]\n\n[tool.truthlint.layers]\n'
+                               '# billing = "L4"\n')
+    assert "api                      L2 (default map)" in proposed.stderr
+    assert truthlint("init", "--write", cwd=tmp_path).returncode == 0
+    assert "[tool.truthlint]" in (tmp_path / "pyproject.toml").read_text()
+    again = truthlint("init", "--write", cwd=tmp_path)
+    assert again.returncode == 2 and "already has" in again.stderr
+
+
+def test_pre_commit_hook_runs_on_staged_files(tmp_path):
+    """Equivalent of `pre-commit try-repo`: the manifest's entry, on a sample repo's staged
+    files, the way pre-commit calls it (entry + args + file names)."""
+    manifest = (REPO / ".pre-commit-hooks.yaml").read_text()
+    entry = re.search(r"- id: truthlint\n(?:  .*\n)*?  entry: (.+)\n", manifest).group(1)
+    assert "require_serial: true" in manifest and "types: [python]" in manifest
+    sample = tmp_path / "sample"
+    shutil.copytree(REPO / "examples", sample, ignore=shutil.ignore_patterns(".truthlint_cache"))
+    subprocess.run(["git", "init", "-q"], cwd=sample, check=True)
+    subprocess.run(["git", "add", "app/main.py", "app/api/items.py"], cwd=sample, check=True)
+    staged = subprocess.run(["git", "diff", "--cached", "--name-only"], cwd=sample,
+                            capture_output=True, text=True, check=True).stdout.split()
+    command = entry.split()
+    assert command[0] == "truthlint"
+    result = truthlint(*command[1:], *staged, cwd=sample)
+    assert result.returncode == 1
+    assert [line_.split(" ", 2)[1] for line_ in result.stdout.splitlines()] == [
+        "SOI002", "SOI002", "TBV001", "TBV001"]
+    assert "app/planners/__init__.py:12" in result.stdout  # the chain runs through unstaged code
+
+
+def test_progress_bar_is_silent_off_a_terminal():
+    result = truthlint("check", "examples/")
+    assert result.stderr == ""
+
+
+def test_progress_bar_draws(capsys):
+    from truthlint.runner import Progress
+
+    bar = Progress(4)
+    bar.advance(2)
+    bar.close()
+    assert "[###############...............] 2/4" in capsys.readouterr().err

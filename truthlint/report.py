@@ -1,0 +1,84 @@
+"""Output formats of ``truthlint check``: text (as flake8 prints), JSON, SARIF 2.1.0, GitHub
+workflow annotations. Rule metadata and help text come from the registry."""
+
+from __future__ import annotations
+
+import json
+from typing import List, Sequence
+
+from . import __version__
+from .docs import first_sentence, render_rule
+from .registry import RULES
+from .runner import Located
+
+FORMATS = ("text", "json", "sarif", "github")
+HELP_URI = "https://pypi.org/project/truthlint/"
+
+
+def text(items: Sequence[Located], fingerprints: Sequence[str]) -> str:
+    return "".join(f"{i.path}:{i.finding.line}:{i.finding.col + 1}: {i.finding.text()}\n"
+                   for i in items)
+
+
+def as_json(items: Sequence[Located], fingerprints: Sequence[str]) -> str:
+    rows = [{"path": i.path, "line": i.finding.line, "column": i.finding.col + 1,
+             "code": i.finding.code, "name": RULES[i.finding.code].name,
+             "message": i.finding.message, "fingerprint": fp}
+            for i, fp in zip(items, fingerprints)]
+    return json.dumps(rows, indent=2) + "\n"
+
+
+def sarif(items: Sequence[Located], fingerprints: Sequence[str]) -> str:
+    codes = list(RULES)
+    rules = [{
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": first_sentence(rule.summary)},
+        "fullDescription": {"text": rule.summary},
+        "help": {"text": f"{rule.rationale} Fix: see the example in `truthlint explain "
+                         f"{rule.code}`.", "markdown": render_rule(rule)},
+        "helpUri": HELP_URI,
+        "defaultConfiguration": {"level": "warning", "enabled": not rule.opt_in},
+        "properties": {"tags": [rule.family, rule.seed]},
+    } for rule in RULES.values()]
+    results = [{
+        "ruleId": i.finding.code,
+        "ruleIndex": codes.index(i.finding.code),
+        "level": "warning",
+        "message": {"text": i.finding.message},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": i.path.replace("\\", "/"), "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": i.finding.line, "startColumn": i.finding.col + 1},
+        }}],
+        "partialFingerprints": {"truthlint/v1": fp},
+    } for i, fp in zip(items, fingerprints)]
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "truthlint", "version": __version__,
+                                "informationUri": HELP_URI, "rules": rules}},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }
+    return json.dumps(log, indent=2) + "\n"
+
+
+def _escape(value: str, property_value: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property_value:
+        value = value.replace(":", "%3A").replace(",", "%2C")
+    return value
+
+
+def github(items: Sequence[Located], fingerprints: Sequence[str]) -> str:
+    lines: List[str] = []
+    for i in items:
+        title = _escape(f"{i.finding.code} {RULES[i.finding.code].name}", True)
+        lines.append(f"::warning file={_escape(i.path, True)},line={i.finding.line},"
+                     f"col={i.finding.col + 1},title={title}::{_escape(i.finding.message)}\n")
+    return "".join(lines)
+
+
+RENDER = {"text": text, "json": as_json, "sarif": sarif, "github": github}

@@ -1,0 +1,173 @@
+"""``truthlint map``: the project's Structural Truth Map, generated.
+
+In the spirit of the seed audit: per directory the claimed layer and the layers its behaviour
+shows, the layer dependency matrix, when code runs, who owns state, and the findings. The
+output is deterministic (sorted, no timestamps) so teams can commit it and review its diff.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+from collections import Counter
+from typing import Any, Dict, List, Optional, Sequence, Set
+
+from .engine import Project
+from .layout import locate
+from .registry import RULES
+from .rules.layers import BEHAVIOUR, LayerClaimMismatch
+from .runner import Located, read_source
+from .walker import Walker
+
+TRIGGER_CODES = {"TBV001": "import"}
+STATE_CODES = ("SOI002", "SOI003")
+
+
+def _behaviour(project: Project, path: str, source: str) -> Dict[int, Any]:
+    """Evidence of each layer a module's behaviour shows (STI002's own collector)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    ctx = project.context(source.splitlines(True), path)
+    rule = LayerClaimMismatch(ctx)
+    Walker([ctx.imports, rule], ctx).run(tree)
+    return rule.evidence
+
+
+def collect(project: Project, root: str, findings: Sequence[Located]) -> Dict[str, Any]:
+    """Everything the map shows, as plain data (the JSON format is exactly this)."""
+    root = os.path.abspath(root)
+    config = project.finder.for_dir(root)
+    index = project.index_for(root, config)
+    base = os.path.dirname(root)
+    show = lambda p: os.path.relpath(os.path.abspath(p), base).replace(os.sep, "/")  # noqa: E731
+    directories: Dict[str, Dict[str, Any]] = {}
+    module_layer: Dict[str, Optional[int]] = {}
+    routes: List[str] = []
+    workers: List[str] = []
+    for module, path in sorted((index.paths if index else {}).items()):
+        source = read_source(path) or ""
+        loc = locate(path, source.splitlines(True), config, project.fs)
+        module_layer[module] = loc.layer
+        unit = loc.parts[0] if len(loc.parts) > 1 else "(root modules)"
+        entry = directories.setdefault(unit, {"claimed": set(), "actual": set(), "modules": 0,
+                                              "findings": Counter()})
+        entry["modules"] += 1
+        if loc.layer is not None:
+            entry["claimed"].add(loc.layer)
+        evidence = _behaviour(project, path, source)
+        if evidence:
+            entry["actual"].update(evidence)
+        elif not loc.is_init:  # re-export files show nothing; other quiet modules are L4
+            entry["actual"].add(4)
+        if 2 in evidence:
+            routes.append(f"{show(path)}:{evidence[2][0]} `{evidence[2][2]}`")
+        if 5 in evidence:
+            workers.append(f"{show(path)}:{evidence[5][0]} `{evidence[5][2]}`")
+    for item in findings:
+        if os.path.abspath(item.path).startswith(root + os.sep):
+            rel = os.path.relpath(os.path.abspath(item.path), root).split(os.sep)
+            unit = rel[0] if len(rel) > 1 else "(root modules)"
+            if unit in directories:
+                directories[unit]["findings"][item.finding.code] += 1
+    edges: Counter = Counter()
+    if index is not None:
+        for module, summary in index.modules.items():
+            for target, *_ in index.edges(summary):
+                src, dst = module_layer.get(module), module_layer.get(target)
+                if src is not None and dst is not None and target in index.modules:
+                    edges[(src, dst)] += 1
+    matrix = [{"from": f"L{a}", "to": f"L{b}", "imports": n,
+               "violation": a != b and b not in config.allowed_imports.get(a, {b})}
+              for (a, b), n in sorted(edges.items())]
+    models = sorted([show(index.paths[m]), cls, table, line]
+                    for m, s in index.modules.items() for cls, table, line, _ in s["models"]
+                    ) if index else []
+    by_code = Counter(i.finding.code for i in findings)
+
+    def finding_rows(codes: Sequence[str]) -> List[str]:
+        return [f"{show(i.path)}:{i.finding.line} {i.finding.code} {i.finding.message.split(' — ')[0]}"
+                for i in findings if i.finding.code in codes]
+
+    return {
+        "root": show(root),
+        "layers": {f"L{layer}": sorted(d for d, e in directories.items() if layer in e["claimed"])
+                   for layer in sorted({lay for e in directories.values() for lay in e["claimed"]})},
+        "directories": {name: {"claimed": [f"L{n}" for n in sorted(e["claimed"])],
+                               "actual": [f"L{n}" for n in sorted(e["actual"])],
+                               "modules": e["modules"],
+                               "findings": dict(sorted(e["findings"].items()))}
+                        for name, e in sorted(directories.items())},
+        "dependencies": matrix,
+        "triggers": {"import-time": finding_rows(["TBV001"]), "request-time": routes,
+                     "worker": workers},
+        "state": {"models": [{"path": p, "model": c, "table": t, "line": n}
+                             for p, c, t, n in models],
+                  "module-state": finding_rows(STATE_CODES)},
+        "findings": dict(sorted(by_code.items())),
+    }
+
+
+def markdown(data: Dict[str, Any]) -> str:
+    out: List[str] = [f"# Structural Truth Map — {data['root']}", "",
+                      "*Generated by `truthlint map`: metadata is not truth; behaviour, imports "
+                      "and call graphs are.*", "", "## Layer distribution", "",
+                      "| layer | directories |", "|---|---|"]
+    out += [f"| {layer} | {', '.join(d if d.startswith('(') else f'{d}/' for d in dirs)} |"
+            for layer, dirs in data["layers"].items()]
+    out += ["", "## Directory truth map", "",
+            "| directory | claimed | behaviour shows | modules | findings |", "|---|---|---|---|---|"]
+    for name, e in data["directories"].items():
+        found = ", ".join(f"{c} ×{n}" for c, n in e["findings"].items()) or "—"
+        out.append(f"| {name} | {', '.join(e['claimed']) or '—'} | {', '.join(e['actual']) or '—'} "
+                   f"| {e['modules']} | {found} |")
+    out += ["", "Behaviour layers: " + "; ".join(f"L{n} {text}" for n, text in BEHAVIOUR.items())
+            + "; L4 when none shows.", "", "## Layer dependencies", "",
+            "| from | to | imports | allowed |", "|---|---|---|---|"]
+    out += [f"| {row['from']} | {row['to']} | {row['imports']} | "
+            f"{'✗ violation' if row['violation'] else '✓'} |" for row in data["dependencies"]]
+    out += ["", "```mermaid", "graph TD"]
+    for row in data["dependencies"]:
+        if row["from"] != row["to"]:
+            arrow = "-.->" if row["violation"] else "-->"
+            label = f"{row['imports']} ✗" if row["violation"] else str(row["imports"])
+            out.append(f"  {row['from']} {arrow}|{label}| {row['to']}")
+    out += ["```", "", "## Runtime-trigger map", ""]
+    for title, key in (("Import-time", "import-time"), ("Request-time (routes)", "request-time"),
+                       ("Worker entry points", "worker")):
+        out += [f"### {title}", ""] + [f"- {row}" for row in data["triggers"][key]] + \
+            (["- none"] if not data["triggers"][key] else []) + [""]
+    out += ["## State ownership map", "", "| model | table | defined at |", "|---|---|---|"]
+    out += [f"| {m['model']} | {m['table']} | {m['path']}:{m['line']} |"
+            for m in data["state"]["models"]]
+    out += ["", "Module-level state (per process):", ""]
+    out += [f"- {row}" for row in data["state"]["module-state"]] or ["- none"]
+    out += ["", "## Findings by code", "", "| code | name | count |", "|---|---|---|"]
+    out += [f"| {code} | {RULES[code].name} | {n} |" for code, n in data["findings"].items()]
+    return "\n".join(out) + "\n"
+
+
+def render(data: Dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(data, indent=2, sort_keys=True) + "\n"
+    return markdown(data)
+
+
+def roots_under(project: Project, path: str) -> List[str]:
+    """Package roots for ``truthlint map PATH``: PATH itself if it is one, else those below."""
+    path = os.path.abspath(path)
+    config = project.finder.for_dir(path)
+    if os.path.isfile(os.path.join(path, "__init__.py")) or config.roots:
+        root = project.fs.find_root(path, config) if not config.roots else None
+        return [root or path] if not config.roots else list(config.roots)
+    found: Set[str] = set()
+    for name in sorted(os.listdir(path)):
+        sub = os.path.join(path, name)
+        if os.path.isfile(os.path.join(sub, "__init__.py")):
+            found.add(sub)
+        elif os.path.isdir(sub) and not name.startswith(".") and name == "src":
+            found.update(os.path.join(sub, n) for n in os.listdir(sub)
+                         if os.path.isfile(os.path.join(sub, n, "__init__.py")))
+    return sorted(found)
