@@ -46,7 +46,7 @@ DEFAULT_ALLOWED_IMPORTS: Dict[int, FrozenSet[int]] = {
     6: frozenset(),
 }
 
-LAYER_RE = re.compile(r"^L([1-8])(?:[.\d]*[a-z]?)$", re.IGNORECASE)
+LAYER_RE = re.compile(r"^L([1-8])(?:\.\d+)?[a-z]?$", re.IGNORECASE)
 
 
 class ConfigError(Exception):

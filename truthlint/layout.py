@@ -14,7 +14,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 from .config import Config
 
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", ".flake8", ".git")
-HEADER_RE = re.compile(r"#\s*layer\s*:\s*L(\d)(?:[.\d]*[a-z]?)\b", re.IGNORECASE)
+HEADER_RE = re.compile(r"#\s*layer\s*:\s*L([1-8])(?:\.\d+)?[a-z]?\b", re.IGNORECASE)
 HEADER_LINES = 10
 
 
