@@ -58,8 +58,8 @@ def codes(stdout: str):
     ("deep_attr.py", "x = a" + ".b" * 1000 + ".commit()\n", None),
     ("deep_parens.py", "x = " + "(" * 1000 + "1" + ")" * 1000 + "\n", "does not parse"),
 ])
-def test_bad_input_gives_at_most_one_diagnostic_and_the_run_goes_on(tmp_path, name, content,
-                                                                     diagnostic):
+def test_bad_input_gives_at_most_one_diagnostic_and_the_run_goes_on(
+        tmp_path, name, content, diagnostic):
     root = tree(tmp_path, {"good.py": GOOD, name: content})
     result = truthlint("check", ".", cwd=root)
     assert ("good.py", "TBV001") in codes(result.stdout)
