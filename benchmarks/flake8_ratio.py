@@ -20,20 +20,22 @@ import sysconfig
 import time
 from typing import List
 
+# flake8 with only its own plugins plus the named extra distributions (argv[1], comma-separated)
 RUNNER = r"""
 import sys
 import flake8.plugins.finder as finder
-if sys.argv[1] == "plain":
-    original = finder.find_plugins
-    finder.find_plugins = lambda *a, **k: [p for p in original(*a, **k) if p.package != "truthlint"]
+keep = {"flake8", "pyflakes", "pycodestyle", "mccabe"} | (set(sys.argv[1].split(",")) - {""})
+original = finder.find_plugins
+finder.find_plugins = lambda *a, **k: [p for p in original(*a, **k) if p.package in keep]
 from flake8.main.cli import main
 sys.exit(main(sys.argv[2:]))
 """
+VARIANTS = {"plain": "", "truthlint": "truthlint", "bugbear": "flake8-bugbear"}
 
 
 def run(variant: str, args: List[str]) -> float:
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", RUNNER, variant, *args],
+    result = subprocess.run([sys.executable, "-c", RUNNER, VARIANTS[variant], *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
     if "failed during execution" in result.stdout + result.stderr or "Traceback" in result.stderr:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from .config import Config
 
@@ -26,6 +26,7 @@ class FileSystem:
         self._roots: Dict[Tuple[str, Optional[Tuple[str, ...]]], Optional[str]] = {}
         self._headers: Dict[str, Optional[Tuple[int, int]]] = {}
         self._modes: Dict[str, Optional[int]] = {}
+        self._memo: Dict[Any, Any] = {}
 
     def listdir(self, directory: str) -> FrozenSet[str]:
         cached = self._listing.get(directory)
@@ -36,6 +37,12 @@ class FileSystem:
                 cached = frozenset()
             self._listing[directory] = cached
         return cached
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """Any fact derived from directory listings, computed once per run."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def mode(self, path: str) -> Optional[int]:
         """``st_mode`` of a directory, cached (files are stat'ed fresh by their rule)."""

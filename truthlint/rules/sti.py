@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from ..summary import Summary
 from .base import Rule
@@ -236,6 +236,13 @@ class DuplicateSibling(Rule):
                 units.append(name)
         return sorted(units)
 
+    def _groups(self, parent: str) -> Dict[str, List[str]]:
+        """Units of a directory by normalised name (computed once per directory and run)."""
+        groups: Dict[str, List[str]] = {}
+        for unit in self._units(parent):
+            groups.setdefault(sibling_key(unit), []).append(unit)
+        return groups
+
     def begin(self) -> None:
         loc = self.ctx.location
         directory = loc.directory
@@ -249,8 +256,9 @@ class DuplicateSibling(Rule):
                 mine.append((os.path.basename(directory), os.path.dirname(directory)))
         for unit, parent in mine:
             key = sibling_key(unit)
-            for other in self._units(parent):
-                if other != unit and sibling_key(other) == key:
+            groups = self.ctx.fs.memo(("STI003", parent), lambda: self._groups(parent))
+            for other in groups.get(key, ()):
+                if other != unit:
                     base = os.path.dirname(loc.root)
                     show = lambda n: os.path.relpath(os.path.join(parent, n), base).replace(  # noqa: E731
                         os.sep, "/")
