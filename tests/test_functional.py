@@ -15,7 +15,7 @@ FILES = sorted(p for p in FIXTURES.rglob("*.py"))
 
 @pytest.fixture(scope="module")
 def project():
-    return Project()
+    return Project(disabled=())  # every rule, opt-in ones included
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(FIXTURES)))

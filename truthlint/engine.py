@@ -80,11 +80,14 @@ class Project:
     """One lint run's shared state: configuration lookup and the directory cache."""
 
     def __init__(self, finder: Optional[ConfigFinder] = None,
-                 stdin_display: Optional[str] = None, disabled: Iterable[str] = ()) -> None:
+                 stdin_display: Optional[str] = None,
+                 disabled: Optional[Iterable[str]] = None) -> None:
         self.finder = finder or ConfigFinder()
         self.fs = FileSystem()
         self.stdin_display = stdin_display  # the name an editor buffer is linted under
-        self.disabled = frozenset(disabled)  # codes nobody will see: their rules do not run
+        # codes nobody will see: their rules do not run (default: the opt-in ones)
+        self.disabled = frozenset(disabled if disabled is not None else
+                                  (c for c, r in RULES.items() if r.off_by_default))
         self._indexes: Dict[Any, Optional[ProjectIndex]] = {}
 
     def index_for(self, root: str, config: Config) -> Optional[ProjectIndex]:

@@ -427,7 +427,8 @@ from app.services.runs import enqueue_run   # L4 owns the hand-off to the worker
         message="{call} blocks the event loop inside `async def {function}` — {fix}",
         summary="Flags blocking work inside `async def`: `time.sleep`, `requests.*`, "
                 "`urllib.request.*`, `subprocess.run/call/check_*`, `os.system`, `asyncio.run` "
-                "inside the running loop, `future.result()` on executor futures, and I/O on a "
+                "inside the running loop, `.result()` on an executor future (`executor.submit(...)`), "
+                "and I/O on a "
                 "sync DB session (a `Session`-typed parameter, `Session(...)`, a session factory "
                 "known to be sync, or a FastAPI `Depends(...)` whose dependency, defined in the "
                 "same file, yields a sync session).",

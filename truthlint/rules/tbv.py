@@ -119,10 +119,19 @@ class SyncInAsync(Rule):
 
     def begin(self) -> None:
         self.awaited: Set[int] = set()
+        self.executor_futures: Set[Tuple[ast.AST, str]] = set()  # (function, name)
 
     def visit_Await(self, node: ast.Await) -> None:
         if isinstance(node.value, ast.Call):
             self.awaited.add(id(node.value))
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        """``future = executor.submit(...)``: a concurrent future, whose result() blocks (an
+        asyncio future's result() does not: it only reads a finished one)."""
+        if self._is_submit(node.value):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self.executor_futures.add((self.ctx.scope.function, target.id))
 
     def _blocking(self, node: ast.Call):  # type: ignore[no-untyped-def]
         """(what is called, how to fix it) for a blocking call, else None."""
@@ -149,11 +158,14 @@ class SyncInAsync(Rule):
         return None
 
     @staticmethod
-    def _is_future(expr: ast.AST) -> bool:
-        if isinstance(expr, ast.Name):
-            return "fut" in expr.id.lower()
+    def _is_submit(expr: ast.AST) -> bool:
         return (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute)
                 and expr.func.attr == "submit")
+
+    def _is_future(self, expr: ast.AST) -> bool:
+        if isinstance(expr, ast.Name):
+            return (self.ctx.scope.function, expr.id) in self.executor_futures
+        return self._is_submit(expr)
 
     def visit_Call(self, node: ast.Call) -> None:
         scope = self.ctx.scope
