@@ -108,16 +108,20 @@ def _layer_map(value: Any, source: str, key: str) -> Dict[str, int]:
     return result
 
 
-def _allowed_imports(value: Any, source: str, key: str) -> Dict[int, FrozenSet[int]]:
-    table = _pairs(value, source, key)
+def _layer_lists(value: Any, source: str, key: str) -> Dict[int, Tuple[Tuple[str, ...], str]]:
+    """``{"L2": ["a", "b"]}`` (or the flake8 form ``L2=a|b``) -> {2: (("a", "b"), "key.L2")}."""
     result = {}
-    for name, targets in table.items():
-        layer = parse_layer(name, source, key)
+    for name, targets in _pairs(value, source, key).items():
         if isinstance(targets, str):
             targets = [t for t in re.split(r"[|\s]+", targets) if t]
-        targets = _str_list(targets, source, f"{key}.{name}")
-        result[layer] = frozenset(parse_layer(t, source, f"{key}.{name}") for t in targets)
+        where = f"{key}.{name}"
+        result[parse_layer(name, source, key)] = (_str_list(targets, source, where), where)
     return result
+
+
+def _allowed_imports(value: Any, source: str, key: str) -> Dict[int, FrozenSet[int]]:
+    return {layer: frozenset(parse_layer(t, source, where) for t in targets)
+            for layer, (targets, where) in _layer_lists(value, source, key).items()}
 
 
 def _path(value: Any, source: str, key: str) -> str:
@@ -129,14 +133,7 @@ def _path(value: Any, source: str, key: str) -> str:
 
 
 def _denied_imports(value: Any, source: str, key: str) -> Dict[int, Tuple[str, ...]]:
-    table = _pairs(value, source, key)
-    result = {}
-    for name, targets in table.items():
-        layer = parse_layer(name, source, key)
-        if isinstance(targets, str):
-            targets = [t for t in re.split(r"[|\s]+", targets) if t]
-        result[layer] = _str_list(targets, source, f"{key}.{name}")
-    return result
+    return {layer: targets for layer, (targets, _) in _layer_lists(value, source, key).items()}
 
 
 def _owners(value: Any, source: str, key: str) -> Dict[str, str]:

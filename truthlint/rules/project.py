@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import List, Set, Tuple
 
+from ..index import IndexView
 from ..summary import Summary
 from .base import Rule
 
 MIGRATION_DIRS = ("alembic", "migrations")
 
 
-class ImportCycle(Rule):
-    """TBV004: a module-level import that closes a cycle."""
+class ProjectRule(Rule):
+    """A rule judged once the walk is done, against the project index."""
 
-    codes = ("TBV004",)
     needs = (Summary,)
 
     @classmethod
@@ -22,8 +22,19 @@ class ImportCycle(Rule):
 
     def end(self) -> None:
         view = self.ctx.view()
-        if view is None:
-            return
+        if view is not None:
+            self.judge(view)
+
+    def judge(self, view: IndexView) -> None:
+        raise NotImplementedError
+
+
+class ImportCycle(ProjectRule):
+    """TBV004: a module-level import that closes a cycle."""
+
+    codes = ("TBV004",)
+
+    def judge(self, view: IndexView) -> None:
         reported: Set[Tuple[int, str]] = set()
         for target, line, col, _, shown in view.own_edges():
             if (line, target) in reported:
@@ -35,21 +46,16 @@ class ImportCycle(Rule):
                                 cycle=" → ".join(cycle))
 
 
-class DuplicateTableModel(Rule):
+class DuplicateTableModel(ProjectRule):
     """SOI001: two ORM models for one table."""
 
     codes = ("SOI001",)
-    needs = (Summary,)
 
     @classmethod
     def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
-        loc = ctx.location
-        return loc.module is not None and not set(loc.parts[:-1]) & set(MIGRATION_DIRS)
+        return super().applies(ctx) and not set(ctx.location.parts[:-1]) & set(MIGRATION_DIRS)
 
-    def end(self) -> None:
-        view = self.ctx.view()
-        if view is None:
-            return
+    def judge(self, view: IndexView) -> None:
         models = view.summary["models"]
         for cls, table, line, col in models:
             others = [f"`{c}` ({view.path_of(m)}:{n})" for m, c, n in view.same_table(table)]
@@ -62,20 +68,12 @@ class DuplicateTableModel(Rule):
 ABSTRACT_BASES = frozenset({"Protocol", "ABC", "ABCMeta", "typing.Protocol", "abc.ABC"})
 
 
-class DuplicateImplementation(Rule):
+class DuplicateImplementation(ProjectRule):
     """STI014 (opt-in): two classes of one role whose names normalise to the same word."""
 
     codes = ("STI014",)
-    needs = (Summary,)
 
-    @classmethod
-    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
-        return ctx.location.module is not None
-
-    def end(self) -> None:
-        view = self.ctx.view()
-        if view is None:
-            return
+    def judge(self, view: IndexView) -> None:
         by_key = view.index.roles()
         for name, (line, bases, abstract, key) in sorted(view.summary["classes"].items()):
             if key is None or abstract or ABSTRACT_BASES & set(bases):
