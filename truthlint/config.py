@@ -13,10 +13,6 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, Mapping, Optional, Tuple
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11 only
-    import tomli as tomllib
 
 DEFAULT_LAYER_MAP: Dict[str, int] = {
     **dict.fromkeys(("api", "routes", "routers", "endpoints", "views"), 2),
@@ -324,10 +320,18 @@ def read_pyproject(path: str) -> Optional[Dict[str, Any]]:
     """The ``[tool.truthlint]`` table of a pyproject.toml, validated; None when absent."""
     try:
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            raw = fh.read()
     except OSError:
         return None
-    except tomllib.TOMLDecodeError as exc:
+    if b"truthlint" not in raw:
+        return None  # no [tool.truthlint] table: no need to parse the file
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python < 3.11 only
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(path, "(file)", f"not valid TOML: {exc}") from None
     table = data.get("tool", {}).get("truthlint")
     if table is None:

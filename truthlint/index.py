@@ -13,7 +13,6 @@ import ast
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 from collections import deque
 from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
@@ -174,6 +173,8 @@ class ProjectIndex:
             if not os.path.exists(ignore):
                 with open(ignore, "w", encoding="utf-8") as fh:
                     fh.write("# created by truthlint\n*\n")
+            import tempfile  # only a run that writes the cache pays for importing it
+
             fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=self.cache_dir)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(header + "\n" + text)

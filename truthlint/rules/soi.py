@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
 from ..names import last_name, root_call
@@ -19,11 +18,15 @@ SETUP_METHODS = frozenset({"__init__", "__post_init__", "__new__", "__set_name__
 INSTANCE_ATTR_RE = re.compile(r"^_*(?:\w*_)?(?:instance|singleton)s?$", re.IGNORECASE)
 
 
-@dataclass
 class FunctionState:
-    name: str
-    locals: Set[str] = field(default_factory=set)
-    globals: Set[str] = field(default_factory=set)
+    """The names one function binds locally and the ones it declares ``global``."""
+
+    __slots__ = ("name", "locals", "globals")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.locals: Set[str] = set()
+        self.globals: Set[str] = set()
 
 
 def _is_class_name(name: Optional[str]) -> bool:
