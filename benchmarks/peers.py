@@ -66,7 +66,9 @@ def have(module: str) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tree", help="project directory (holding the package root)")
-    parser.add_argument("--root", default="app", help="the top-level package name")
+    parser.add_argument("--root", default="app",
+                        help="the top-level package name ('.' for a tree that is not one "
+                             "package, such as the standard library: no import-linter row)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     compile_truthlint()
@@ -87,7 +89,7 @@ def main() -> None:
                               if shutil.which("ruff", path=bin_dir) else None),
         "import-linter (1 layers contract)": ([os.path.join(bin_dir, "lint-imports"), "--config",
                                                ".importlinter-bench"]
-                                              if have("importlinter") else None),
+                                              if have("importlinter") and args.root != "." else None),
     }
     with open(os.path.join(tree, ".importlinter-bench"), "w") as fh:
         fh.write(IMPORTLINTER.format(root=args.root))
@@ -116,7 +118,7 @@ def main() -> None:
         print(f"{name:38} {median:8.3f} {median / base:9.2f}x {peak:9d}")
     for name, command in tools.items():
         if command is None:
-            print(f"{name:38} not installed")
+            print(f"{name:38} not installed, or no package to give it")
 
 
 if __name__ == "__main__":

@@ -260,3 +260,21 @@ def test_progress_bar_draws(capsys):
     bar.advance(2)
     bar.close()
     assert "[###############...............] 2/4" in capsys.readouterr().err
+
+
+def test_unchanged_tree_is_answered_from_the_results_cache(project):
+    cwd = project / "examples"
+    first = truthlint("check", ".", cwd=cwd)
+    (results,) = (cwd / ".truthlint_cache").glob("results-*.json")
+    second = truthlint("check", ".", cwd=cwd)
+    assert second.stdout == first.stdout and second.returncode == first.returncode == 1
+    # a change elsewhere invalidates it: the new cycle shows up in an untouched file
+    models = cwd / "app" / "models" / "killswitch.py"
+    models.write_text(models.read_text() + "\nfrom app.services import guard_write_service\n")
+    third = truthlint("check", "--select", "TBV004", ".", cwd=cwd)
+    assert "app/services/guard_write_service.py:3:1: TBV004" in third.stdout
+    # so does a mode change, which changes no content
+    (cwd / "app" / "runtime" / "replay.py").chmod(0o600)
+    fourth = truthlint("check", "--select", "STI012", ".", cwd=cwd)
+    assert fourth.stdout.startswith("app/runtime/replay.py:1:1: STI012")
+    assert results.exists()

@@ -38,8 +38,11 @@ def keys_for(items: Iterable[Tuple[str, str, str]], base: str) -> List[Key]:
     """(code, path, source line) of each finding, in order -> baseline keys."""
     ranks: Counter = Counter()
     keys = []
+    paths: Dict[str, str] = {}
     for code, path, line in items:
-        rel = relative(path, base)
+        rel = paths.get(path)
+        if rel is None:
+            rel = paths[path] = relative(path, base)
         norm = " ".join(line.split())
         ranks[(code, rel, norm)] += 1
         keys.append((code, rel, fingerprint(code, norm, ranks[(code, rel, norm)])))

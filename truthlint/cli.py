@@ -60,7 +60,9 @@ def _check(args: argparse.Namespace) -> int:
         print(f"truthlint: {line}", file=sys.stderr)
     baseline_file = args.write_baseline or args.baseline
     base = os.path.dirname(os.path.abspath(baseline_file)) if baseline_file else os.getcwd()
-    keys = keys_for([(i.finding.code, i.path, i.source_line) for i in located], base)
+    needs_keys = baseline_file or args.format in ("json", "sarif")
+    keys = keys_for([(i.finding.code, i.path, i.source_line) for i in located], base) \
+        if needs_keys else [("", "", "")] * len(located)
     if args.write_baseline:
         Baseline(args.write_baseline, [entry(k, i.finding.line, i.finding.message)
                                        for k, i in zip(keys, located)]).save()

@@ -362,10 +362,11 @@ class ConfigFinder:
         return build_config(pyproject, base, table or {}, self.overrides)
 
     def for_dir(self, directory: str) -> Config:
-        directory = os.path.abspath(directory)
         cached = self._by_dir.get(directory)
         if cached is not None:
             return cached
+        if not os.path.isabs(directory):
+            return self.for_dir(os.path.abspath(directory))
         if self.explicit:
             config = self._explicit()
         else:

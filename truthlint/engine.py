@@ -90,6 +90,11 @@ class Project:
                                   (c for c, r in RULES.items() if r.off_by_default))
         self._indexes: Dict[Any, Optional[ProjectIndex]] = {}
 
+    def indexes(self) -> List[ProjectIndex]:
+        """The indexes built so far in this run."""
+        return [index for _, index in sorted(self._indexes.items(), key=lambda kv: str(kv[0]))
+                if index is not None]
+
     def index_for(self, root: str, config: Config) -> Optional[ProjectIndex]:
         key = (root, config.source)
         if key not in self._indexes:

@@ -107,6 +107,7 @@ class ProjectIndex:
         self.cache_dir = cache_dir
         self.modules: Summaries = Summaries()
         self.paths: Dict[str, str] = {}
+        self.digests: Dict[str, str] = {}  # path -> content digest
         self.stats = {"parsed": 0, "cached": 0}
         self._derived: Dict[str, Any] = {}
         self._saved_facts: Dict[str, Any] = {}
@@ -223,6 +224,7 @@ class ProjectIndex:
                     self.stats["parsed"] += 1
                 changed = True
             files[rel] = entry
+            self.digests[path] = entry[2]
             self.modules[module] = entry[3]
             self.paths[module] = path
         if changed or len(files) != len(cached):

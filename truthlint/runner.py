@@ -8,7 +8,9 @@ parallelism live here (flake8 does those for the plugin).
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
+import json
 import multiprocessing
 import os
 import re
@@ -134,7 +136,22 @@ def _check_chunk(paths: List[str]) -> List[Tuple[List[Located], Optional[str]]]:
 
 def run(project: Project, files: List[str], codes: Optional[List[str]] = None,
         jobs: int = 0, progress: bool = False) -> Tuple[List[Located], List[str]]:
-    """Check ``files``; returns the findings (sorted by path and position) and diagnostics."""
+    """Check ``files``; returns the findings (sorted by path and position) and diagnostics.
+
+    When nothing a finding can depend on changed since the last run over the same files
+    (contents, file modes, directory listings, configuration, truthlint's version, the codes
+    asked for), the last run's answer is returned without checking anything again."""
+    cache = ResultsCache(project, files, codes)
+    cached = cache.load()
+    if cached is not None:
+        return cached
+    located, diagnostics = _check_all(project, files, codes, jobs, progress)
+    cache.save(located, diagnostics)
+    return located, diagnostics
+
+
+def _check_all(project: Project, files: List[str], codes: Optional[List[str]], jobs: int,
+               progress: bool) -> Tuple[List[Located], List[str]]:
     jobs = jobs or os.cpu_count() or 1
     results: List[Tuple[List[Located], Optional[str]]] = []
     bar = Progress(len(files)) if progress else None
@@ -166,7 +183,7 @@ def warm_indexes(project: Project, files: List[str]) -> None:
     """Build each package root's index before forking, so workers do not all build it."""
     seen: Set[str] = set()
     for path in files:
-        directory = os.path.dirname(os.path.abspath(path))
+        directory = os.path.dirname(path if os.path.isabs(path) else os.path.abspath(path))
         if directory in seen:
             continue
         seen.add(directory)
@@ -193,3 +210,87 @@ class Progress:
     def close(self) -> None:
         sys.stderr.write("\r" + " " * 60 + "\r")
         sys.stderr.flush()
+
+
+class ResultsCache:
+    """The last run's findings, reused when the run's whole input is unchanged.
+
+    Any change anywhere invalidates it: findings are whole-project facts, so this cache
+    never tries to guess which files a change could affect.
+    """
+
+    def __init__(self, project: Project, files: List[str], codes: Optional[List[str]]) -> None:
+        self.project, self.files = project, files
+        self.absolute = [os.path.abspath(f) for f in files]
+        key = json.dumps(self.absolute + sorted(codes or ()))
+        self.name = "results-" + hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+        self.path: Optional[str] = None
+        self.state = ""
+
+    def _state(self) -> Optional[str]:
+        """A digest of everything the findings depend on; None if it cannot be had."""
+        from . import __version__
+
+        project = self.project
+        warm_indexes(project, self.absolute)
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(__version__.encode())
+        directories: Set[str] = set()
+        for full in self.absolute:
+            try:
+                info = os.stat(full)
+            except OSError:
+                return None
+            digest.update(f"{full}|{info.st_mode}|{info.st_mtime_ns}|{info.st_size}\n".encode())
+            directories.add(full.rpartition(os.sep)[0])
+        directories |= {d.rpartition(os.sep)[0] for d in directories}
+        sources = {project.finder.for_dir(d).source for d in directories} - {None}
+        for index in project.indexes():
+            for path, content in sorted(index.digests.items()):
+                digest.update(f"{path}|{content}\n".encode())
+        for directory in sorted(directories):
+            names = sorted(project.fs.listdir(directory))
+            digest.update(f"{directory}|{project.fs.mode(directory)}|{names}\n".encode())
+        for source in sorted(sources):  # type: ignore[type-var]
+            with open(source, "rb") as fh:  # type: ignore[arg-type]
+                digest.update(fh.read())
+        return digest.hexdigest()
+
+    def _where(self) -> Optional[str]:
+        if not self.files:
+            return None
+        config = self.project.finder.for_file(os.path.abspath(self.files[0]))
+        default = os.path.join(os.getcwd(), ".truthlint_cache")
+        directory = config.cache_dir if config.source else default
+        return os.path.join(directory, self.name + ".json") if directory else None
+
+    def load(self) -> Optional[Tuple[List[Located], List[str]]]:
+        try:
+            self.path = self._where()
+            self.state = self._state() or ""
+            if not self.path or not self.state:
+                return None
+            with open(self.path, encoding="utf-8") as fh:
+                data = json.load(fh)
+            if data.get("state") != self.state:
+                return None
+            located = [Located(p, Finding(line, col, code, message), source)
+                       for p, line, col, code, message, source in data["findings"]]
+            return located, list(data["diagnostics"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, located: List[Located], diagnostics: List[str]) -> None:
+        if not self.path or not self.state:
+            return
+        data = {"state": self.state, "diagnostics": diagnostics,
+                "findings": [[i.path, i.finding.line, i.finding.col, i.finding.code,
+                              i.finding.message, i.source_line] for i in located]}
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            tmp = f"{self.path}.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(data, fh)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
