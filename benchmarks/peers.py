@@ -70,6 +70,8 @@ def main() -> None:
                         help="the top-level package name ('.' for a tree that is not one "
                              "package, such as the standard library: no import-linter row)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true",
+                        help="warm up only the cached tools (not the flake8 variants)")
     args = parser.parse_args()
     compile_truthlint()
     tree, py = os.path.abspath(args.tree), sys.executable
@@ -96,8 +98,8 @@ def main() -> None:
     cache = os.path.join(tree, ".truthlint_cache")
     env_path = os.environ.get("PYTHONPATH", "")
     os.environ["PYTHONPATH"] = tree + (os.pathsep + env_path if env_path else "")
-    for command in tools.values():  # warm the OS file cache and the tools' own caches
-        if command:
+    for name, command in tools.items():  # warm the OS file cache and the tools' own caches
+        if command and not (args.quick and "flake8" in name):
             measure(command, tree)
     results: Dict[str, List[Tuple[float, int]]] = {name: [] for name, c in tools.items() if c}
     for _ in range(args.repeat):
