@@ -95,12 +95,14 @@ class Project:
         return [index for _, index in sorted(self._indexes.items(), key=lambda kv: str(kv[0]))
                 if index is not None]
 
-    def index_for(self, root: str, config: Config) -> Optional[ProjectIndex]:
+    def index_for(self, root: str, config: Config, jobs: int = 1) -> Optional[ProjectIndex]:
+        """The index of one package root; ``jobs`` > 1 lets a cold build use processes
+        (only a caller that may start processes says so: not a flake8 worker)."""
         key = (root, config.source)
         if key not in self._indexes:
             try:
                 cache_dir = config.cache_dir if config.source else _project_cache(root)
-                self._indexes[key] = ProjectIndex(root, config, self.fs, cache_dir).build()
+                self._indexes[key] = ProjectIndex(root, config, self.fs, cache_dir).build(jobs)
             except Exception:  # a broken index must not take the per-file rules down with it
                 LOG.warning("truthlint: could not index %s; whole-project checks are skipped",
                             root, exc_info=LOG.isEnabledFor(logging.DEBUG))

@@ -23,6 +23,7 @@ from .summary import MODULE_LEVEL, Summary, empty_summary, imported_modules
 from .walker import Walker
 
 INDEX_VERSION = 5
+PARALLEL_BUILD_FROM = 200  # files to summarise before a process pool pays for itself
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
 MAX_CHAIN = 8
 
@@ -194,14 +195,16 @@ class ProjectIndex:
                 if name.endswith(".py"):
                     yield os.path.join(dirpath, name)
 
-    def build(self) -> "ProjectIndex":
+    def build(self, jobs: int = 1) -> "ProjectIndex":
+        """Load the cache, re-summarise what changed (across ``jobs`` processes when there is
+        much to do and the caller may start processes), save the cache if anything moved."""
         cached = self._load_cache()
         files: Dict[str, Any] = {}
+        todo: List[Tuple[str, str, str, str, bytes]] = []  # rel, module, path, digest, data
         changed = len(cached) == 0
         prefix = len(os.path.dirname(self.root)) + 1
         for path in self.python_files():
             rel = path[prefix:]
-            module = _module_name(rel)
             try:
                 info = os.stat(path)
             except OSError:
@@ -216,14 +219,19 @@ class ProjectIndex:
                 except OSError:
                     continue
                 digest = _digest(data)
+                changed = True
                 if entry and entry[2] == digest:
                     entry = [info.st_mtime_ns, info.st_size, digest, entry[3]]
                 else:
-                    summary = summarize_file(path, data, self.config, self.fs, module)
-                    entry = [info.st_mtime_ns, info.st_size, digest, json.dumps(summary)]
-                    self.stats["parsed"] += 1
-                changed = True
+                    entry = [info.st_mtime_ns, info.st_size, digest, None]
+                    todo.append((rel, _module_name(rel), path, digest, data))
             files[rel] = entry
+        for rel, text in self._summarize(todo, jobs):
+            files[rel][3] = text
+            self.stats["parsed"] += 1
+        for rel, entry in files.items():
+            module = _module_name(rel)
+            path = os.path.join(os.path.dirname(self.root), rel)
             self.digests[path] = entry[2]
             self.modules[module] = entry[3]
             self.paths[module] = path
@@ -231,6 +239,17 @@ class ProjectIndex:
             self._saved_facts = {}
             self._save_cache(files)
         return self
+
+    def _summarize(self, todo: List[Tuple[str, str, str, str, bytes]], jobs: int
+                   ) -> List[Tuple[str, str]]:
+        work = [(rel, module, path, data) for rel, module, path, _, data in todo]
+        if jobs > 1 and len(work) >= PARALLEL_BUILD_FROM:
+            try:
+                return _summarize_parallel(work, self.config, jobs)
+            except (OSError, RuntimeError, AssertionError):
+                pass  # no processes here (a daemon worker, say): do it in this one
+        return [(rel, json.dumps(summarize_file(path, data, self.config, self.fs, module)))
+                for rel, module, path, data in work]
 
     # --- derived, whole-project facts (computed once per index) ---------------------------
 
@@ -512,3 +531,24 @@ def strongly_connected(graph: Dict[str, List[str]]) -> Dict[str, int]:
                     if member == node:
                         break
     return component
+
+
+def _summarize_chunk(args: Tuple[Config, List[Tuple[str, str, str, bytes]]]
+                     ) -> List[Tuple[str, str]]:
+    config, work = args
+    fs = FileSystem()
+    return [(rel, json.dumps(summarize_file(path, data, config, fs, module)))
+            for rel, module, path, data in work]
+
+
+def _summarize_parallel(work: List[Tuple[str, str, str, bytes]], config: Config, jobs: int
+                        ) -> List[Tuple[str, str]]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(1, len(work) // (jobs * 4))
+    chunks = [(config, work[i:i + size]) for i in range(0, len(work), size)]
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork") if "fork" in methods else None
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        return [row for part in pool.map(_summarize_chunk, chunks) for row in part]

@@ -141,7 +141,8 @@ def run(project: Project, files: List[str], codes: Optional[List[str]] = None,
     When nothing a finding can depend on changed since the last run over the same files
     (contents, file modes, directory listings, configuration, truthlint's version, the codes
     asked for), the last run's answer is returned without checking anything again."""
-    cache = ResultsCache(project, files, codes)
+    jobs = jobs or os.cpu_count() or 1
+    cache = ResultsCache(project, files, codes, jobs)
     cached = cache.load()
     if cached is not None:
         return cached
@@ -179,7 +180,7 @@ def _check_all(project: Project, files: List[str], codes: Optional[List[str]], j
     return located, [d for _, d in results if d]
 
 
-def warm_indexes(project: Project, files: List[str]) -> None:
+def warm_indexes(project: Project, files: List[str], jobs: int = 1) -> None:
     """Build each package root's index before forking, so workers do not all build it."""
     seen: Set[str] = set()
     for path in files:
@@ -190,7 +191,7 @@ def warm_indexes(project: Project, files: List[str]) -> None:
         config = project.finder.for_dir(directory)
         root = project.fs.find_root(directory, config)
         if root is not None:
-            project.index_for(root, config)
+            project.index_for(root, config, jobs)
 
 
 class Progress:
@@ -219,8 +220,9 @@ class ResultsCache:
     never tries to guess which files a change could affect.
     """
 
-    def __init__(self, project: Project, files: List[str], codes: Optional[List[str]]) -> None:
-        self.project, self.files = project, files
+    def __init__(self, project: Project, files: List[str], codes: Optional[List[str]],
+                 jobs: int = 1) -> None:
+        self.project, self.files, self.jobs = project, files, jobs
         self.absolute = [os.path.abspath(f) for f in files]
         key = json.dumps(self.absolute + sorted(codes or ()))
         self.name = "results-" + hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
@@ -232,7 +234,7 @@ class ResultsCache:
         from . import __version__
 
         project = self.project
-        warm_indexes(project, self.absolute)
+        warm_indexes(project, self.absolute, self.jobs)
         digest = hashlib.blake2b(digest_size=16)
         digest.update(__version__.encode())
         directories: Set[str] = set()
