@@ -250,8 +250,8 @@ class ResultsCache:
         for index in project.indexes():
             for path, content in sorted(index.digests.items()):
                 digest.update(f"{path}|{content}\n".encode())
-        for directory in sorted(directories):
-            names = sorted(project.fs.listdir(directory))
+        for directory in sorted(directories):  # hidden entries (caches) are not inputs
+            names = sorted(n for n in project.fs.listdir(directory) if not n.startswith("."))
             digest.update(f"{directory}|{project.fs.mode(directory)}|{names}\n".encode())
         for source in sorted(sources):  # type: ignore[type-var]
             with open(source, "rb") as fh:  # type: ignore[arg-type]
