@@ -47,6 +47,14 @@ class FileContext:
         self.imports = Imports(self)
         self.shared: Dict[str, Any] = {}
         self.project: Optional["Project"] = None
+        self._text: Optional[str] = None
+
+    @property
+    def text(self) -> str:
+        """The whole source, joined once for the rules that pre-screen it."""
+        if self._text is None:
+            self._text = "".join(self.lines)
+        return self._text
 
     def index(self) -> Optional[ProjectIndex]:
         """The project index of this file's package root (built on first use), or None."""

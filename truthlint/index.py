@@ -282,6 +282,17 @@ class ProjectIndex:
 
         return self.memo("graph", compute)
 
+    def reverse_graph(self) -> Dict[str, List[str]]:
+        """Module -> the modules that import it at module level."""
+        def compute() -> Dict[str, List[str]]:
+            reverse: Dict[str, List[str]] = {}
+            for module, targets in sorted(self.graph().items()):
+                for target in targets:
+                    reverse.setdefault(target, []).append(module)
+            return reverse
+
+        return self.memo("reverse", compute)
+
     def components(self) -> Dict[str, int]:
         """Strongly connected component id of every module (iterative Tarjan)."""
         return self.memo("scc", lambda: strongly_connected(self.graph()))
@@ -375,21 +386,40 @@ class IndexView:
 
     def cycle(self, target: str) -> Optional[List[str]]:
         """The shortest import cycle ``self.module -> target -> ... -> self.module``."""
-        graph = self.index.graph()
         if self.same_as_disk:
             scc = self.index.components()
             if scc.get(self.module) is None or scc.get(self.module) != scc.get(target):
                 return None
-            allowed = {m for m, c in scc.items() if c == scc[self.module]}
-        else:
-            allowed = None
-        path = shortest_path(target, self.module, lambda m: (
-            [t for t in (self._targets(m) if m == self.module else graph.get(m, ()))
-             if allowed is None or t in allowed]))
-        return [self.module] + path if path else None
+        toward = self._toward_me()
+        if target != self.module and target not in toward:
+            return None
+        path = [self.module, target]
+        while path[-1] != self.module:
+            path.append(toward[path[-1]])
+        return path
 
-    def _targets(self, module: str) -> List[str]:
-        return sorted({row[0] for row in self.own_edges()})
+    def _toward_me(self) -> Dict[str, str]:
+        """One breadth-first search backwards from this module over the import graph (with
+        this file's own edges from the text being checked): for every module that reaches
+        this one, its next step on a shortest path here. Neighbours are taken in sorted
+        order, so the paths are deterministic."""
+        if "toward" not in self._chains:
+            importers = self.index.reverse_graph()
+            mine = {row[0] for row in self.own_edges()}
+            toward: Dict[str, str] = {}
+            queue = deque([self.module])
+            while queue:
+                node = queue.popleft()
+                sources = set(importers.get(node, ())) - {self.module}
+                if node in mine:
+                    sources.add(self.module)
+                for source in sorted(sources):
+                    if source not in toward and source != node:
+                        toward[source] = node
+                        if source != self.module:
+                            queue.append(source)
+            self._chains["toward"] = toward
+        return self._chains["toward"]
 
     # --- SOI001 -----------------------------------------------------------------------------
 
@@ -461,28 +491,6 @@ def _module_name(rel: str) -> str:
 def _is_migration(path: str) -> bool:
     parts = path.replace(os.sep, "/").split("/")
     return "alembic" in parts or "migrations" in parts
-
-
-def shortest_path(start: str, goal: str, neighbours: Callable[[str], Iterable[str]]
-                  ) -> Optional[List[str]]:
-    """Breadth-first, neighbours in sorted order: deterministic shortest path or None."""
-    if start == goal:
-        return [start]
-    previous: Dict[str, Optional[str]] = {start: None}
-    queue = deque([start])
-    while queue:
-        node = queue.popleft()
-        for nxt in sorted(neighbours(node)):
-            if nxt in previous:
-                continue
-            previous[nxt] = node
-            if nxt == goal:
-                path = [nxt]
-                while previous[path[-1]] is not None:
-                    path.append(previous[path[-1]])  # type: ignore[arg-type]
-                return list(reversed(path))
-            queue.append(nxt)
-    return None
 
 
 def strongly_connected(graph: Dict[str, List[str]]) -> Dict[str, int]:

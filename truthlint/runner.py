@@ -116,7 +116,7 @@ def check_file(project: Project, path: str, codes: Optional[Iterable[str]] = Non
         return [], f"{path}: does not parse ({type(exc).__name__}); skipped"
     lines = source.splitlines(True)
     findings = project.check(tree, lines, path, codes)
-    noqa = noqa_lines(source)
+    noqa = noqa_lines(source) if findings else {}
     located = [Located(path, f, lines[f.line - 1].strip() if 0 < f.line <= len(lines) else "")
                for f in findings if not silenced(f, noqa)]
     return located, None

@@ -64,7 +64,7 @@ class AuthoritativeLanguage(Rule):
             self._comments()
 
     def _comments(self) -> None:
-        source = "".join(self.ctx.lines)
+        source = self.ctx.text
         try:
             for tok in tokenize.generate_tokens(io.StringIO(source).readline):
                 if tok.type == tokenize.COMMENT:
@@ -157,6 +157,8 @@ class PermissionAnomaly(Rule):
 
 FALLBACK_RE = re.compile(r"^(InMemory|Memory|Noop|NoOp|Null|Dummy|Fake|Stub|Local|Logging|Console"
                          r"|Sqlite|SQLite|Default|Mock)[A-Z_]|InMemory|NoOp|Noop")
+FALLBACK_TEXT_RE = re.compile(r"\b\w*(?:InMemory|Memory|Noop|NoOp|Null|Dummy|Fake|Stub|Local|Logging"
+                              r"|Console|Sqlite|SQLite|Default|Mock)\w*\(")
 FAILURE_WORDS = ("Import", "NotFound", "Connection", "Connect", "Timeout", "Unavailable",
                  "OSError", "KeyError", "Refused")
 LOUD_METHODS = frozenset({"warning", "warn", "error", "exception", "critical", "fatal"})
@@ -176,6 +178,11 @@ class SilentFallback(Rule):
     """STI013: a factory that degrades to an in-memory/no-op implementation without a word."""
 
     codes = ("STI013",)
+
+    @classmethod
+    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+        """Only files that construct a stand-in at all (one C-speed scan of the text)."""
+        return FALLBACK_TEXT_RE.search(ctx.text) is not None
 
     def begin(self) -> None:
         self.env_names: Dict[ast.AST, set] = {}

@@ -220,6 +220,11 @@ class ClassSingleton(Rule):
     codes = ("SOI003",)
     needs = (Methods,)
 
+    @classmethod
+    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+        text = ctx.text.lower()
+        return "instance" in text or "singleton" in text
+
     def begin(self) -> None:
         self.reported: Set[ast.ClassDef] = set()
 

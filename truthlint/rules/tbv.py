@@ -117,6 +117,10 @@ class SyncInAsync(Rule):
     codes = ("TBV003",)
     needs = (SessionFacts,)
 
+    @classmethod
+    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+        return "async" in ctx.text
+
     def begin(self) -> None:
         self.awaited: Set[int] = set()
         self.executor_futures: Set[Tuple[ast.AST, str]] = set()  # (function, name)
