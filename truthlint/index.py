@@ -22,7 +22,7 @@ from .layout import FileSystem, locate
 from .summary import MODULE_LEVEL, Summary, empty_summary, imported_modules
 from .walker import Walker
 
-INDEX_VERSION = 5
+INDEX_VERSION = 6
 PARALLEL_BUILD_FROM = 200  # files to summarise before a process pool pays for itself
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
 MAX_CHAIN = 8
@@ -93,8 +93,8 @@ class Summaries(dict):
 
 # whole-project facts stored with the cache and reused while no file changes
 # (memo key -> the method that computes it)
-CACHED_FACTS = {"graph": "graph", "scc": "components", "importers": "importers",
-                "tables": "tables", "roles": "roles"}
+CACHED_FACTS = {"graph": "graph", "reverse": "reverse_graph", "scc": "components",
+                "importers": "importers", "tables": "tables", "roles": "roles"}
 
 
 class ProjectIndex:
@@ -229,9 +229,10 @@ class ProjectIndex:
         for rel, text in self._summarize(todo, jobs):
             files[rel][3] = text
             self.stats["parsed"] += 1
+        base = self.root[:prefix]
         for rel, entry in files.items():
             module = _module_name(rel)
-            path = os.path.join(os.path.dirname(self.root), rel)
+            path = base + rel
             self.digests[path] = entry[2]
             self.modules[module] = entry[3]
             self.paths[module] = path
