@@ -371,9 +371,6 @@ class IndexView:
         self.same_as_disk = base is not None and base == summary
         self._chains: Dict[str, Any] = {}
 
-    def summary_of(self, module: str) -> Optional[Dict[str, Any]]:
-        return self.summary if module == self.module else self.index.modules.get(module)
-
     def path_of(self, module: str) -> str:
         path = self.index.paths.get(module, module.replace(".", "/") + ".py")
         return os.path.relpath(path, os.path.dirname(self.index.root)).replace(os.sep, "/")
