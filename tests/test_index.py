@@ -48,10 +48,10 @@ def test_cache_is_reused_then_updated_by_content(examples):
 
 
 @pytest.mark.parametrize("damage", [
-    "", "{not json", '{"version": 6, "root": 3}', "[]",
-    '{"version": 6, "root": "%s", "files": {"x.py": 1}}',
-    '{"version": 6, "root": "%s", "files": {"app/db.py": [1, 2, "x", 9]}}',
-    '{"version": 6, "root": "%s", "files": {"app/db.py": [1, 2, "x", 1]}}\n{"broken',
+    "", "{not json", '{"version": 7, "root": 3}', "[]",
+    '{"version": 7, "root": "%s", "files": {"x.py": 1}}',
+    '{"version": 7, "root": "%s", "files": {"app/db.py": [1, 2, "x", 9]}}',
+    '{"version": 7, "root": "%s", "files": {"app/db.py": [1, 2, "x", 1]}}\n{"broken',
     "TRUNCATE",
 ])
 def test_corrupt_or_truncated_cache_is_rebuilt_silently(examples, damage):

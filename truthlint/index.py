@@ -22,7 +22,7 @@ from .layout import FileSystem, locate
 from .summary import MODULE_LEVEL, Summary, empty_summary, imported_modules
 from .walker import Walker
 
-INDEX_VERSION = 6
+INDEX_VERSION = 7
 PARALLEL_BUILD_FROM = 200  # files to summarise before a process pool pays for itself
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
 MAX_CHAIN = 8

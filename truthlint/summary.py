@@ -89,7 +89,8 @@ class Summary(Visitor):
     def visit_Assign(self, node: ast.Assign) -> None:
         """``items = Table("items", metadata, ...)`` is a model too."""
         value = node.value
-        if (self.ctx.scope.function is None and isinstance(value, ast.Call)
+        if (self.ctx.scope.import_time and isinstance(value, ast.Call)
+                and (self.ctx.qualify(value.func) or "").startswith(("sqlalchemy.", "sqlmodel."))
                 and last_name(value.func) == "Table" and value.args
                 and isinstance(value.args[0], ast.Constant) and isinstance(value.args[0].value, str)
                 and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
