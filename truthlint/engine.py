@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import logging
 import os
-from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence, Union
+from typing import Any, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from .config import Config, ConfigFinder
 from .index import IndexView, ProjectIndex
@@ -97,6 +97,7 @@ class Project:
         self.disabled = frozenset(disabled if disabled is not None else
                                   (c for c, r in RULES.items() if r.off_by_default))
         self._indexes: Dict[Any, Optional[ProjectIndex]] = {}
+        self._selections: Dict[Any, Tuple[FrozenSet[str], List[Any]]] = {}
 
     def indexes(self) -> List[ProjectIndex]:
         """The indexes built so far in this run."""
@@ -133,14 +134,11 @@ class Project:
     def check(self, tree: ast.AST, lines: Sequence[str], filename: Optional[str],
               codes: Optional[Iterable[str]] = None) -> List[Finding]:
         """All findings for one parsed file, sorted by position."""
-        from .rules import ALL_RULES  # the rule modules import the engine's helpers
-
         ctx = self.context(lines, filename)
         if ctx.location.is_test:
             return []
-        wanted = set(codes) if codes is not None else set(RULES) - self.disabled
-        rules = [rule(ctx) for rule in ALL_RULES
-                 if wanted & set(rule.codes) and rule.applies(ctx)]
+        wanted, candidates = self._selection(codes)
+        rules = [rule(ctx) for rule in candidates if rule.applies(ctx)]
         if not rules:
             return []
         collectors = [ctx.imports] + [c(ctx) for c in _collectors_for(rules)]
@@ -148,6 +146,16 @@ class Project:
             ctx.shared[type(collector).__name__] = collector
         Walker(collectors + rules, ctx).run(tree)
         return sorted({f for f in ctx.findings if f.code in wanted})
+
+    def _selection(self, codes: Optional[Iterable[str]]) -> Tuple[FrozenSet[str], List[Any]]:
+        """The wanted codes and the rules that can emit one (once per run, not per file)."""
+        key = tuple(sorted(codes)) if codes is not None else None
+        if key not in self._selections:
+            from .rules import ALL_RULES  # the rule modules import the engine's helpers
+
+            wanted = frozenset(codes) if codes is not None else frozenset(RULES) - self.disabled
+            self._selections[key] = (wanted, [r for r in ALL_RULES if wanted & set(r.codes)])
+        return self._selections[key]
 
     def check_source(self, source: str, filename: Optional[str]) -> List[Finding]:
         """Parse and check; a file that does not parse has no findings (flake8 says E999)."""
