@@ -18,7 +18,7 @@ import subprocess
 import sys
 import sysconfig
 import time
-from typing import List
+from typing import List, Tuple
 
 # flake8 with only its own plugins plus the named extra distributions (argv[1], comma-separated)
 RUNNER = r"""
@@ -41,6 +41,15 @@ def run(variant: str, args: List[str]) -> float:
     if "failed during execution" in result.stdout + result.stderr or "Traceback" in result.stderr:
         sys.exit(f"flake8 ({variant}) failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
     return elapsed
+
+
+def alternate(flake8_args: List[str], repeat: int) -> Tuple[float, float]:
+    """Median seconds of plain flake8 and of flake8 + truthlint, runs interleaved."""
+    plain, full = [], []
+    for _ in range(repeat):
+        plain.append(run("plain", flake8_args))
+        full.append(run("truthlint", flake8_args))
+    return statistics.median(plain), statistics.median(full)
 
 
 def compile_truthlint() -> None:
@@ -79,11 +88,7 @@ def main() -> None:
     flake8_args = ["-j1", "--exit-zero", "--output-file", os.devnull,
                    "--exclude", ",".join(exclude), *paths]
     run("plain", flake8_args)  # warm the file cache
-    plain, full = [], []
-    for _ in range(args.repeat):
-        plain.append(run("plain", flake8_args))
-        full.append(run("truthlint", flake8_args))
-    p, f = statistics.median(plain), statistics.median(full)
+    p, f = alternate(flake8_args, args.repeat)
     print(f"files: {count_files(paths, exclude)}  runs: {args.repeat} each, -j1")
     print(f"plain flake8        median {p:8.3f} s")
     print(f"flake8 + truthlint  median {f:8.3f} s")

@@ -23,7 +23,7 @@ import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from flake8_ratio import compile_truthlint, run  # noqa: E402  (the same flake8 runner)
+from flake8_ratio import alternate, compile_truthlint, run  # noqa: E402  (one flake8 runner)
 
 from truthlint.config import ConfigFinder  # noqa: E402
 from truthlint.index import ProjectIndex  # noqa: E402
@@ -79,11 +79,7 @@ def main() -> None:
     if args.file:
         flake8_args = ["--select", "STI,TBV,SOI,E,F,W,C90", args.file]
         run("truthlint", flake8_args)  # builds the project's own cache
-        plain, full = [], []
-        for _ in range(args.repeat):
-            plain.append(run("plain", flake8_args))
-            full.append(run("truthlint", flake8_args))
-        p, f = statistics.median(plain), statistics.median(full)
+        p, f = alternate(flake8_args, args.repeat)
         print(f"single file, plain flake8     {p:7.3f} s")
         print(f"single file, + truthlint warm {f:7.3f} s   (+{f - p:.3f} s)")
     if args.whole:

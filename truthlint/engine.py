@@ -141,7 +141,7 @@ class Project:
         rules = [rule(ctx) for rule in candidates if rule.applies(ctx)]
         if not rules:
             return []
-        collectors = [ctx.imports] + [c(ctx) for c in _collectors_for(rules)]
+        collectors = [ctx.imports] + [c(ctx) for c in _collectors_for(rules, ctx)]
         for collector in collectors[1:]:
             ctx.shared[type(collector).__name__] = collector
         Walker(collectors + rules, ctx).run(tree)
@@ -166,14 +166,17 @@ class Project:
         return self.check(tree, source.splitlines(keepends=True), filename)
 
 
-def _collectors_for(rules: List[Any]) -> List[type]:
+def _collectors_for(rules: List[Any], ctx: FileContext) -> List[type]:
     """The shared collectors the rules need, in the one order that satisfies their own
-    dependencies (the summary reads the session facts)."""
+    dependencies (the summary reads the session facts). A file outside every package root
+    has no place in the index, so it gets no summary."""
     from .rules.base import Methods
     from .rules.sessions import SessionFacts
     from .summary import Summary
 
     needed = {c for rule in rules for c in rule.needs}
+    if ctx.location.module is None:
+        needed.discard(Summary)
     if Summary in needed:
         needed.add(SessionFacts)
     return [c for c in (SessionFacts, Methods, Summary) if c in needed]
