@@ -18,7 +18,8 @@ import pytest
 
 from truthlint.config import SETTINGS
 from truthlint.engine import Project
-from truthlint.runner import check_file, python_files, run
+from truthlint.filecheck import check_file
+from truthlint.runner import python_files, run
 
 from .conftest import run_flake8
 

@@ -13,7 +13,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, S
 
 from .config import Config, ConfigFinder
 from .index import IndexView, ProjectIndex
-from .layout import FileSystem, Location, locate
+from .layout import FileSystem, Location, locate, split_lines
 from .names import Imports
 from .registry import RULES
 from .walker import MODULE_SCOPE, Walker
@@ -29,6 +29,14 @@ class Finding(NamedTuple):
 
     def text(self) -> str:
         return f"{self.code} {self.message}"
+
+
+class Deferred(NamedTuple):
+    """What phase one of a cold run learns of a file (see ``Project.check_deferred``)."""
+
+    findings: List[Finding]
+    summary: Dict[str, Any]
+    recheck: bool
 
 
 class FileContext:
@@ -48,6 +56,10 @@ class FileContext:
         self.shared: Dict[str, Any] = {}
         self.project: Optional["Project"] = None
         self._text: Optional[str] = None
+        # phase one of a cold run: the index does not exist yet; a rule that asks for it
+        # gets None and the file is checked again once the index is built
+        self.deferred = False
+        self.wanted_index = False
 
     @property
     def text(self) -> str:
@@ -59,6 +71,9 @@ class FileContext:
     def index(self) -> Optional[ProjectIndex]:
         """The project index of this file's package root (built on first use), or None."""
         if self.project is None or self.location.root is None or self.location.module is None:
+            return None
+        if self.deferred:
+            self.wanted_index = True
             return None
         return self.project.index_for(self.location.root, self.config)
 
@@ -107,16 +122,32 @@ class Project:
     def index_for(self, root: str, config: Config, jobs: int = 1) -> Optional[ProjectIndex]:
         """The index of one package root; ``jobs`` > 1 lets a cold build use processes
         (only a caller that may start processes says so: not a flake8 worker)."""
-        key = (root, config.source)
+        key = self.index_key(root, config)
         if key not in self._indexes:
             try:
-                cache_dir = config.cache_dir if config.source else _project_cache(root)
-                self._indexes[key] = ProjectIndex(root, config, self.fs, cache_dir).build(jobs)
+                self._indexes[key] = self.new_index(root, config).build(jobs)
             except Exception:  # a broken index must not take the per-file rules down with it
-                LOG.warning("truthlint: could not index %s; whole-project checks are skipped",
-                            root, exc_info=LOG.isEnabledFor(logging.DEBUG))
-                self._indexes[key] = None
+                self.adopt(key, None)
         return self._indexes[key]
+
+    @staticmethod
+    def index_key(root: str, config: Config) -> Tuple[str, Optional[str]]:
+        return root, config.source
+
+    def has_index(self, key: Tuple[str, Optional[str]]) -> bool:
+        return key in self._indexes
+
+    def new_index(self, root: str, config: Config) -> ProjectIndex:
+        """An index not yet built, its cache beside the configuration (or the project)."""
+        cache_dir = config.cache_dir if config.source else _project_cache(root)
+        return ProjectIndex(root, config, self.fs, cache_dir)
+
+    def adopt(self, key: Tuple[str, Optional[str]], index: Optional[ProjectIndex]) -> None:
+        """Make ``index`` this run's index of its root (None: it could not be built)."""
+        if index is None:
+            LOG.warning("truthlint: could not index %s; whole-project checks are skipped",
+                        key[0], exc_info=LOG.isEnabledFor(logging.DEBUG))
+        self._indexes[key] = index
 
     def context(self, lines: Sequence[str], filename: Optional[str]) -> FileContext:
         is_stdin = filename in (None, "", "-", "stdin")
@@ -141,11 +172,52 @@ class Project:
         rules = [rule(ctx) for rule in candidates if rule.applies(ctx)]
         if not rules:
             return []
-        collectors = [ctx.imports] + [c(ctx) for c in _collectors_for(rules, ctx)]
+        self._walk(ctx, rules, tree)
+        return sorted({f for f in ctx.findings if f.code in wanted})
+
+    def check_deferred(self, tree: ast.AST, lines: Sequence[str], filename: Optional[str],
+                       codes: Optional[Iterable[str]] = None) -> "Deferred":
+        """Phase one of a cold run, where the index is being built from these very walks:
+        the findings of every rule that did not need the index, and the module's summary.
+        The rules judged from the index alone are left to :meth:`judge_project`; when another
+        rule asked for the index, ``recheck`` says the file must be checked again with it."""
+        from .summary import Summary
+
+        ctx = self.context(lines, filename)
+        ctx.deferred = True
+        wanted, candidates = self._selection(codes)
+        rules = [] if ctx.location.is_test else [
+            rule(ctx) for rule in candidates if not rule.from_index and rule.applies(ctx)]
+        summary = Summary(ctx)
+        self._walk(ctx, rules, tree, summary)
+        findings = sorted({f for f in ctx.findings if f.code in wanted})
+        return Deferred(findings, summary.data, ctx.wanted_index)
+
+    def judge_project(self, lines: Sequence[str], filename: str,
+                      codes: Optional[Iterable[str]] = None) -> List[Finding]:
+        """Phase two of a cold run: the rules judged from the index alone, for a file whose
+        summary the index now holds (no parse, no walk)."""
+        ctx = self.context(lines, filename)
+        module = ctx.location.module
+        index = ctx.index()
+        if ctx.location.is_test or index is None or module not in index.modules:
+            return []
+        wanted, candidates = self._selection(codes)
+        rules = [rule(ctx) for rule in candidates if rule.from_index and rule.applies(ctx)]
+        ctx.shared["view"] = IndexView(index, module, index.modules[module])
+        Walker(rules, ctx).finish()
+        return sorted({f for f in ctx.findings if f.code in wanted})
+
+    @staticmethod
+    def _walk(ctx: FileContext, rules: List[Any], tree: ast.AST, summary: Any = None) -> None:
+        """One walk with the rules and the shared collectors they read (``summary``: a
+        summary collector that must run whatever the rules need)."""
+        kinds = _collectors_for(rules, ctx, summary is not None)
+        collectors = [ctx.imports] + [summary if summary is not None and c is type(summary)
+                                      else c(ctx) for c in kinds]
         for collector in collectors[1:]:
             ctx.shared[type(collector).__name__] = collector
         Walker(collectors + rules, ctx).run(tree)
-        return sorted({f for f in ctx.findings if f.code in wanted})
 
     def _selection(self, codes: Optional[Iterable[str]]) -> Tuple[FrozenSet[str], List[Any]]:
         """The wanted codes and the rules that can emit one (once per run, not per file)."""
@@ -163,10 +235,10 @@ class Project:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return []
-        return self.check(tree, source.splitlines(keepends=True), filename)
+        return self.check(tree, split_lines(source), filename)
 
 
-def _collectors_for(rules: List[Any], ctx: FileContext) -> List[type]:
+def _collectors_for(rules: List[Any], ctx: FileContext, summary: bool = False) -> List[type]:
     """The shared collectors the rules need, in the one order that satisfies their own
     dependencies (the summary reads the session facts). A file outside every package root
     has no place in the index, so it gets no summary."""
@@ -175,6 +247,8 @@ def _collectors_for(rules: List[Any], ctx: FileContext) -> List[type]:
     from .summary import Summary
 
     needed = {c for rule in rules for c in rule.needs}
+    if summary:
+        needed.add(Summary)
     if ctx.location.module is None:
         needed.discard(Summary)
     if Summary in needed:

@@ -15,10 +15,10 @@ import json
 import os
 import warnings
 from collections import deque
-from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
 
 from .config import Config
-from .layout import FileSystem, locate
+from .layout import FileSystem, locate, split_lines
 from .summary import MODULE_LEVEL, Summary, empty_summary, imported_modules
 from .walker import Walker
 
@@ -26,6 +26,16 @@ INDEX_VERSION = 7
 PARALLEL_BUILD_FROM = 200  # files to summarise before a process pool pays for itself
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
 MAX_CHAIN = 8
+
+
+class Stale(NamedTuple):
+    """A module whose cached summary is missing or out of date."""
+
+    rel: str  # path from the root's parent directory
+    module: str
+    path: str
+    digest: str
+    data: bytes
 
 
 def _digest(data: bytes) -> str:
@@ -60,7 +70,7 @@ def summarize_file(path: str, data: bytes, config: Config, fs: FileSystem,
         return empty_summary(module)
     text = data.decode("utf-8", errors="replace")
     try:
-        return summarize_tree(tree, text.splitlines(True), path, config, fs, b"yield" in data)
+        return summarize_tree(tree, split_lines(text), path, config, fs, b"yield" in data)
     except RecursionError:
         return empty_summary(module)
 
@@ -112,6 +122,9 @@ class ProjectIndex:
         self.stats = {"parsed": 0, "cached": 0}
         self._derived: Dict[str, Any] = {}
         self._saved_facts: Dict[str, Any] = {}
+        self._files: Dict[str, Any] = {}  # rel -> [mtime_ns, size, digest, summary JSON]
+        self._changed = False
+        self._cached_count = 0
 
     # --- building ---------------------------------------------------------------------------
 
@@ -198,10 +211,17 @@ class ProjectIndex:
     def build(self, jobs: int = 1) -> "ProjectIndex":
         """Load the cache, re-summarise what changed (across ``jobs`` processes when there is
         much to do and the caller may start processes), save the cache if anything moved."""
+        return self.complete(self._summarize(self.plan(), jobs))
+
+    def plan(self) -> List["Stale"]:
+        """Load the cache and stat every file: the modules whose summary must be (re)made.
+        A caller may summarise them itself (the cold command run does, while checking them)
+        and hand the results to :meth:`complete`."""
         cached = self._load_cache()
         files: Dict[str, Any] = {}
-        todo: List[Tuple[str, str, str, str, bytes]] = []  # rel, module, path, digest, data
-        changed = len(cached) == 0
+        todo: List[Stale] = []
+        self._changed = len(cached) == 0
+        self._cached_count = len(cached)
         prefix = len(os.path.dirname(self.root)) + 1
         for path in self.python_files():
             rel = path[prefix:]
@@ -219,30 +239,39 @@ class ProjectIndex:
                 except OSError:
                     continue
                 digest = _digest(data)
-                changed = True
+                self._changed = True
                 if entry and entry[2] == digest:
                     entry = [info.st_mtime_ns, info.st_size, digest, entry[3]]
                 else:
                     entry = [info.st_mtime_ns, info.st_size, digest, None]
-                    todo.append((rel, _module_name(rel), path, digest, data))
+                    todo.append(Stale(rel, _module_name(rel), path, digest, data))
             files[rel] = entry
-        for rel, text in self._summarize(todo, jobs):
+        self._files = files
+        return todo
+
+    def complete(self, summaries: Iterable[Tuple[str, str]]) -> "ProjectIndex":
+        """Take the (rel, summary JSON) of every stale module, save the cache if anything
+        moved; the index is then ready for queries."""
+        files = self._files
+        for rel, text in summaries:
             files[rel][3] = text
             self.stats["parsed"] += 1
+        prefix = len(os.path.dirname(self.root)) + 1
         base = self.root[:prefix]
         for rel, entry in files.items():
+            if entry[3] is None:  # a summary the caller did not deliver: the module is empty
+                entry[3] = json.dumps(empty_summary(_module_name(rel)))
             module = _module_name(rel)
             path = base + rel
             self.digests[path] = entry[2]
             self.modules[module] = entry[3]
             self.paths[module] = path
-        if changed or len(files) != len(cached):
+        if self._changed or len(files) != self._cached_count:
             self._saved_facts = {}
             self._save_cache(files)
         return self
 
-    def _summarize(self, todo: List[Tuple[str, str, str, str, bytes]], jobs: int
-                   ) -> List[Tuple[str, str]]:
+    def _summarize(self, todo: List["Stale"], jobs: int) -> List[Tuple[str, str]]:
         work = [(rel, module, path, data) for rel, module, path, _, data in todo]
         if jobs > 1 and len(work) >= PARALLEL_BUILD_FROM:
             try:
@@ -400,22 +429,39 @@ class IndexView:
         """One breadth-first search backwards from this module over the import graph (with
         this file's own edges from the text being checked): for every module that reaches
         this one, its next step on a shortest path here. Neighbours are taken in sorted
-        order, so the paths are deterministic."""
+        order, so the paths are deterministic.
+
+        When the file is as indexed, the search keeps to this module's strongly connected
+        component (only its members lie on a cycle through it) and stops once every module
+        this one imports is reached; the paths it found by then are the same."""
         if "toward" not in self._chains:
             importers = self.index.reverse_graph()
+            me = self.module
             mine = {row[0] for row in self.own_edges()}
+            member: Optional[Callable[[str], bool]] = None
+            wanted = len(mine)
+            if self.same_as_disk:
+                scc = self.index.components()
+                component = scc.get(me)
+                member = lambda m: scc.get(m) == component  # noqa: E731
+                wanted = sum(1 for m in mine if member(m))
             toward: Dict[str, str] = {}
-            queue = deque([self.module])
-            while queue:
+            queue = deque([me])
+            while queue and wanted:
                 node = queue.popleft()
-                sources = set(importers.get(node, ())) - {self.module}
-                if node in mine:
-                    sources.add(self.module)
-                for source in sorted(sources):
-                    if source not in toward and source != node:
-                        toward[source] = node
-                        if source != self.module:
-                            queue.append(source)
+                for source in importers.get(node, ()):  # sorted when built
+                    if source == me or source in toward or source == node:
+                        continue
+                    if member is not None and not member(source):
+                        continue
+                    toward[source] = node
+                    queue.append(source)
+                    if source in mine:
+                        wanted -= 1
+                        if not wanted:
+                            break
+                if node in mine and me not in toward:
+                    toward[me] = node
             self._chains["toward"] = toward
         return self._chains["toward"]
 

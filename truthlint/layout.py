@@ -18,6 +18,19 @@ HEADER_RE = re.compile(r"#\s*layer\s*:\s*L([1-8])(?:\.\d+)?[a-z]?\b", re.IGNOREC
 HEADER_LINES = 10
 
 
+# characters str.splitlines() breaks on that Python's tokenizer (and flake8) do not
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def split_lines(source: str) -> List[str]:
+    """Physical lines as the parser numbers them (ends kept): a form feed or a Unicode line
+    separator inside a line does not start a new one, as it would for ``str.splitlines``."""
+    if _OTHER_BREAKS.search(source) is None:
+        return source.splitlines(True)
+    return _LINES.findall(source)
+
+
 class FileSystem:
     """Cached directory listings for one run; never raises on unreadable or odd paths."""
 

@@ -9,7 +9,7 @@ from typing import List, Sequence
 from . import __version__
 from .docs import first_sentence, render_rule
 from .registry import RULES
-from .runner import Located
+from .filecheck import Located
 
 FORMATS = ("text", "json", "sarif", "github")
 HELP_URI = "https://pypi.org/project/truthlint/"

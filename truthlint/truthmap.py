@@ -14,10 +14,10 @@ from collections import Counter
 from typing import Any, Dict, List, Optional, Sequence, Set
 
 from .engine import Project
-from .layout import locate
+from .layout import locate, split_lines
 from .registry import RULES
 from .rules.layers import BEHAVIOUR, LayerClaimMismatch
-from .runner import Located, read_source
+from .filecheck import Located, read_source
 from .walker import Walker
 
 TRIGGER_CODES = {"TBV001": "import"}
@@ -30,7 +30,7 @@ def _behaviour(project: Project, path: str, source: str) -> Dict[int, Any]:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
-    ctx = project.context(source.splitlines(True), path)
+    ctx = project.context(split_lines(source), path)
     rule = LayerClaimMismatch(ctx)
     Walker([ctx.imports, rule], ctx).run(tree)
     return rule.evidence
@@ -49,7 +49,7 @@ def collect(project: Project, root: str, findings: Sequence[Located]) -> Dict[st
     workers: List[str] = []
     for module, path in sorted((index.paths if index else {}).items()):
         source = read_source(path) or ""
-        loc = locate(path, source.splitlines(True), config, project.fs)
+        loc = locate(path, split_lines(source), config, project.fs)
         module_layer[module] = loc.layer
         unit = loc.parts[0] if len(loc.parts) > 1 else "(root modules)"
         entry = directories.setdefault(unit, {"claimed": set(), "actual": set(), "modules": 0,

@@ -120,6 +120,10 @@ class Walker:
                 except Exception:
                     self._fail(visitor)
 
+    def finish(self) -> None:
+        """Only the ``end`` hooks: for rules judged from the index alone, with no walk."""
+        self._hook("end")
+
     def run(self, tree: ast.AST) -> None:
         self._hook("begin")
         enter, leave, ctx = self.enter, self.leave, self.ctx

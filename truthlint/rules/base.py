@@ -14,6 +14,9 @@ class Rule(Visitor):
 
     codes: Tuple[str, ...] = ()
     needs: Tuple[type, ...] = ()
+    # judged in ``end`` from the project index alone (the file's summary included): a cold
+    # run judges it after building the index, without walking the file again
+    from_index = False
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         self.ctx = ctx

@@ -15,6 +15,7 @@ class ProjectRule(Rule):
     """A rule judged once the walk is done, against the project index."""
 
     needs = (Summary,)
+    from_index = True
 
     @classmethod
     def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]

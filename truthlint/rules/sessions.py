@@ -109,11 +109,12 @@ class SessionFacts(Visitor):
 
     def _provided_elsewhere(self, dependency: ast.AST) -> Optional[str]:
         """What a dependency imported from another project module yields, by the index."""
-        index = self.ctx.index() if self.ctx.project is not None else None
         qual = self.ctx.qualify(dependency)
-        if index is None or not qual or "." not in qual:
-            return None
-        return index.provider_kind(qual)
+        package = (self.ctx.location.module or "").split(".")[0]
+        if self.ctx.project is None or not qual or qual.split(".")[0] != package:
+            return None  # the index holds this package's modules only
+        index = self.ctx.index()
+        return index.provider_kind(qual) if index is not None else None
 
     def from_call(self, call: ast.AST) -> object:
         """Session for a session-producing call, NOT_A_SESSION for HTTP sessions, else None."""

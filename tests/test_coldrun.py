@@ -1,0 +1,179 @@
+"""A cold ``truthlint check`` (index built from the same parse that checks each file) finds
+exactly what a run whose index existed from the start finds, and parses each file once."""
+
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import truthlint.coldrun as coldrun
+from truthlint.engine import Project
+from truthlint.filecheck import check_file, noqa_lines, statement_starts
+from truthlint.index import summarize_file
+from truthlint.layout import split_lines
+from truthlint.runner import python_files, run
+
+from .conftest import FIXTURES, REPO
+
+TREES = [FIXTURES / "backend", FIXTURES / "configured", FIXTURES / "indexed",
+         FIXTURES / "layered", REPO / "examples"]
+
+
+def copy_tree(tree: Path, tmp_path: Path) -> Path:
+    target = tmp_path / tree.name
+    shutil.copytree(tree, target, ignore=shutil.ignore_patterns(".truthlint_cache"))
+    return target
+
+
+def reference(files):
+    """Every file checked on its own, the index built on first use (the flake8 way)."""
+    project = Project(disabled=())
+    located, diagnostics = [], []
+    for path in files:
+        found, problem = check_file(project, path)
+        located.extend(found)
+        diagnostics.extend([problem] if problem else [])
+    located.sort(key=lambda x: (x.path, x.finding.line, x.finding.col, x.finding.code))
+    return located, diagnostics
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("tree", TREES, ids=lambda p: p.name)
+def test_cold_run_finds_what_a_run_with_a_built_index_finds(tree, jobs, tmp_path, monkeypatch):
+    monkeypatch.setattr("truthlint.pool.PARALLEL_FROM", 2)  # use the pool on small trees
+    files = python_files([str(copy_tree(tree, tmp_path))])
+    phases = []
+    first_pass = coldrun.first_pass
+
+    def spy(project, codes, work):
+        result = first_pass(project, codes, work)
+        phases.append(result.then)
+        return result
+
+    if jobs == 1:
+        monkeypatch.setattr(coldrun, "first_pass", spy)
+    cold = run(Project(disabled=()), files, jobs=jobs)
+    for cache in tmp_path.rglob(".truthlint_cache"):
+        shutil.rmtree(cache)
+    assert cold == reference(files)
+    assert cold[0], "the tree has findings"
+    if jobs == 1:
+        assert "judge" in phases
+
+
+def test_each_file_is_parsed_once_unless_its_rules_asked_the_index(tmp_path, monkeypatch):
+    files = python_files([str(copy_tree(REPO / "examples", tmp_path))])
+    parsed, phases = [], []
+    real_parse, first_pass = ast.parse, coldrun.first_pass
+
+    def counting_parse(source, *args, **kwargs):
+        parsed.append(1)
+        return real_parse(source, *args, **kwargs)
+
+    def spy(project, codes, work):
+        result = first_pass(project, codes, work)
+        phases.append(result.then)
+        return result
+
+    monkeypatch.setattr(ast, "parse", counting_parse)
+    monkeypatch.setattr(coldrun, "first_pass", spy)
+    run(Project(), files, jobs=1)
+    assert len(parsed) == len(files) + phases.count("check")
+    assert phases.count("check") < len(files) // 4
+
+
+@pytest.mark.parametrize("tree", TREES, ids=lambda p: p.name)
+def test_first_pass_summary_is_the_index_summary(tree):
+    project = Project()
+    for path in python_files([str(tree)]):
+        data = Path(path).read_bytes()
+        index = project.index_for(project.fs.find_root(str(Path(path).parent.resolve()),
+                                                       project.finder.for_file(path)) or "",
+                                  project.finder.for_file(path))
+        if index is None:
+            continue  # outside every package root
+        stale = next(s for s in _stale(index, path, data))
+        first = coldrun.first_pass(project, None, (path, stale))
+        config = project.finder.for_file(stale.path)
+        assert json.loads(first.summary) == summarize_file(stale.path, data, config,
+                                                           project.fs, stale.module), path
+
+
+def _stale(index, path, data):
+    from truthlint.index import Stale, _module_name
+
+    absolute = str(Path(path).resolve())
+    rel = absolute[len(str(Path(index.root).parent)) + 1:]
+    yield Stale(rel, _module_name(rel), absolute, "", data)
+
+
+def test_a_file_the_index_reads_differently_is_checked_again(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.truthlint]\n")
+    package = tmp_path / "app"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    body = "# -*- coding: latin-1 -*-\n# caf\xe9\nimport requests\nrequests.get('x')\n"
+    (package / "legacy.py").write_bytes(body.encode("latin-1"))
+    files = python_files([str(package)])
+    cold = run(Project(), files, jobs=1)
+    for cache in tmp_path.rglob(".truthlint_cache"):
+        shutil.rmtree(cache)
+    assert cold == reference(files)
+    assert [x.finding.code for x in cold[0]] == ["TBV001"]
+
+
+NOQA_SOURCE = textwrap.dedent('''\
+    """Docstring that says noqa."""
+    import os  # noqa: F401
+    x = """first
+    second"""  # noqa: TBV001
+    y = 1 + \\
+        2  # noqa
+    @decorator(
+        arg,
+    )  # noqa: SOI
+    def f():
+        a = 1  # noqa: STI001
+        b = """
+        # noqa: E501
+        """
+        return a
+    z = [
+        1,  # noqa: TBV
+        2,
+    ]
+    w = 3; v = 4  # NOQA
+''')
+
+
+def test_noqa_by_statement_equals_noqa_of_the_whole_file():
+    lines = split_lines(NOQA_SOURCE)
+    whole = noqa_lines(lines)
+    starts = statement_starts(ast.parse(NOQA_SOURCE))
+    assert whole[3] == whole[4] == {"TBV001"} and whole[5] is None and whole[6] is None
+    for line in range(1, len(lines) + 1):
+        assert noqa_lines(lines, [line], starts).get(line, "-") == whole.get(line, "-"), line
+    assert noqa_lines(lines, list(range(1, len(lines) + 1)), starts) == whole
+
+
+def test_noqa_by_statement_on_every_fixture_file():
+    for path in sorted(FIXTURES.rglob("*.py")) + sorted((REPO / "truthlint").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        lines = split_lines(source)
+        whole = noqa_lines(lines)
+        starts = statement_starts(ast.parse(source))
+        assert noqa_lines(lines, range(1, len(lines) + 1), starts) == whole, path
+
+
+def test_a_form_feed_does_not_shift_lines(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "a.py").write_text("import os\n\x0c\ninit_db()\ninit_db()  # noqa\n")
+    found, problem = check_file(Project(), str(tmp_path / "a.py"))
+    assert problem is None
+    assert [(x.finding.line, x.finding.code, x.source_line) for x in found] == [
+        (3, "TBV001", "init_db()")]
