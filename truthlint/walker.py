@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import ast
 import logging
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Set, Tuple, Type
+from typing import (Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Set,
+                    Tuple, Type)
 
 LOG = logging.getLogger("truthlint")
 
@@ -100,7 +101,7 @@ class Walker:
                 for node_type, name in type(visitor).subscriptions(prefix):
                     table.setdefault(node_type, []).append((visitor, getattr(visitor, name)))
         # leaves nobody subscribes to are never pushed: about half of all nodes
-        self.skip = LEAVES - set(self.enter) - set(self.leave)
+        self.skip = frozenset(LEAVES - set(self.enter) - set(self.leave))
 
     def _fail(self, visitor: Visitor) -> None:
         """A rule bug must never abort the user's flake8 run: drop the rule for this file."""
@@ -129,8 +130,8 @@ class Walker:
         enter, leave, ctx = self.enter, self.leave, self.ctx
         stack: List[Tuple[Any, Scope, bool]] = [(tree, MODULE_SCOPE, False)]
         pop, push = stack.pop, stack.append
-        node_class = ast.AST
-        skip = self.skip
+        walked = _walked(self.skip)  # node types that are pushed: one set test per child
+        fields_of = _REVERSED_FIELDS
         while stack:
             node, scope, leaving = pop()
             node_type = type(node)
@@ -146,17 +147,28 @@ class Walker:
                 continue
             if node_type in leave:
                 push((node, scope, True))
-            body_scope = _body_scope(node, node_type, scope) if node_type in SCOPED else None
-            # children pushed in reverse so they pop in source order
-            for name in _REVERSED_FIELDS.get(node_type) or _reversed_fields(node_type):
+            fields = fields_of.get(node_type) or _reversed_fields(node_type)
+            if node_type in SCOPED:
+                body_scope = _body_scope(node, node_type, scope)
+                if body_scope is not None:  # children pushed in reverse: they pop in order
+                    for name in fields:
+                        value = getattr(node, name, None)
+                        child_scope = body_scope if name == "body" else scope
+                        if type(value) is list:
+                            for item in reversed(value):
+                                if type(item) in walked:
+                                    push((item, child_scope, False))
+                        elif type(value) in walked:
+                            push((value, child_scope, False))
+                    continue
+            for name in fields:
                 value = getattr(node, name, None)
-                child_scope = body_scope if (body_scope is not None and name == "body") else scope
                 if type(value) is list:
                     for item in reversed(value):
-                        if isinstance(item, node_class) and type(item) not in skip:
-                            push((item, child_scope, False))
-                elif isinstance(value, node_class) and type(value) not in skip:
-                    push((value, child_scope, False))
+                        if type(item) in walked:
+                            push((item, scope, False))
+                elif type(value) in walked:
+                    push((value, scope, False))
         self._hook("end")
 
 
@@ -190,8 +202,40 @@ def _body_scope(node: Any, node_type: type, scope: Scope) -> Optional[Scope]:
 
 _REVERSED_FIELDS: Dict[type, Tuple[str, ...]] = {}  # noqa: SOI002 (a memo of ast metadata)
 
+# fields that never hold a node (names, flags, numbers): not worth a getattr
+SCALAR_FIELDS = frozenset({"ctx", "type_comment", "name", "id", "attr", "arg", "module",
+                           "level", "kind", "conversion", "is_async", "simple", "tag"})
+
 
 def _reversed_fields(node_type: type) -> Tuple[str, ...]:
-    fields = tuple(reversed([f for f in node_type._fields if f not in ("ctx", "type_comment")]))
+    fields = tuple(reversed([f for f in node_type._fields
+                             if f not in SCALAR_FIELDS or _holds_node(node_type, f)]))
     _REVERSED_FIELDS[node_type] = fields
     return fields
+
+
+def _holds_node(node_type: type, field: str) -> bool:
+    """``name`` holds a node in a few places (``TypeAlias.name`` is a ``Name``)."""
+    return node_type.__name__ == "TypeAlias" and field == "name"
+
+
+def _all_node_types() -> FrozenSet[type]:
+    found: Set[type] = set()
+    todo = [ast.AST]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return frozenset(found)
+
+
+ALL_NODE_TYPES = _all_node_types()
+_WALKED: Dict[FrozenSet[type], FrozenSet[type]] = {}  # noqa: SOI002 (a memo per skip set)
+
+
+def _walked(skip: FrozenSet[type]) -> FrozenSet[type]:
+    walked = _WALKED.get(skip)
+    if walked is None:
+        walked = _WALKED[skip] = ALL_NODE_TYPES - skip
+    return walked

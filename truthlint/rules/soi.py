@@ -76,19 +76,44 @@ class ModuleSingleton(Rule):
         if state is not None:
             state.globals.update(node.names)
 
-    def visit_Name(self, node: ast.Name) -> None:
-        if isinstance(node.ctx, ast.Store):
-            state = self._function()
-            if state is not None and node.id not in state.globals:
-                state.locals.add(node.id)
+    def _bind(self, *targets: Optional[ast.AST]) -> None:
+        """Names a function binds are its locals (unless declared ``global``). Taken from
+        the statements that bind, not from every ``Name`` node: the walk then skips names."""
+        state = self._function()
+        if state is None:
+            return
+        stack = list(targets)
+        while stack:
+            target = stack.pop()
+            if isinstance(target, ast.Name):
+                if target.id not in state.globals:
+                    state.locals.add(target.id)
+            elif isinstance(target, (ast.Tuple, ast.List)):
+                stack.extend(target.elts)
+            elif isinstance(target, ast.Starred):
+                stack.append(target.value)
+
+    def visit_For(self, node: ast.AST) -> None:
+        self._bind(node.target)  # type: ignore[attr-defined]
+
+    visit_AsyncFor = visit_comprehension = visit_NamedExpr = visit_For
+
+    def visit_withitem(self, node: ast.withitem) -> None:
+        self._bind(node.optional_vars)
+
+    def visit_TypeAlias(self, node: ast.AST) -> None:  # Python 3.12+
+        self._bind(node.name)  # type: ignore[attr-defined]
 
     def visit_Assign(self, node: ast.Assign) -> None:
+        self._bind(*node.targets)
         self._assigned(node.targets, node.value, node)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._bind(node.target)
         self._assigned([node.target], node.value, node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self._bind(node.target)
         self._assigned([node.target], None, node, augmented=True)
 
     def visit_Delete(self, node: ast.Delete) -> None:

@@ -251,7 +251,8 @@ class DuplicateSibling(Rule):
             mine.append((loc.parts[-1], directory))
         if len(loc.parts) > 1:
             listing = self.ctx.fs.listdir(directory)
-            first = min((n for n in listing if n.endswith(".py")), default=None)
+            first = self.ctx.fs.memo(("first module", directory), lambda: min(
+                (n for n in listing if n.endswith(".py")), default=None))
             if loc.is_init or ("__init__.py" not in listing and loc.parts[-1] == first):
                 mine.append((os.path.basename(directory), os.path.dirname(directory)))
         for unit, parent in mine:
