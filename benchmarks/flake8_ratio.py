@@ -11,14 +11,14 @@ difference between the two is truthlint. Runs alternate to share machine noise.
 from __future__ import annotations
 
 import argparse
-import compileall
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import sysconfig
 import time
-from typing import List, Tuple
+from typing import Dict, List, Tuple
 
 # flake8 with only its own plugins plus the named extra distributions (argv[1], comma-separated)
 RUNNER = r"""
@@ -33,31 +33,44 @@ sys.exit(main(sys.argv[2:]))
 VARIANTS = {"plain": "", "truthlint": "truthlint", "bugbear": "flake8-bugbear"}
 
 
-def run(variant: str, args: List[str]) -> float:
+def run(variant: str, args: List[str]) -> Tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system) of one flake8 process. CPU time is the
+    steadier measure of the work done on a shared machine; both are reported."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-c", RUNNER, VARIANTS[variant], *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # runs are sequential: the delta is this one
     if "failed during execution" in result.stdout + result.stderr or "Traceback" in result.stderr:
         sys.exit(f"flake8 ({variant}) failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
-def alternate(flake8_args: List[str], repeat: int) -> Tuple[float, float]:
-    """Median seconds of plain flake8 and of flake8 + truthlint, runs interleaved."""
-    plain, full = [], []
+def alternate(flake8_args: List[str], repeat: int) -> Dict[str, float]:
+    """Medians (wall and CPU seconds) of plain flake8 and of flake8 + truthlint, run in
+    interleaved pairs; and the median of the pairs' own ratios, which cancels the slow drifts
+    of a shared machine better than a ratio of medians."""
+    runs: Dict[str, List[Tuple[float, float]]] = {"plain": [], "truthlint": []}
     for _ in range(repeat):
-        plain.append(run("plain", flake8_args))
-        full.append(run("truthlint", flake8_args))
-    return statistics.median(plain), statistics.median(full)
+        for variant in runs:
+            runs[variant].append(run(variant, flake8_args))
+    result = {f"{variant} {kind}": statistics.median(r[i] for r in found)
+              for variant, found in runs.items() for i, kind in enumerate(("wall", "cpu"))}
+    for i, kind in enumerate(("wall", "cpu")):
+        result[f"ratio {kind}"] = statistics.median(
+            t[i] / p[i] for p, t in zip(runs["plain"], runs["truthlint"]))
+    return result
 
 
 def compile_truthlint() -> None:
     """pip compiles bytecode when it installs a package; an editable install under
-    PYTHONDONTWRITEBYTECODE would not, and would pay for compiling truthlint on every run."""
-    import truthlint
-
-    compileall.compile_dir(os.path.dirname(truthlint.__file__), quiet=1)
+    PYTHONDONTWRITEBYTECODE would not, and would pay for compiling truthlint on every run.
+    Compiled in a child, so it is the copy the flake8 children will import."""
+    subprocess.run([sys.executable, "-c", "import compileall, os, truthlint; "
+                    "compileall.compile_dir(os.path.dirname(truthlint.__file__), quiet=1)"],
+                   check=True)
 
 
 def count_files(paths: List[str], exclude: List[str]) -> int:
@@ -66,7 +79,7 @@ def count_files(paths: List[str], exclude: List[str]) -> int:
         if os.path.isfile(path):
             total += 1
             continue
-        for dirpath, dirnames, filenames in os.walk(path):
+        for _dirpath, dirnames, filenames in os.walk(path):
             dirnames[:] = [d for d in dirnames if d not in exclude]
             total += sum(f.endswith(".py") for f in filenames)
     return total
@@ -88,11 +101,12 @@ def main() -> None:
     flake8_args = ["-j1", "--exit-zero", "--output-file", os.devnull,
                    "--exclude", ",".join(exclude), *paths]
     run("plain", flake8_args)  # warm the file cache
-    p, f = alternate(flake8_args, args.repeat)
-    print(f"files: {count_files(paths, exclude)}  runs: {args.repeat} each, -j1")
-    print(f"plain flake8        median {p:8.3f} s")
-    print(f"flake8 + truthlint  median {f:8.3f} s")
-    print(f"ratio               {f / p:8.3f}x")
+    m = alternate(flake8_args, args.repeat)
+    print(f"files: {count_files(paths, exclude)}  runs: {args.repeat} each, -j1 (medians)")
+    print(f"{'':20} {'wall':>9} {'cpu':>9}")
+    print(f"{'plain flake8':20} {m['plain wall']:8.3f}s {m['plain cpu']:8.3f}s")
+    print(f"{'flake8 + truthlint':20} {m['truthlint wall']:8.3f}s {m['truthlint cpu']:8.3f}s")
+    print(f"{'ratio (median pair)':20} {m['ratio wall']:8.3f}x {m['ratio cpu']:8.3f}x")
 
 
 if __name__ == "__main__":

@@ -79,13 +79,14 @@ def main() -> None:
     if args.file:
         flake8_args = ["--select", "STI,TBV,SOI,E,F,W,C90", args.file]
         run("truthlint", flake8_args)  # builds the project's own cache
-        p, f = alternate(flake8_args, args.repeat)
+        m = alternate(flake8_args, args.repeat)
+        p, f = m["plain wall"], m["truthlint wall"]
         print(f"single file, plain flake8     {p:7.3f} s")
         print(f"single file, + truthlint warm {f:7.3f} s   (+{f - p:.3f} s)")
     if args.whole:
         whole = ["-j1", "--exit-zero", "--output-file", os.devnull, args.root]
         run("truthlint", whole)
-        p, f = run("plain", whole), run("truthlint", whole)
+        p, f = run("plain", whole)[0], run("truthlint", whole)[0]
         print(f"whole tree -j1, plain flake8  {p:7.3f} s")
         print(f"whole tree -j1, + truthlint   {f:7.3f} s   ({f / p:.3f}x)")
 

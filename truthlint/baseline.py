@@ -7,7 +7,6 @@ grandfathered finding does not resurrect it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Tuple
 
 from .config import ConfigError
+from .index import blake2b
 
 BASELINE_VERSION = 1
 
@@ -23,7 +23,7 @@ Key = Tuple[str, str, str]  # (code, path, fingerprint)
 
 def fingerprint(code: str, source_line: str, rank: int) -> str:
     text = " ".join(source_line.split())
-    return hashlib.blake2b(f"{code}\0{text}\0{rank}".encode("utf-8"), digest_size=8).hexdigest()
+    return blake2b(f"{code}\0{text}\0{rank}".encode("utf-8"), digest_size=8).hexdigest()
 
 
 def relative(path: str, base: str) -> str:

@@ -10,13 +10,15 @@ from __future__ import annotations
 import ast
 import os
 import sys
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
 
 from . import __version__
-from .baseline import Baseline, keys_for, split
 from .config import SETTINGS, SETTINGS_BY_KEY, ConfigError, ConfigFinder, validate_tree
 from .engine import Finding, Project
 from .registry import RULES
+
+if TYPE_CHECKING:  # the baseline module is imported only by runs that name a baseline
+    from .baseline import Baseline
 
 _RESULT_ATTR = "_truthlint_findings"
 
@@ -83,7 +85,7 @@ class _Checker:
     version = __version__
     prefix = ""
     _project: Optional[Project] = None
-    _baseline: Optional[Baseline] = None
+    _baseline: Optional["Baseline"] = None
     _config_error_shown = False
 
     def __init__(self, tree: ast.AST, filename: str, lines: List[str]) -> None:
@@ -119,6 +121,8 @@ class _Checker:
         return cached
 
     def _without_grandfathered(self, findings: List[Finding]) -> List[Finding]:
+        from .baseline import keys_for, split
+
         baseline = _Checker._baseline
         lines = self.lines
         keys = keys_for([(f.code, self.filename,
@@ -163,7 +167,11 @@ class StiChecker(_Checker):
             finder = ConfigFinder(overrides, explicit)
             validate_tree(tuple(getattr(options, "filenames", None) or ()), finder)
             baseline_file = getattr(options, "truthlint_baseline", None)
-            baseline = Baseline.load(baseline_file) if baseline_file else None
+            baseline = None
+            if baseline_file:
+                from .baseline import Baseline
+
+                baseline = Baseline.load(baseline_file)
         except ConfigError as exc:
             print(f"truthlint: configuration error: {exc}", file=sys.stderr)
             raise SystemExit(2) from None

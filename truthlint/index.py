@@ -10,7 +10,6 @@ unreadable or corrupt cache is rebuilt without a word.
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
 import os
 import warnings
@@ -21,6 +20,11 @@ from .config import Config
 from .layout import FileSystem, locate, split_lines
 from .summary import MODULE_LEVEL, Summary, empty_summary, imported_modules
 from .walker import Walker
+
+try:  # the blake2 module alone: importing hashlib loads OpenSSL, 3 ms of every flake8 start
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - an interpreter without it
+    from hashlib import blake2b
 
 INDEX_VERSION = 7
 PARALLEL_BUILD_FROM = 200  # files to summarise before a process pool pays for itself
@@ -39,7 +43,7 @@ class Stale(NamedTuple):
 
 
 def _digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 def summarize_tree(tree: ast.AST, lines: List[str], path: str, config: Config,
@@ -327,6 +331,19 @@ class ProjectIndex:
         """Strongly connected component id of every module (iterative Tarjan)."""
         return self.memo("scc", lambda: strongly_connected(self.graph()))
 
+    def members(self, module: str) -> Set[str]:
+        """The modules in ``module``'s strongly connected component (itself included)."""
+        def compute() -> Dict[int, Set[str]]:
+            groups: Dict[int, Set[str]] = {}
+            for name, component in self.components().items():
+                groups.setdefault(component, set()).add(name)
+            return groups
+
+        component = self.components().get(module)
+        if component is None:
+            return {module}
+        return self.memo("members", compute).get(component, {module})
+
     def importers(self) -> Dict[str, Set[str]]:
         """Module -> the modules that import it, at any level."""
         def compute() -> Dict[str, Set[str]]:
@@ -438,13 +455,11 @@ class IndexView:
             importers = self.index.reverse_graph()
             me = self.module
             mine = {row[0] for row in self.own_edges()}
-            member: Optional[Callable[[str], bool]] = None
+            members: Optional[Set[str]] = None
             wanted = len(mine)
             if self.same_as_disk:
-                scc = self.index.components()
-                component = scc.get(me)
-                member = lambda m: scc.get(m) == component  # noqa: E731
-                wanted = sum(1 for m in mine if member(m))
+                members = self.index.members(me)
+                wanted = len(mine & members)
             toward: Dict[str, str] = {}
             queue = deque([me])
             while queue and wanted:
@@ -452,7 +467,7 @@ class IndexView:
                 for source in importers.get(node, ()):  # sorted when built
                     if source == me or source in toward or source == node:
                         continue
-                    if member is not None and not member(source):
+                    if members is not None and source not in members:
                         continue
                     toward[source] = node
                     queue.append(source)

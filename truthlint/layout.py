@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
 from .config import Config
 
@@ -123,8 +122,7 @@ class FileSystem:
             current = parent
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """The facts about one file's place in the project that rules depend on."""
 
     path: Optional[str]            # absolute path, None for anonymous stdin

@@ -68,8 +68,12 @@ class Imports(Visitor):
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         self.ctx = ctx
         self.aliases: Dict[str, str] = {}
+        # id(node) -> its qualified name: several rules ask about the same call. The walk
+        # keeps every node alive, so ids are not reused; a new import clears it.
+        self._known: Dict[int, Optional[str]] = {}
 
     def visit_Import(self, node: ast.Import) -> None:
+        self._known.clear()
         for alias in node.names:
             if alias.asname:
                 self.aliases[alias.asname] = alias.name
@@ -78,6 +82,7 @@ class Imports(Visitor):
                 self.aliases[top] = top
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        self._known.clear()
         if node.level:
             loc = self.ctx.location
             base = resolve_relative(loc.module, loc.is_init, node.level, node.module)
@@ -90,11 +95,14 @@ class Imports(Visitor):
     def qualify(self, expr: ast.AST) -> Optional[str]:
         """Qualified name of ``expr`` through the imports: ``sa.create_engine`` ->
         ``sqlalchemy.create_engine``. Unimported names come back as written."""
+        key = id(expr)
+        if key in self._known:
+            return self._known[key]
         name = dotted(expr)
-        if name is None:
-            return None
-        head, _, rest = name.partition(".")
-        target = self.aliases.get(head)
-        if target is None:
-            return name
-        return f"{target}.{rest}" if rest else target
+        if name is not None:
+            head, _, rest = name.partition(".")
+            target = self.aliases.get(head)
+            if target is not None:
+                name = f"{target}.{rest}" if rest else target
+        self._known[key] = name
+        return name

@@ -6,8 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Dict, Tuple
+from typing import Dict, NamedTuple, Tuple
 
 FAMILIES = {
     "STI": "structural truth",
@@ -16,8 +15,7 @@ FAMILIES = {
 }
 
 
-@dataclass(frozen=True)
-class RuleDoc:
+class RuleDoc(NamedTuple):
     code: str
     name: str          # kebab-case; reads as "allow <name>"
     message: str       # str.format template, one line, without the code

@@ -7,7 +7,6 @@ parallelism live here (flake8 does those for the plugin).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -16,6 +15,7 @@ from typing import Any, List, Optional, Sequence, Set, Tuple
 from .coldrun import Result, check_cold
 from .engine import Finding, Project
 from .filecheck import Located, check_file
+from .index import blake2b
 from .pool import run_tasks
 
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "build", "dist",
@@ -103,7 +103,7 @@ class ResultsCache:
         self.project, self.files = project, files
         self.absolute = [os.path.abspath(f) for f in files]
         key = json.dumps(self.absolute + sorted(codes or ()))
-        self.name = "results-" + hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+        self.name = "results-" + blake2b(key.encode(), digest_size=8).hexdigest()
         self.path = self._where()
         self._partial: Optional[Any] = None
 
@@ -113,7 +113,7 @@ class ResultsCache:
         from . import __version__
 
         project = self.project
-        digest = hashlib.blake2b(digest_size=16)
+        digest = blake2b(digest_size=16)
         digest.update(__version__.encode())
         directories: Set[str] = set()
         for full in self.absolute:

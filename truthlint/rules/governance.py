@@ -157,7 +157,8 @@ class PermissionAnomaly(Rule):
 
 FALLBACK_RE = re.compile(r"^(InMemory|Memory|Noop|NoOp|Null|Dummy|Fake|Stub|Local|Logging|Console"
                          r"|Sqlite|SQLite|Default|Mock)[A-Z_]|InMemory|NoOp|Noop")
-FALLBACK_TEXT_RE = re.compile(r"\b\w*(?:InMemory|Memory|Noop|NoOp|Null|Dummy|Fake|Stub|Local|Logging"
+# (no leading ``\b\w*``: it always matches, and made the scan 15x slower)
+FALLBACK_TEXT_RE = re.compile(r"(?:InMemory|Memory|Noop|NoOp|Null|Dummy|Fake|Stub|Local|Logging"
                               r"|Console|Sqlite|SQLite|Default|Mock)\w*\(")
 FAILURE_WORDS = ("Import", "NotFound", "Connection", "Connect", "Timeout", "Unavailable",
                  "OSError", "KeyError", "Refused")
