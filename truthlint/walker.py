@@ -94,14 +94,16 @@ class Walker:
         self.ctx = ctx
         self.visitors = list(visitors)
         self.failed: set = set()
-        self.enter: Dict[type, List[Tuple[Visitor, Handler]]] = {}
-        self.leave: Dict[type, List[Tuple[Visitor, Handler]]] = {}
-        for visitor in self.visitors:
-            for table, prefix in ((self.enter, "visit_"), (self.leave, "leave_")):
-                for node_type, name in type(visitor).subscriptions(prefix):
-                    table.setdefault(node_type, []).append((visitor, getattr(visitor, name)))
-        # leaves nobody subscribes to are never pushed: about half of all nodes
-        self.skip = frozenset(LEAVES - set(self.enter) - set(self.leave))
+        plan = _plan(tuple(type(v) for v in self.visitors))
+        vs = self.visitors
+        self.enter: Dict[type, List[Tuple[Visitor, Handler]]] = {
+            node_type: [(vs[i], getattr(vs[i], name)) for i, name in subs]
+            for node_type, subs in plan.enter.items()}
+        self.leave: Dict[type, List[Tuple[Visitor, Handler]]] = {
+            node_type: [(vs[i], getattr(vs[i], name)) for i, name in subs]
+            for node_type, subs in plan.leave.items()}
+        self.skip = plan.skip
+        self.hooks = plan.hooks
 
     def _fail(self, visitor: Visitor) -> None:
         """A rule bug must never abort the user's flake8 run: drop the rule for this file."""
@@ -114,7 +116,8 @@ class Walker:
                     exc_info=LOG.isEnabledFor(logging.DEBUG))
 
     def _hook(self, name: str) -> None:
-        for visitor in self.visitors:
+        for index in self.hooks[name]:  # only the visitors that define the hook
+            visitor = self.visitors[index]
             if visitor not in self.failed:
                 try:
                     getattr(visitor, name)()
@@ -170,6 +173,35 @@ class Walker:
                 elif type(value) in walked:
                     push((value, scope, False))
         self._hook("end")
+
+
+class _Plan(NamedTuple):
+    """What a walk with one list of visitor classes subscribes to (by visitor position)."""
+
+    enter: Dict[type, Tuple[Tuple[int, str], ...]]
+    leave: Dict[type, Tuple[Tuple[int, str], ...]]
+    skip: FrozenSet[type]  # leaves nobody subscribes to: never pushed, about half of all nodes
+    hooks: Dict[str, Tuple[int, ...]]  # "begin"/"end" -> visitors that define it
+
+
+_PLANS: Dict[Tuple[type, ...], _Plan] = {}  # noqa: SOI002 (a memo per list of visitor classes)
+
+
+def _plan(classes: Tuple[type, ...]) -> _Plan:
+    plan = _PLANS.get(classes)
+    if plan is None:
+        tables: Tuple[Dict[type, List[Tuple[int, str]]], ...] = ({}, {})
+        for index, cls in enumerate(classes):
+            for table, prefix in zip(tables, ("visit_", "leave_")):
+                for node_type, name in cls.subscriptions(prefix):
+                    table.setdefault(node_type, []).append((index, name))
+        enter, leave = ({t: tuple(subs) for t, subs in table.items()} for table in tables)
+        hooks = {name: tuple(i for i, cls in enumerate(classes)
+                             if getattr(cls, name) is not getattr(Visitor, name))
+                 for name in ("begin", "end")}
+        skip = frozenset(LEAVES - set(enter) - set(leave))
+        plan = _PLANS[classes] = _Plan(enter, leave, skip, hooks)
+    return plan
 
 
 def _subclasses(*bases: type) -> Set[type]:
