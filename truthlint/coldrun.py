@@ -107,10 +107,10 @@ def summary_only(project: Project, codes: Optional[List[str]], item: Stale) -> T
 def second_pass(project: Project, codes: Optional[List[str]], work: Any) -> Result:
     if isinstance(work, str):
         return check_file(project, work, codes)
-    done, data = work
+    path, findings, starts, data = work
     lines = split_lines(decode(data)[0] or "")
-    judged = project.judge_project(lines, done.path, codes)
-    return locate_findings(done.path, lines, done.findings + judged, done.starts), None
+    judged = project.judge_project(lines, path, codes)
+    return locate_findings(path, lines, findings + judged, starts), None
 
 
 def check_cold(project: Project, files: List[str], codes: Optional[List[str]], jobs: int,
@@ -150,7 +150,7 @@ def check_cold(project: Project, files: List[str], codes: Optional[List[str]], j
         if first is None or first.then == "check":
             second.append(path)
         elif first.then == "judge":
-            second.append((first, data[path]))
+            second.append((path, first.findings, first.starts, data[path]))  # no summary
         else:
             results.append(([], first.diagnostic))
     if progress:
