@@ -177,3 +177,14 @@ def test_a_form_feed_does_not_shift_lines(tmp_path):
     assert problem is None
     assert [(x.finding.line, x.finding.code, x.source_line) for x in found] == [
         (3, "TBV001", "init_db()")]
+
+
+def test_cold_run_without_fork(tmp_path, monkeypatch):
+    """Where processes cannot be forked (Windows), the workers get a pickled project."""
+    monkeypatch.setattr("truthlint.pool.PARALLEL_FROM", 2)
+    monkeypatch.setattr("truthlint.pool.multiprocessing.get_all_start_methods", lambda: ["spawn"])
+    files = python_files([str(copy_tree(FIXTURES / "indexed", tmp_path))])
+    cold = run(Project(disabled=()), files, jobs=2)
+    for cache in tmp_path.rglob(".truthlint_cache"):
+        shutil.rmtree(cache)
+    assert cold == reference(files) and cold[0]

@@ -117,15 +117,3 @@ def test_parallel_runs_share_one_cache(examples):
     assert first.stderr == second.stderr == ""
     expected = (REPO / "examples" / "expected.txt").read_text()
     assert first.stdout == expected
-
-
-def test_parallel_cold_build_equals_serial(examples, monkeypatch):
-    import truthlint.index as index_module
-
-    monkeypatch.setattr(index_module, "PARALLEL_BUILD_FROM", 2)
-    root = examples / "examples" / "app"
-    config = build_config(None, str(root.parent))
-    serial = ProjectIndex(str(root), config, FileSystem(), None).build(1)
-    parallel = ProjectIndex(str(root), config, FileSystem(), None).build(2)
-    assert dict(parallel.modules.items()) == dict(serial.modules.items())
-    assert parallel.stats == serial.stats == {"parsed": len(serial.paths), "cached": 0}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-from types import MappingProxyType
 from typing import Any, Callable, Dict, FrozenSet, Mapping, NamedTuple, Optional, Tuple
 
 
@@ -216,10 +215,11 @@ class Config(NamedTuple):
     source: Optional[str] = None
     base_dir: str = "."
     roots: Tuple[str, ...] = ()
-    layer_map: Mapping[str, int] = MappingProxyType(DEFAULT_LAYER_MAP)
-    allowed_imports: Mapping[int, FrozenSet[int]] = MappingProxyType(DEFAULT_ALLOWED_IMPORTS)
-    denied_imports: Mapping[int, Tuple[str, ...]] = MappingProxyType({})
-    owners: Mapping[str, str] = MappingProxyType({})
+    # (the default tables are shared by every default Config: nothing mutates a Config)
+    layer_map: Mapping[str, int] = DEFAULT_LAYER_MAP
+    allowed_imports: Mapping[int, FrozenSet[int]] = DEFAULT_ALLOWED_IMPORTS
+    denied_imports: Mapping[int, Tuple[str, ...]] = {}
+    owners: Mapping[str, str] = {}
     side_effect_calls: FrozenSet[str] = frozenset()
     stateless_types: FrozenSet[str] = frozenset()
     session_names: FrozenSet[str] = frozenset(SETTINGS_BY_KEY["session-names"].default)
@@ -230,7 +230,7 @@ class Config(NamedTuple):
     check_comments: bool = False
     cache_dir: Optional[str] = None
     # where each table entry came from, for messages: {"layers": {"api": "… [tool.truthlint.layers]"}}
-    provenance: Mapping[str, Mapping[Any, str]] = MappingProxyType({})
+    provenance: Mapping[str, Mapping[Any, str]] = {}
 
     def origin(self, table: str, key: Any, default: str) -> str:
         return self.provenance.get(table, {}).get(key, default)

@@ -119,13 +119,12 @@ class Project:
         return [index for _, index in sorted(self._indexes.items(), key=lambda kv: str(kv[0]))
                 if index is not None]
 
-    def index_for(self, root: str, config: Config, jobs: int = 1) -> Optional[ProjectIndex]:
-        """The index of one package root; ``jobs`` > 1 lets a cold build use processes
-        (only a caller that may start processes says so: not a flake8 worker)."""
+    def index_for(self, root: str, config: Config) -> Optional[ProjectIndex]:
+        """The index of one package root, built (or loaded) on first use."""
         key = self.index_key(root, config)
         if key not in self._indexes:
             try:
-                self._indexes[key] = self.new_index(root, config).build(jobs)
+                self._indexes[key] = self.new_index(root, config).build()
             except Exception:  # a broken index must not take the per-file rules down with it
                 self.adopt(key, None)
         return self._indexes[key]

@@ -27,7 +27,6 @@ except ImportError:  # pragma: no cover - an interpreter without it
     from hashlib import blake2b
 
 INDEX_VERSION = 7
-PARALLEL_BUILD_FROM = 200  # files to summarise before a process pool pays for itself
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
 MAX_CHAIN = 8
 
@@ -212,10 +211,10 @@ class ProjectIndex:
                 if name.endswith(".py"):
                     yield os.path.join(dirpath, name)
 
-    def build(self, jobs: int = 1) -> "ProjectIndex":
-        """Load the cache, re-summarise what changed (across ``jobs`` processes when there is
-        much to do and the caller may start processes), save the cache if anything moved."""
-        return self.complete(self._summarize(self.plan(), jobs))
+    def build(self) -> "ProjectIndex":
+        """Load the cache, re-summarise what changed, save the cache if anything moved. (A
+        cold ``truthlint check`` summarises in its own parallel walk instead: ``coldrun``.)"""
+        return self.complete(self._summarize(self.plan()))
 
     def plan(self) -> List["Stale"]:
         """Load the cache and stat every file: the modules whose summary must be (re)made.
@@ -275,15 +274,10 @@ class ProjectIndex:
             self._save_cache(files)
         return self
 
-    def _summarize(self, todo: List["Stale"], jobs: int) -> List[Tuple[str, str]]:
-        work = [(rel, module, path, data) for rel, module, path, _, data in todo]
-        if jobs > 1 and len(work) >= PARALLEL_BUILD_FROM:
-            try:
-                return _summarize_parallel(work, self.config, jobs)
-            except (OSError, RuntimeError, AssertionError):
-                pass  # no processes here (a daemon worker, say): do it in this one
-        return [(rel, json.dumps(summarize_file(path, data, self.config, self.fs, module)))
-                for rel, module, path, data in work]
+    def _summarize(self, todo: List["Stale"]) -> List[Tuple[str, str]]:
+        return [(item.rel, json.dumps(summarize_file(item.path, item.data, self.config, self.fs,
+                                                     item.module)))
+                for item in todo]
 
     # --- derived, whole-project facts (computed once per index) ---------------------------
 
@@ -598,24 +592,3 @@ def strongly_connected(graph: Dict[str, List[str]]) -> Dict[str, int]:
                     if member == node:
                         break
     return component
-
-
-def _summarize_chunk(args: Tuple[Config, List[Tuple[str, str, str, bytes]]]
-                     ) -> List[Tuple[str, str]]:
-    config, work = args
-    fs = FileSystem()
-    return [(rel, json.dumps(summarize_file(path, data, config, fs, module)))
-            for rel, module, path, data in work]
-
-
-def _summarize_parallel(work: List[Tuple[str, str, str, bytes]], config: Config, jobs: int
-                        ) -> List[Tuple[str, str]]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    size = max(1, len(work) // (jobs * 4))
-    chunks = [(config, work[i:i + size]) for i in range(0, len(work), size)]
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork") if "fork" in methods else None
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        return [row for part in pool.map(_summarize_chunk, chunks) for row in part]

@@ -35,8 +35,8 @@ def run_tasks(project: Project, codes: Optional[List[str]], task: Task, items: S
         return
     size = max(1, min(64, len(items) // (jobs * 4)))
     chunks = [list(items[i:i + size]) for i in range(0, len(items), size)]
-    context = (multiprocessing.get_context("fork")
-               if "fork" in multiprocessing.get_all_start_methods() else None)
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                              initargs=(project, codes, task)) as pool:
         yield from pool.map(_run_chunk, chunks)
