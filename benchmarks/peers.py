@@ -25,6 +25,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Dict, List, Optional, Tuple
 
@@ -97,6 +98,7 @@ def main() -> None:
     flake8 = lambda variant: [py, "-c", RUNNER, VARIANTS[variant], "-j1", "--exit-zero", "-q",  # noqa: E731
                               args.root]
     bin_dir = os.path.dirname(py)
+    contract = os.path.join(tempfile.mkdtemp(prefix="truthlint-peers-"), "importlinter.ini")
     check = [py, "-m", "truthlint", "check", "--exit-zero", "--output-file", os.devnull,
              args.root]
     tools: Dict[str, Optional[List[str]]] = {
@@ -110,14 +112,14 @@ def main() -> None:
                                "--exit-zero", "-q", args.root]
                               if shutil.which("ruff", path=bin_dir) else None),
         "import-linter (1 layers contract)": ([os.path.join(bin_dir, "lint-imports"), "--config",
-                                               ".importlinter-bench"]
+                                               contract]
                                               if have("importlinter") and args.root != "." else None),
     }
     if args.only:
         words = [w.strip() for w in args.only.split(",") if w.strip()]
         tools = {name: command for name, command in tools.items()
                  if any(w in name for w in words)}
-    with open(os.path.join(tree, ".importlinter-bench"), "w") as fh:
+    with open(contract, "w") as fh:
         fh.write(IMPORTLINTER.format(root=args.root))
     cache = os.path.join(tree, ".truthlint_cache")
     env_path = os.environ.get("PYTHONPATH", "")

@@ -45,7 +45,7 @@ def reference(files):
 @pytest.mark.parametrize("jobs", [1, 2])
 @pytest.mark.parametrize("tree", TREES, ids=lambda p: p.name)
 def test_cold_run_finds_what_a_run_with_a_built_index_finds(tree, jobs, tmp_path, monkeypatch):
-    monkeypatch.setattr("truthlint.pool.PARALLEL_FROM", 2)  # use the pool on small trees
+    monkeypatch.setattr("truthlint.pool.PARALLEL_FROM", 1)  # use the pool on small trees
     files = python_files([str(copy_tree(tree, tmp_path))])
     phases = []
     first_pass = coldrun.first_pass
@@ -181,7 +181,7 @@ def test_a_form_feed_does_not_shift_lines(tmp_path):
 
 def test_cold_run_without_fork(tmp_path, monkeypatch):
     """Where processes cannot be forked (Windows), the workers get a pickled project."""
-    monkeypatch.setattr("truthlint.pool.PARALLEL_FROM", 2)
+    monkeypatch.setattr("truthlint.pool.PARALLEL_FROM", 1)
     monkeypatch.setattr("truthlint.pool.multiprocessing.get_all_start_methods", lambda: ["spawn"])
     files = python_files([str(copy_tree(FIXTURES / "indexed", tmp_path))])
     cold = run(Project(disabled=()), files, jobs=2)

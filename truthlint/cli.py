@@ -15,9 +15,7 @@ import sys
 from typing import List, Optional, Sequence
 
 from . import __version__
-from .baseline import Baseline, entry, keys_for, split
 from .config import DEFAULT_LAYER_MAP, ConfigError, ConfigFinder, validate_tree
-from .docs import first_sentence, render_rule
 from .engine import Project
 from .registry import RULES
 
@@ -61,6 +59,8 @@ def _check(args: argparse.Namespace) -> int:
     for line in diagnostics:
         print(f"truthlint: {line}", file=sys.stderr)
     baseline_file = args.write_baseline or args.baseline
+    if baseline_file or args.format in ("json", "sarif"):
+        from .baseline import Baseline, entry, keys_for, split  # only these runs need it
     base = os.path.dirname(os.path.abspath(baseline_file)) if baseline_file else os.getcwd()
     needs_keys = baseline_file or args.format in ("json", "sarif")
     keys = keys_for([(i.finding.code, i.path, i.source_line) for i in located], base) \
@@ -133,6 +133,8 @@ def _map(args: argparse.Namespace) -> int:
 
 
 def _rules(args: argparse.Namespace) -> int:
+    from .docs import first_sentence
+
     if args.format == "json":
         print(json.dumps([{"code": r.code, "name": r.name, "summary": first_sentence(r.summary),
                            "seed": r.seed, "opt_in": r.opt_in} for r in RULES.values()],
@@ -146,6 +148,8 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
+    from .docs import render_rule
+
     rule = RULES.get(args.code.upper())
     if rule is None:
         raise UsageError(f"unknown code {args.code!r} (`truthlint rules` lists them)")

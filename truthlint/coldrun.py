@@ -21,7 +21,7 @@ from .filecheck import (Located, check_file, decode, locate_findings, noqa_file,
                         statement_starts, unreadable)
 from .index import ProjectIndex, Stale, summarize_file
 from .layout import split_lines
-from .pool import run_tasks
+from .pool import run_tasks, size_of
 from .summary import empty_summary
 
 Result = Tuple[List[Located], Optional[str]]
@@ -129,12 +129,14 @@ def check_cold(project: Project, files: List[str], codes: Optional[List[str]], j
     if progress:
         progress.total = len(mine) + len(files)
     firsts: List[FirstPass] = []
-    for part in run_tasks(project, codes, first_pass, mine, jobs):
+    for part in run_tasks(project, codes, first_pass, mine, jobs,
+                          sum(len(item.data) for _, item in mine)):
         firsts.extend(part)
         if progress:
             progress.advance(len(part))
     summaries = {f.source: f.summary for f in firsts}
-    for part in run_tasks(project, codes, summary_only, others, jobs):
+    for part in run_tasks(project, codes, summary_only, others, jobs,
+                          sum(len(item.data) for item in others)):
         summaries.update(part)
     for key, index, todo in plans:
         try:
@@ -155,7 +157,10 @@ def check_cold(project: Project, files: List[str], codes: Optional[List[str]], j
             results.append(([], first.diagnostic))
     if progress:
         progress.total = len(mine) + len(second)
-    for part in run_tasks(project, codes, second_pass, second, jobs):
+    # judging from the index costs about a tenth of checking a file
+    size = size_of(w for w in second if isinstance(w, str)) + sum(
+        len(w[3]) // 10 for w in second if not isinstance(w, str))
+    for part in run_tasks(project, codes, second_pass, second, jobs, size):
         results.extend(part)
         if progress:
             progress.advance(len(part))

@@ -9,8 +9,7 @@ import io
 import re
 import tokenize
 import warnings
-from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from flake8 import defaults as flake8_defaults
 
@@ -23,8 +22,7 @@ NOQA_INLINE = getattr(flake8_defaults, "NOQA_INLINE_REGEXP", None) or getattr(
 NOQA_FILE = flake8_defaults.NOQA_FILE
 
 
-@dataclass(frozen=True)
-class Located:
+class Located(NamedTuple):
     """A finding with the file it is in (as the user named it) and its source line."""
 
     path: str

@@ -7,7 +7,6 @@ import json
 from typing import List, Sequence
 
 from . import __version__
-from .docs import first_sentence, render_rule
 from .registry import RULES
 from .filecheck import Located
 
@@ -29,6 +28,8 @@ def as_json(items: Sequence[Located], fingerprints: Sequence[str]) -> str:
 
 
 def sarif(items: Sequence[Located], fingerprints: Sequence[str]) -> str:
+    from .docs import first_sentence, render_rule  # the rule texts only SARIF carries
+
     codes = list(RULES)
     rules = [{
         "id": rule.code,

@@ -16,7 +16,7 @@ from .coldrun import Result, check_cold
 from .engine import Finding, Project
 from .filecheck import Located, check_file
 from .index import blake2b
-from .pool import run_tasks
+from .pool import run_tasks, size_of
 
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "build", "dist",
                        "venv", ".venv", "env"})
@@ -59,7 +59,7 @@ def run(project: Project, files: List[str], codes: Optional[List[str]] = None,
             if cached is not None:
                 return cached
             results = []
-            for part in run_tasks(project, codes, _check_one, files, jobs):
+            for part in run_tasks(project, codes, _check_one, files, jobs, size_of(files)):
                 results.extend(part)
                 if bar:
                     bar.advance(len(part))
