@@ -182,7 +182,7 @@ def test_a_form_feed_does_not_shift_lines(tmp_path):
 def test_cold_run_without_fork(tmp_path, monkeypatch):
     """Where processes cannot be forked (Windows), the workers get a pickled project."""
     monkeypatch.setattr("truthlint.pool.PARALLEL_FROM", 1)
-    monkeypatch.setattr("truthlint.pool.multiprocessing.get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr("multiprocessing.get_all_start_methods", lambda: ["spawn"])
     files = python_files([str(copy_tree(FIXTURES / "indexed", tmp_path))])
     cold = run(Project(disabled=()), files, jobs=2)
     for cache in tmp_path.rglob(".truthlint_cache"):

@@ -7,7 +7,6 @@ owns the configuration finder and the directory cache, so per-file work stays sm
 from __future__ import annotations
 
 import ast
-import logging
 import os
 from typing import Any, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
@@ -16,9 +15,7 @@ from .index import IndexView, ProjectIndex
 from .layout import FileSystem, Location, locate, split_lines
 from .names import Imports
 from .registry import RULES
-from .walker import MODULE_SCOPE, Walker
-
-LOG = logging.getLogger("truthlint")
+from .walker import MODULE_SCOPE, Walker, warn
 
 
 class Finding(NamedTuple):
@@ -144,8 +141,7 @@ class Project:
     def adopt(self, key: Tuple[str, Optional[str]], index: Optional[ProjectIndex]) -> None:
         """Make ``index`` this run's index of its root (None: it could not be built)."""
         if index is None:
-            LOG.warning("truthlint: could not index %s; whole-project checks are skipped",
-                        key[0], exc_info=LOG.isEnabledFor(logging.DEBUG))
+            warn("truthlint: could not index %s; whole-project checks are skipped", key[0])
         self._indexes[key] = index
 
     def context(self, lines: Sequence[str], filename: Optional[str]) -> FileContext:

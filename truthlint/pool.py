@@ -3,9 +3,7 @@ chunks, forked where the platform can (the workers then inherit every index alre
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
 
 from .engine import Project
@@ -48,6 +46,9 @@ def run_tasks(project: Project, codes: Optional[List[str]], task: Task, items: S
         for item in items:
             yield [task(project, codes, item)]
         return
+    import multiprocessing  # 20 ms of imports only a parallel run pays for
+    from concurrent.futures import ProcessPoolExecutor
+
     size = max(1, min(64, len(items) // (jobs * 4)))
     chunks = [list(items[i:i + size]) for i in range(0, len(items), size)]
     methods = multiprocessing.get_all_start_methods()

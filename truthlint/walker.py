@@ -8,11 +8,18 @@ time, inside which function and class, under ``if TYPE_CHECKING:`` or a ``__main
 from __future__ import annotations
 
 import ast
-import logging
 from typing import (Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Set,
                     Tuple, Type)
 
-LOG = logging.getLogger("truthlint")
+
+def warn(message: str, *args: Any) -> None:
+    """A warning on the ``truthlint`` logger, with the traceback when debugging. (logging is
+    imported here, on the rare path, not at start-up: 14 ms of a small command run.)"""
+    import logging
+
+    log = logging.getLogger("truthlint")
+    log.warning(message, *args, exc_info=log.isEnabledFor(logging.DEBUG))
+
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -111,9 +118,8 @@ class Walker:
         for table in (self.enter, self.leave):
             for node_type, handlers in table.items():
                 table[node_type] = [(v, h) for v, h in handlers if v is not visitor]
-        LOG.warning("truthlint: %s failed on %s; its findings for this file are skipped",
-                    type(visitor).__name__, getattr(self.ctx, "display", "?"),
-                    exc_info=LOG.isEnabledFor(logging.DEBUG))
+        warn("truthlint: %s failed on %s; its findings for this file are skipped",
+             type(visitor).__name__, getattr(self.ctx, "display", "?"))
 
     def _hook(self, name: str) -> None:
         for index in self.hooks[name]:  # only the visitors that define the hook
