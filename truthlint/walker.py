@@ -157,27 +157,18 @@ class Walker:
             if node_type in leave:
                 push((node, scope, True))
             fields = fields_of.get(node_type) or _reversed_fields(node_type)
+            body = scope  # the scope of ``node.body``: a def, class or guard changes it
             if node_type in SCOPED:
-                body_scope = _body_scope(node, node_type, scope)
-                if body_scope is not None:  # children pushed in reverse: they pop in order
-                    for name in fields:
-                        value = getattr(node, name, None)
-                        child_scope = body_scope if name == "body" else scope
-                        if type(value) is list:
-                            for item in reversed(value):
-                                if type(item) in walked:
-                                    push((item, child_scope, False))
-                        elif type(value) in walked:
-                            push((value, child_scope, False))
-                    continue
-            for name in fields:
+                body = _body_scope(node, node_type, scope) or scope
+            for name in fields:  # children pushed in reverse, so they pop in source order
                 value = getattr(node, name, None)
+                child_scope = body if name == "body" else scope
                 if type(value) is list:
                     for item in reversed(value):
                         if type(item) in walked:
-                            push((item, scope, False))
+                            push((item, child_scope, False))
                 elif type(value) in walked:
-                    push((value, scope, False))
+                    push((value, child_scope, False))
         self._hook("end")
 
 
