@@ -17,7 +17,7 @@ from collections import deque
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
 
 from .config import Config
-from .layout import FileSystem, locate, split_lines
+from .layout import MIGRATION_DIRS, FileSystem, locate, module_name, split_lines
 from .summary import MODULE_LEVEL, Summary, empty_summary, imported_modules
 from .walker import Walker
 
@@ -126,8 +126,7 @@ class ProjectIndex:
         self._derived: Dict[str, Any] = {}
         self._saved_facts: Dict[str, Any] = {}
         self._files: Dict[str, Any] = {}  # rel -> [mtime_ns, size, digest, summary JSON]
-        self._changed = False
-        self._cached_count = 0
+        self._dirty = False  # the cache on disk must be rewritten
 
     # --- building ---------------------------------------------------------------------------
 
@@ -223,8 +222,7 @@ class ProjectIndex:
         cached = self._load_cache()
         files: Dict[str, Any] = {}
         todo: List[Stale] = []
-        self._changed = len(cached) == 0
-        self._cached_count = len(cached)
+        changed = len(cached) == 0
         prefix = len(os.path.dirname(self.root)) + 1
         for path in self.python_files():
             rel = path[prefix:]
@@ -242,7 +240,7 @@ class ProjectIndex:
                 except OSError:
                     continue
                 digest = _digest(data)
-                self._changed = True
+                changed = True
                 if entry and entry[2] == digest:
                     entry = [info.st_mtime_ns, info.st_size, digest, entry[3]]
                 else:
@@ -250,6 +248,7 @@ class ProjectIndex:
                     todo.append(Stale(rel, _module_name(rel), path, digest, data))
             files[rel] = entry
         self._files = files
+        self._dirty = changed or len(files) != len(cached)  # a file changed, came or went
         return todo
 
     def complete(self, summaries: Iterable[Tuple[str, str]]) -> "ProjectIndex":
@@ -262,14 +261,14 @@ class ProjectIndex:
         prefix = len(os.path.dirname(self.root)) + 1
         base = self.root[:prefix]
         for rel, entry in files.items():
-            if entry[3] is None:  # a summary the caller did not deliver: the module is empty
-                entry[3] = json.dumps(empty_summary(_module_name(rel)))
             module = _module_name(rel)
+            if entry[3] is None:  # a summary the caller did not deliver: the module is empty
+                entry[3] = json.dumps(empty_summary(module))
             path = base + rel
             self.digests[path] = entry[2]
             self.modules[module] = entry[3]
             self.paths[module] = path
-        if self._changed or len(files) != self._cached_count:
+        if self._dirty:
             self._saved_facts = {}
             self._save_cache(files)
         return self
@@ -535,15 +534,12 @@ def _valid(entry: Any) -> bool:
 
 
 def _module_name(rel: str) -> str:
-    parts = rel.replace(os.sep, "/")[:-3].split("/")
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
+    return module_name(rel.replace(os.sep, "/").split("/"))
 
 
 def _is_migration(path: str) -> bool:
     parts = path.replace(os.sep, "/").split("/")
-    return "alembic" in parts or "migrations" in parts
+    return any(d in parts for d in MIGRATION_DIRS)
 
 
 def strongly_connected(graph: Dict[str, List[str]]) -> Dict[str, int]:

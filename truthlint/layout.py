@@ -15,6 +15,7 @@ from .config import Config
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", ".flake8", ".git")
 HEADER_RE = re.compile(r"#\s*layer\s*:\s*L([1-8])(?:\.\d+)?[a-z]?\b", re.IGNORECASE)
 HEADER_LINES = 10
+MIGRATION_DIRS = ("alembic", "migrations")  # generated schema history, not the live models
 
 
 # characters str.splitlines() breaks on that Python's tokenizer (and flake8) do not
@@ -190,11 +191,7 @@ def locate(path: Optional[str], lines: Sequence[str], config: Config, fs: FileSy
     parts = tuple(os.path.relpath(path, root).split(os.sep))
     if parts[0] == os.pardir:
         return Location(path, None, (), None, None, "")
-    module_parts: List[str] = [os.path.basename(root)] + list(parts)
-    module_parts[-1] = module_parts[-1][:-3] if module_parts[-1].endswith(".py") else module_parts[-1]
-    if module_parts[-1] == "__init__":
-        module_parts.pop()
-    module = ".".join(module_parts)
+    module = module_name((os.path.basename(root),) + parts)
     header = header_layer(lines)
     if header is not None:
         layer, line = header
@@ -203,6 +200,16 @@ def locate(path: Optional[str], lines: Sequence[str], config: Config, fs: FileSy
     if mapped is not None:
         return Location(path, root, parts, module, mapped[0], mapped[1])
     return Location(path, root, parts, module, None, "")
+
+
+def module_name(parts: Sequence[str]) -> str:
+    """``("app", "api", "items.py")`` -> ``app.api.items``; ``__init__.py`` names its package."""
+    names = list(parts)
+    if names[-1].endswith(".py"):
+        names[-1] = names[-1][:-3]
+    if names[-1] == "__init__":
+        names.pop()
+    return ".".join(names)
 
 
 def module_layer(root: str, module: str, config: Config, fs: FileSystem) -> Optional[Tuple[int, str]]:

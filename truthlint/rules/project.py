@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import List, Set, Tuple
 
 from ..index import IndexView
+from ..layout import MIGRATION_DIRS
 from ..summary import Summary
 from .base import Rule
-
-MIGRATION_DIRS = ("alembic", "migrations")
 
 
 class ProjectRule(Rule):
