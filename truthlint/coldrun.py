@@ -78,14 +78,13 @@ def first_pass(project: Project, codes: Optional[List[str]], work: Tuple[str, St
         return FirstPass(path, item.path, _summary_of(project, item), [], [], problem, "")
     lines = split_lines(source)
     deferred = project.check_deferred(tree, lines, path, codes)
-    summary: Any = deferred.summary
     then = "check" if deferred.recheck else "judge"
     if encoding != "utf-8" or deferred.summary.get("module") != item.module:
         # the index reads such files (a BOM, a coding cookie …) slightly differently from the
         # rules: take its own summary, and check the file again against it
         summary, then = _summary_of(project, item), "check"
     else:
-        summary = json.dumps(summary)
+        summary = json.dumps(deferred.summary)
     if noqa_file(source):
         return FirstPass(path, item.path, summary, [], [], None, "")
     return FirstPass(path, item.path, summary, deferred.findings, statement_starts(tree), None,
@@ -128,16 +127,11 @@ def check_cold(project: Project, files: List[str], codes: Optional[List[str]], j
     others = [item for item in stale.values() if item.path not in seen]
     if progress:
         progress.total = len(mine) + len(files)
-    firsts: List[FirstPass] = []
-    for part in run_tasks(project, codes, first_pass, mine, jobs,
-                          sum(len(item.data) for _, item in mine)):
-        firsts.extend(part)
-        if progress:
-            progress.advance(len(part))
+    firsts: List[FirstPass] = run_tasks(project, codes, first_pass, mine, jobs,
+                                        sum(len(item.data) for _, item in mine), progress)
     summaries = {f.source: f.summary for f in firsts}
-    for part in run_tasks(project, codes, summary_only, others, jobs,
-                          sum(len(item.data) for item in others)):
-        summaries.update(part)
+    summaries.update(run_tasks(project, codes, summary_only, others, jobs,
+                               sum(len(item.data) for item in others)))
     for key, index, todo in plans:
         try:
             project.adopt(key, index.complete((item.rel, summaries[item.path]) for item in todo))
@@ -160,8 +154,4 @@ def check_cold(project: Project, files: List[str], codes: Optional[List[str]], j
     # judging from the index costs about a tenth of checking a file
     size = size_of(w for w in second if isinstance(w, str)) + sum(
         len(w[3]) // 10 for w in second if not isinstance(w, str))
-    for part in run_tasks(project, codes, second_pass, second, jobs, size):
-        results.extend(part)
-        if progress:
-            progress.advance(len(part))
-    return results
+    return results + run_tasks(project, codes, second_pass, second, jobs, size, progress)

@@ -15,6 +15,7 @@ from .index import IndexView, ProjectIndex
 from .layout import FileSystem, Location, locate, split_lines
 from .names import Imports
 from .registry import RULES
+from .summary import empty_summary
 from .walker import MODULE_SCOPE, Walker, warn
 
 
@@ -161,14 +162,11 @@ class Project:
               codes: Optional[Iterable[str]] = None) -> List[Finding]:
         """All findings for one parsed file, sorted by position."""
         ctx = self.context(lines, filename)
-        if ctx.location.is_test:
-            return []
-        wanted, candidates = self._selection(codes)
-        rules = [rule(ctx) for rule in candidates if rule.applies(ctx)]
+        wanted, rules = self._rules(ctx, codes)
         if not rules:
             return []
         self._walk(ctx, rules, tree)
-        return sorted({f for f in ctx.findings if f.code in wanted})
+        return _wanted(ctx, wanted)
 
     def check_deferred(self, tree: ast.AST, lines: Sequence[str], filename: Optional[str],
                        codes: Optional[Iterable[str]] = None) -> "Deferred":
@@ -176,17 +174,13 @@ class Project:
         the findings of every rule that did not need the index, and the module's summary.
         The rules judged from the index alone are left to :meth:`judge_project`; when another
         rule asked for the index, ``recheck`` says the file must be checked again with it."""
-        from .summary import Summary
-
         ctx = self.context(lines, filename)
         ctx.deferred = True
-        wanted, candidates = self._selection(codes)
-        rules = [] if ctx.location.is_test else [
-            rule(ctx) for rule in candidates if not rule.from_index and rule.applies(ctx)]
-        summary = Summary(ctx)
-        self._walk(ctx, rules, tree, summary)
-        findings = sorted({f for f in ctx.findings if f.code in wanted})
-        return Deferred(findings, summary.data, ctx.wanted_index)
+        wanted, rules = self._rules(ctx, codes, from_index=False)
+        self._walk(ctx, rules, tree, summary=True)
+        collector = ctx.shared.get("Summary")
+        summary = collector.data if collector is not None else empty_summary("")
+        return Deferred(_wanted(ctx, wanted), summary, ctx.wanted_index)
 
     def judge_project(self, lines: Sequence[str], filename: str,
                       codes: Optional[Iterable[str]] = None) -> List[Finding]:
@@ -195,24 +189,33 @@ class Project:
         ctx = self.context(lines, filename)
         module = ctx.location.module
         index = ctx.index()
-        if ctx.location.is_test or index is None or module not in index.modules:
+        if index is None or module not in index.modules:
             return []
-        wanted, candidates = self._selection(codes)
-        rules = [rule(ctx) for rule in candidates if rule.from_index and rule.applies(ctx)]
+        wanted, rules = self._rules(ctx, codes, from_index=True)
         ctx.shared["view"] = IndexView(index, module, index.modules[module])
         Walker(rules, ctx).finish()
-        return sorted({f for f in ctx.findings if f.code in wanted})
+        return _wanted(ctx, wanted)
+
+    def _rules(self, ctx: FileContext, codes: Optional[Iterable[str]],
+               from_index: Optional[bool] = None) -> Tuple[FrozenSet[str], List[Any]]:
+        """The wanted codes, and the rules for this file (only those judged from the index
+        alone, or only the others, when ``from_index`` says so). Test code gets none: it is
+        not deployed, so no rule judges it."""
+        wanted, candidates = self._selection(codes)
+        if ctx.location.is_test:
+            return wanted, []
+        return wanted, [rule(ctx) for rule in candidates
+                        if (from_index is None or rule.from_index == from_index)
+                        and rule.applies(ctx)]
 
     @staticmethod
-    def _walk(ctx: FileContext, rules: List[Any], tree: ast.AST, summary: Any = None) -> None:
-        """One walk with the rules and the shared collectors they read (``summary``: a
-        summary collector that must run whatever the rules need)."""
-        kinds = _collectors_for(rules, ctx, summary is not None)
-        collectors = [ctx.imports] + [summary if summary is not None and c is type(summary)
-                                      else c(ctx) for c in kinds]
-        for collector in collectors[1:]:
+    def _walk(ctx: FileContext, rules: List[Any], tree: ast.AST, summary: bool = False) -> None:
+        """One walk with the rules and the shared collectors they read (``summary``: the
+        module's summary is wanted whatever the rules need)."""
+        collectors = [c(ctx) for c in _collectors_for(rules, ctx, summary)]
+        for collector in collectors:
             ctx.shared[type(collector).__name__] = collector
-        Walker(collectors + rules, ctx).run(tree)
+        Walker([ctx.imports] + collectors + rules, ctx).run(tree)
 
     def _selection(self, codes: Optional[Iterable[str]]) -> Tuple[FrozenSet[str], List[Any]]:
         """The wanted codes and the rules that can emit one (once per run, not per file)."""
@@ -231,6 +234,10 @@ class Project:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return []
         return self.check(tree, split_lines(source), filename)
+
+
+def _wanted(ctx: FileContext, wanted: FrozenSet[str]) -> List[Finding]:
+    return sorted({f for f in ctx.findings if f.code in wanted})
 
 
 def _collectors_for(rules: List[Any], ctx: FileContext, summary: bool = False) -> List[type]:

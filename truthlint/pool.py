@@ -38,10 +38,20 @@ def size_of(paths: Iterable[str]) -> int:
 
 
 def run_tasks(project: Project, codes: Optional[List[str]], task: Task, items: Sequence[Any],
-              jobs: int, size: int) -> Iterator[List[Any]]:
-    """``task(project, codes, item)`` for every item, in order, chunk by chunk (so a caller
-    can show progress); across ``jobs`` processes when ``size`` (bytes of source the items
-    stand for) is worth a pool."""
+              jobs: int, size: int, progress: Any = None) -> List[Any]:
+    """``task(project, codes, item)`` for every item, in order; across ``jobs`` processes
+    when ``size`` (bytes of source the items stand for) is worth a pool. ``progress`` (a
+    ``runner.Progress``) advances as results come in."""
+    results: List[Any] = []
+    for part in _parts(project, codes, task, items, jobs, size):
+        results.extend(part)
+        if progress:
+            progress.advance(len(part))
+    return results
+
+
+def _parts(project: Project, codes: Optional[List[str]], task: Task, items: Sequence[Any],
+           jobs: int, size: int) -> Iterator[List[Any]]:
     if jobs <= 1 or size < PARALLEL_FROM or len(items) < 2:
         for item in items:
             yield [task(project, codes, item)]
@@ -49,8 +59,8 @@ def run_tasks(project: Project, codes: Optional[List[str]], task: Task, items: S
     import multiprocessing  # 20 ms of imports only a parallel run pays for
     from concurrent.futures import ProcessPoolExecutor
 
-    size = max(1, min(64, len(items) // (jobs * 4)))
-    chunks = [list(items[i:i + size]) for i in range(0, len(items), size)]
+    chunk = max(1, min(64, len(items) // (jobs * 4)))
+    chunks = [list(items[i:i + chunk]) for i in range(0, len(items), chunk)]
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,

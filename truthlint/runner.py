@@ -58,11 +58,7 @@ def run(project: Project, files: List[str], codes: Optional[List[str]] = None,
             cached = cache.load()
             if cached is not None:
                 return cached
-            results = []
-            for part in run_tasks(project, codes, _check_one, files, jobs, size_of(files)):
-                results.extend(part)
-                if bar:
-                    bar.advance(len(part))
+            results = run_tasks(project, codes, _check_one, files, jobs, size_of(files), bar)
     finally:
         if bar:
             bar.close()

@@ -77,21 +77,14 @@ class Visitor:
 
     @classmethod
     def subscriptions(cls, prefix: str) -> List[Tuple[Type[ast.AST], str]]:
-        """``visit_Call`` -> (ast.Call, "visit_Call"); computed once per class."""
-        key = (cls, prefix)
-        subs = _SUBSCRIPTIONS.get(key)
-        if subs is None:
-            subs = []
-            for name in dir(cls):
-                if name.startswith(prefix):
-                    node_type = getattr(ast, name[len(prefix):], None)
-                    if isinstance(node_type, type) and issubclass(node_type, ast.AST):
-                        subs.append((node_type, name))
-            _SUBSCRIPTIONS[key] = subs
+        """``visit_Call`` -> (ast.Call, "visit_Call")."""
+        subs = []
+        for name in dir(cls):
+            if name.startswith(prefix):
+                node_type = getattr(ast, name[len(prefix):], None)
+                if isinstance(node_type, type) and issubclass(node_type, ast.AST):
+                    subs.append((node_type, name))
         return subs
-
-
-_SUBSCRIPTIONS: Dict[Tuple[type, str], List[Tuple[Type[ast.AST], str]]] = {}  # noqa: SOI002 (memo)
 
 
 class Walker:
@@ -109,7 +102,7 @@ class Walker:
         self.leave: Dict[type, List[Tuple[Visitor, Handler]]] = {
             node_type: [(vs[i], getattr(vs[i], name)) for i, name in subs]
             for node_type, subs in plan.leave.items()}
-        self.skip = plan.skip
+        self.walked = plan.walked
         self.hooks = plan.hooks
 
     def _fail(self, visitor: Visitor) -> None:
@@ -139,7 +132,7 @@ class Walker:
         enter, leave, ctx = self.enter, self.leave, self.ctx
         stack: List[Tuple[Any, Scope, bool]] = [(tree, MODULE_SCOPE, False)]
         pop, push = stack.pop, stack.append
-        walked = _walked(self.skip)  # node types that are pushed: one set test per child
+        walked = self.walked  # node types that are pushed: one set test per child
         fields_of = _REVERSED_FIELDS
         while stack:
             node, scope, leaving = pop()
@@ -177,7 +170,9 @@ class _Plan(NamedTuple):
 
     enter: Dict[type, Tuple[Tuple[int, str], ...]]
     leave: Dict[type, Tuple[Tuple[int, str], ...]]
-    skip: FrozenSet[type]  # leaves nobody subscribes to: never pushed, about half of all nodes
+    # node types pushed on the walk's stack: all but the leaves nobody subscribes to (about
+    # half of all nodes are such leaves)
+    walked: FrozenSet[type]
     hooks: Dict[str, Tuple[int, ...]]  # "begin"/"end" -> visitors that define it
 
 
@@ -196,22 +191,29 @@ def _plan(classes: Tuple[type, ...]) -> _Plan:
         hooks = {name: tuple(i for i, cls in enumerate(classes)
                              if getattr(cls, name) is not getattr(Visitor, name))
                  for name in ("begin", "end")}
-        skip = frozenset(LEAVES - set(enter) - set(leave))
-        plan = _PLANS[classes] = _Plan(enter, leave, skip, hooks)
+        walked = ALL_NODE_TYPES - (LEAVES - set(enter) - set(leave))
+        plan = _PLANS[classes] = _Plan(enter, leave, walked, hooks)
     return plan
 
 
-def _subclasses(*bases: type) -> Set[type]:
+def _subclasses(*bases: type) -> FrozenSet[type]:
+    """Every class below ``bases``, at any depth."""
     found: Set[type] = set()
-    for base in bases:
-        found.update(base.__subclasses__())
-    return found
+    todo = list(bases)
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return frozenset(found)
 
 
 # node types with no child nodes (operators, names, constants …)
 LEAVES = frozenset({ast.Name, ast.Constant, ast.alias, ast.Global, ast.Nonlocal, ast.Pass,
                     ast.Break, ast.Continue} | _subclasses(ast.operator, ast.unaryop, ast.cmpop,
                                                            ast.boolop, ast.expr_context))
+
+ALL_NODE_TYPES = _subclasses(ast.AST)
 
 SCOPED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.If})
 
@@ -231,40 +233,13 @@ def _body_scope(node: Any, node_type: type, scope: Scope) -> Optional[Scope]:
 
 _REVERSED_FIELDS: Dict[type, Tuple[str, ...]] = {}  # noqa: SOI002 (a memo of ast metadata)
 
-# fields that never hold a node (names, flags, numbers): not worth a getattr
-SCALAR_FIELDS = frozenset({"ctx", "type_comment", "name", "id", "attr", "arg", "module",
-                           "level", "kind", "conversion", "is_async", "simple", "tag"})
+# fields that never hold a node (identifiers, flags, numbers): not worth a getattr. (``name``
+# is not among them: ``TypeAlias.name`` is a node.)
+SCALAR_FIELDS = frozenset({"ctx", "type_comment", "id", "attr", "arg", "module", "level",
+                           "kind", "conversion", "is_async", "simple", "tag"})
 
 
 def _reversed_fields(node_type: type) -> Tuple[str, ...]:
-    fields = tuple(reversed([f for f in node_type._fields
-                             if f not in SCALAR_FIELDS or _holds_node(node_type, f)]))
+    fields = tuple(reversed([f for f in node_type._fields if f not in SCALAR_FIELDS]))
     _REVERSED_FIELDS[node_type] = fields
     return fields
-
-
-def _holds_node(node_type: type, field: str) -> bool:
-    """``name`` holds a node in a few places (``TypeAlias.name`` is a ``Name``)."""
-    return node_type.__name__ == "TypeAlias" and field == "name"
-
-
-def _all_node_types() -> FrozenSet[type]:
-    found: Set[type] = set()
-    todo = [ast.AST]
-    while todo:
-        for sub in todo.pop().__subclasses__():
-            if sub not in found:
-                found.add(sub)
-                todo.append(sub)
-    return frozenset(found)
-
-
-ALL_NODE_TYPES = _all_node_types()
-_WALKED: Dict[FrozenSet[type], FrozenSet[type]] = {}  # noqa: SOI002 (a memo per skip set)
-
-
-def _walked(skip: FrozenSet[type]) -> FrozenSet[type]:
-    walked = _WALKED.get(skip)
-    if walked is None:
-        walked = _WALKED[skip] = ALL_NODE_TYPES - skip
-    return walked
