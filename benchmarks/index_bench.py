@@ -25,9 +25,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from flake8_ratio import alternate, compile_truthlint, run  # noqa: E402  (one flake8 runner)
 
-from truthlint.config import ConfigFinder  # noqa: E402
-from truthlint.index import ProjectIndex  # noqa: E402
-from truthlint.layout import FileSystem  # noqa: E402
+from truthlint.core.config import ConfigFinder  # noqa: E402
+from truthlint.project.index import ProjectIndex  # noqa: E402
+from truthlint.project.layout import FileSystem  # noqa: E402
 
 
 def parse_all(root: str) -> float:

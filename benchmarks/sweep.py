@@ -20,7 +20,7 @@ import time
 import warnings
 from typing import Dict, Iterator, List
 
-from truthlint.engine import Project
+from truthlint.engine.check import Project
 
 
 class _Count(logging.Handler):

@@ -8,8 +8,8 @@ import ast
 import pytest
 from flake8.main.cli import main as flake8_main
 
-from truthlint import cli
-from truthlint.flake8_plugin import SoiChecker, StiChecker, TbvChecker, _Checker
+from truthlint.adapters import cli
+from truthlint.adapters.flake8_plugin import SoiChecker, StiChecker, TbvChecker, _Checker
 
 from .conftest import REPO
 
@@ -59,7 +59,7 @@ def test_engine_crash_is_reported_not_raised(monkeypatch, capsys):
 def test_cli_rules_lists_every_code(capsys):
     assert cli.main(["rules"]) == 0
     out = capsys.readouterr().out
-    from truthlint.registry import RULES
+    from truthlint.rules.registry import RULES
 
     assert [line.split()[0] for line in out.splitlines()] == list(RULES)
 

@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 
-from truthlint.registry import RULES
+from truthlint.rules.registry import RULES
 
 from .conftest import REPO, run_flake8
 
@@ -254,7 +254,7 @@ def test_progress_bar_is_silent_off_a_terminal():
 
 
 def test_progress_bar_draws(capsys):
-    from truthlint.runner import Progress
+    from truthlint.run.runner import Progress
 
     bar = Progress(4)
     bar.advance(2)

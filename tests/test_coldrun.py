@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-import truthlint.coldrun as coldrun
-from truthlint.engine import Project
-from truthlint.filecheck import check_file, noqa_lines, statement_starts
-from truthlint.index import summarize_file
-from truthlint.layout import split_lines
-from truthlint.runner import python_files, run
+import truthlint.run.coldrun as coldrun
+from truthlint.engine.check import Project
+from truthlint.run.filecheck import check_file, noqa_lines, statement_starts
+from truthlint.project.index import summarize_file
+from truthlint.project.layout import split_lines
+from truthlint.run.runner import python_files, run
 
 from .conftest import FIXTURES, REPO
 
@@ -45,7 +45,7 @@ def reference(files):
 @pytest.mark.parametrize("jobs", [1, 2])
 @pytest.mark.parametrize("tree", TREES, ids=lambda p: p.name)
 def test_cold_run_finds_what_a_run_with_a_built_index_finds(tree, jobs, tmp_path, monkeypatch):
-    monkeypatch.setattr("truthlint.pool.PARALLEL_FROM", 1)  # use the pool on small trees
+    monkeypatch.setattr("truthlint.run.pool.PARALLEL_FROM", 1)  # use the pool on small trees
     files = python_files([str(copy_tree(tree, tmp_path))])
     phases = []
     first_pass = coldrun.first_pass
@@ -105,7 +105,7 @@ def test_first_pass_summary_is_the_index_summary(tree):
 
 
 def _stale(index, path, data):
-    from truthlint.index import Stale, _module_name
+    from truthlint.project.index import Stale, _module_name
 
     absolute = str(Path(path).resolve())
     rel = absolute[len(str(Path(index.root).parent)) + 1:]
@@ -181,7 +181,7 @@ def test_a_form_feed_does_not_shift_lines(tmp_path):
 
 def test_cold_run_without_fork(tmp_path, monkeypatch):
     """Where processes cannot be forked (Windows), the workers get a pickled project."""
-    monkeypatch.setattr("truthlint.pool.PARALLEL_FROM", 1)
+    monkeypatch.setattr("truthlint.run.pool.PARALLEL_FROM", 1)
     monkeypatch.setattr("multiprocessing.get_all_start_methods", lambda: ["spawn"])
     files = python_files([str(copy_tree(FIXTURES / "indexed", tmp_path))])
     cold = run(Project(disabled=()), files, jobs=2)

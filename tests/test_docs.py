@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from truthlint.config import SETTINGS
-from truthlint.docs import render_rule, rendered_blocks
-from truthlint.registry import RULES
+from truthlint.core.config import SETTINGS
+from truthlint.adapters.docs import render_rule, rendered_blocks
+from truthlint.rules.registry import RULES
 from truthlint.rules import ALL_RULES
 
 from .conftest import REPO

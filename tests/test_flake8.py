@@ -21,7 +21,7 @@ def test_examples_match_expected_output_exactly():
 
 
 def test_examples_fire_every_registered_code():
-    from truthlint.registry import RULES
+    from truthlint.rules.registry import RULES
 
     text = (EXAMPLES / "expected.txt").read_text(encoding="utf-8")
     fired = {line.split()[1] for line in text.splitlines()}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from truthlint.engine import Project
+from truthlint.engine.check import Project
 
 from .conftest import FIXTURES, expected_findings
 
@@ -31,7 +31,7 @@ RUNTIME_ONLY = {"STI012"}
 
 
 def test_every_code_has_positive_fixture() -> None:
-    from truthlint.registry import RULES
+    from truthlint.rules.registry import RULES
 
     seen = set()
     for path in FILES:

@@ -18,7 +18,7 @@ hypothesmith = pytest.importorskip("hypothesmith")
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
-from truthlint.engine import Project  # noqa: E402
+from truthlint.engine.check import Project  # noqa: E402
 
 from .conftest import FIXTURES  # noqa: E402
 

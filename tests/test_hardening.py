@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from truthlint.config import SETTINGS
-from truthlint.engine import Project
-from truthlint.filecheck import check_file
-from truthlint.runner import python_files, run
+from truthlint.core.config import SETTINGS
+from truthlint.engine.check import Project
+from truthlint.run.filecheck import check_file
+from truthlint.run.runner import python_files, run
 
 from .conftest import run_flake8
 

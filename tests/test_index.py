@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from truthlint.config import build_config
-from truthlint.index import INDEX_VERSION, ProjectIndex, strongly_connected
-from truthlint.layout import FileSystem
+from truthlint.core.config import build_config
+from truthlint.project.index import INDEX_VERSION, ProjectIndex, strongly_connected
+from truthlint.project.layout import FileSystem
 
 from .conftest import REPO, run_flake8
 

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from truthlint.engine import Project
+from truthlint.engine.check import Project
 
 from .conftest import run_flake8
 

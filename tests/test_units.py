@@ -8,10 +8,10 @@ import os
 
 import pytest
 
-from truthlint.config import (DEFAULT_LAYER_MAP, ConfigError, ConfigFinder, build_config,
+from truthlint.core.config import (DEFAULT_LAYER_MAP, ConfigError, ConfigFinder, build_config,
                               parse_layer, parse_settings)
-from truthlint.engine import Project
-from truthlint.layout import FileSystem, header_layer, layer_from_map, locate
+from truthlint.engine.check import Project
+from truthlint.project.layout import FileSystem, header_layer, layer_from_map, locate
 from truthlint.rules.soi import ModuleSingleton
 
 

@@ -1,6 +1,6 @@
 """``python -m truthlint`` runs the command line."""
 import sys
 
-from .cli import main
+from .adapters.cli import main
 
 sys.exit(main())

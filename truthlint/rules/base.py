@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 from typing import Dict, NamedTuple, Optional, Tuple
 
-from ..names import last_name
-from ..walker import FUNCTIONS, Visitor
+from ..core.names import last_name
+from ..core.walker import FUNCTIONS, Visitor
 
 
 class Rule(Visitor):

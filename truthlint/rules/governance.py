@@ -10,7 +10,7 @@ import stat
 import tokenize
 from typing import Dict, List, Optional, Pattern, Tuple
 
-from ..names import last_name
+from ..core.names import last_name
 from .base import Rule
 
 _PATTERNS: Dict[Tuple[str, ...], Pattern[str]] = {}  # noqa: SOI002 (memo of compiled word lists)

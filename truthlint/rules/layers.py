@@ -6,8 +6,8 @@ import ast
 import os
 from typing import Optional
 
-from ..layout import module_layer
-from ..names import dotted, resolve_relative
+from ..project.layout import module_layer
+from ..core.names import dotted, resolve_relative
 from .base import Rule
 
 LAZY = " in a function (a lazy import, but it still couples the layers)"

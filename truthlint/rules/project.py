@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import List, Set, Tuple
 
-from ..index import IndexView
-from ..layout import MIGRATION_DIRS
-from ..summary import Summary
+from ..project.index import IndexView
+from ..project.layout import MIGRATION_DIRS
+from ..facts.summary import Summary
 from .base import Rule
 
 

@@ -6,12 +6,12 @@ import ast
 import re
 from typing import Dict, List, Optional, Set, Tuple
 
-from ..names import last_name, root_call
+from ..core.names import last_name, root_call
 from .base import Methods, Rule, is_generator
-from ..catalogue import (CLIENT_FACTORIES, CONTAINER_FACTORIES, MUTATING_METHODS,
+from ..facts.catalogue import (CLIENT_FACTORIES, CONTAINER_FACTORIES, MUTATING_METHODS,
                          STATEFUL_PREFIXES, STATEFUL_WORDS, STATELESS_MODULES, STATELESS_NAMES,
                          side_effect)
-from .sessions import TRANSACTION_METHODS, SessionFacts
+from ..facts.sessions import TRANSACTION_METHODS, SessionFacts
 
 SETUP_METHODS = frozenset({"__init__", "__post_init__", "__new__", "__set_name__",
                            "__init_subclass__"})

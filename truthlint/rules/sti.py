@@ -7,9 +7,9 @@ import os
 import re
 from typing import Dict, List, Optional, Tuple
 
-from ..summary import Summary
+from ..facts.summary import Summary
 from .base import Rule
-from .sessions import SessionFacts
+from ..facts.sessions import SessionFacts
 
 JOB_WORDS = frozenset({"jobs", "job", "tasks", "task"})
 JOB_DOC_RE = re.compile(r"\b(jobs?|tasks?)\b", re.IGNORECASE)

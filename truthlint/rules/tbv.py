@@ -5,11 +5,11 @@ from __future__ import annotations
 import ast
 from typing import List, Set, Tuple
 
-from ..names import dotted, last_name
-from ..summary import Summary
+from ..core.names import dotted, last_name
+from ..facts.summary import Summary
 from .base import Rule
-from .sessions import SessionFacts
-from ..catalogue import FILE, THREAD, THREAD_TYPES, is_thread_start, side_effect
+from ..facts.sessions import SessionFacts
+from ..facts.catalogue import FILE, THREAD, THREAD_TYPES, is_thread_start, side_effect
 
 PATH_TYPES = frozenset({"pathlib.Path", "Path", "pathlib.PurePath"})
 

@@ -14,10 +14,10 @@ import re
 import sys
 from typing import List, Optional, Sequence
 
-from . import __version__
-from .config import DEFAULT_LAYER_MAP, ConfigError, ConfigFinder, validate_tree
-from .engine import Project
-from .registry import RULES
+from .. import __version__
+from ..core.config import DEFAULT_LAYER_MAP, ConfigError, ConfigFinder, validate_tree
+from ..engine.check import Project
+from ..rules.registry import RULES
 
 CODE_RE = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$")
 
@@ -42,7 +42,7 @@ def _split_codes(values: Optional[List[str]]) -> List[str]:
 
 def _check(args: argparse.Namespace) -> int:
     from .report import RENDER
-    from .runner import python_files, run
+    from ..run.runner import python_files, run
 
     codes = selected_codes(_split_codes(args.select), _split_codes(args.ignore))
     paths = args.paths or ["."]
@@ -60,7 +60,7 @@ def _check(args: argparse.Namespace) -> int:
         print(f"truthlint: {line}", file=sys.stderr)
     baseline_file = args.write_baseline or args.baseline
     if baseline_file or args.format in ("json", "sarif"):
-        from .baseline import Baseline, entry, keys_for, split  # only these runs need it
+        from ..run.baseline import Baseline, entry, keys_for, split  # only these runs need it
     base = os.path.dirname(os.path.abspath(baseline_file)) if baseline_file else os.getcwd()
     needs_keys = baseline_file or args.format in ("json", "sarif")
     keys = keys_for([(i.finding.code, i.path, i.source_line) for i in located], base) \
@@ -109,7 +109,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _map(args: argparse.Namespace) -> int:
-    from .runner import python_files, run
+    from ..run.runner import python_files, run
     from .truthmap import collect, render, roots_under
 
     project = Project(ConfigFinder())

@@ -12,13 +12,13 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
 
-from . import __version__
-from .config import SETTINGS, SETTINGS_BY_KEY, ConfigError, ConfigFinder, validate_tree
-from .engine import Finding, Project
-from .registry import RULES
+from .. import __version__
+from ..core.config import SETTINGS, SETTINGS_BY_KEY, ConfigError, ConfigFinder, validate_tree
+from ..engine.check import Finding, Project
+from ..rules.registry import RULES
 
 if TYPE_CHECKING:  # the baseline module is imported only by runs that name a baseline
-    from .baseline import Baseline
+    from ..run.baseline import Baseline
 
 _RESULT_ATTR = "_truthlint_findings"
 
@@ -121,7 +121,7 @@ class _Checker:
         return cached
 
     def _without_grandfathered(self, findings: List[Finding]) -> List[Finding]:
-        from .baseline import keys_for, split
+        from ..run.baseline import keys_for, split
 
         baseline = _Checker._baseline
         lines = self.lines
@@ -169,7 +169,7 @@ class StiChecker(_Checker):
             baseline_file = getattr(options, "truthlint_baseline", None)
             baseline = None
             if baseline_file:
-                from .baseline import Baseline
+                from ..run.baseline import Baseline
 
                 baseline = Baseline.load(baseline_file)
         except ConfigError as exc:

@@ -10,13 +10,13 @@ import ast
 import os
 from typing import Any, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
-from .config import Config, ConfigFinder
-from .index import IndexView, ProjectIndex
-from .layout import FileSystem, Location, locate, split_lines
-from .names import Imports
-from .registry import RULES
-from .summary import empty_summary
-from .walker import MODULE_SCOPE, Walker, warn
+from ..core.config import Config, ConfigFinder
+from ..project.index import IndexView, ProjectIndex
+from ..project.layout import FileSystem, Location, locate, split_lines
+from ..core.names import Imports
+from ..rules.registry import RULES
+from ..facts.summary import empty_summary
+from ..core.walker import MODULE_SCOPE, Walker, warn
 
 
 class Finding(NamedTuple):
@@ -221,7 +221,7 @@ class Project:
         """The wanted codes and the rules that can emit one (once per run, not per file)."""
         key = tuple(sorted(codes)) if codes is not None else None
         if key not in self._selections:
-            from .rules import ALL_RULES  # the rule modules import the engine's helpers
+            from ..rules import ALL_RULES  # the rule modules import the engine's helpers
 
             wanted = frozenset(codes) if codes is not None else frozenset(RULES) - self.disabled
             self._selections[key] = (wanted, [r for r in ALL_RULES if wanted & set(r.codes)])
@@ -244,9 +244,9 @@ def _collectors_for(rules: List[Any], ctx: FileContext, summary: bool = False) -
     """The shared collectors the rules need, in the one order that satisfies their own
     dependencies (the summary reads the session facts). A file outside every package root
     has no place in the index, so it gets no summary."""
-    from .rules.base import Methods
-    from .rules.sessions import SessionFacts
-    from .summary import Summary
+    from ..rules.base import Methods
+    from ..facts.sessions import SessionFacts
+    from ..facts.summary import Summary
 
     needed = {c for rule in rules for c in rule.needs}
     if summary:
@@ -262,7 +262,7 @@ def _project_cache(root: str) -> Optional[str]:
     """Without a configuration file the cache goes in the project directory (the nearest
     directory above the root with a pyproject.toml, setup.cfg, .git …); with none, nowhere:
     a tree outside any project (the standard library, say) is indexed in memory only."""
-    from .layout import PROJECT_MARKERS
+    from ..project.layout import PROJECT_MARKERS
 
     current = os.path.dirname(root)
     while True:

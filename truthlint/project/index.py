@@ -16,10 +16,10 @@ import warnings
 from collections import deque
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
 
-from .config import Config
+from ..core.config import Config
 from .layout import MIGRATION_DIRS, FileSystem, locate, module_name, split_lines
-from .summary import MODULE_LEVEL, Summary, empty_summary, imported_modules
-from .walker import Walker
+from ..facts.summary import MODULE_LEVEL, Summary, empty_summary, imported_modules
+from ..core.walker import Walker
 
 try:  # the blake2 module alone: importing hashlib loads OpenSSL, 3 ms of every flake8 start
     from _blake2 import blake2b
@@ -49,8 +49,8 @@ def summarize_tree(tree: ast.AST, lines: List[str], path: str, config: Config,
                    fs: FileSystem, providers: bool = True) -> Dict[str, Any]:
     """The summary of one parsed module (the same collectors the rules' walk runs).
     ``providers=False`` skips the session facts, which only matter to a module that yields."""
-    from .engine import FileContext  # the engine imports the index
-    from .rules.sessions import SessionFacts
+    from ..engine.check import FileContext  # the engine imports the index
+    from ..facts.sessions import SessionFacts
 
     ctx = FileContext(path, lines, locate(path, lines, config, fs), config, fs)
     collectors: List[Any] = [ctx.imports]

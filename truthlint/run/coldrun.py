@@ -16,13 +16,13 @@ import json
 import os
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
-from .engine import Finding, Project
+from ..engine.check import Finding, Project
 from .filecheck import (Located, check_file, decode, locate_findings, noqa_file, parse,
                         statement_starts, unreadable)
-from .index import ProjectIndex, Stale, summarize_file
-from .layout import split_lines
+from ..project.index import ProjectIndex, Stale, summarize_file
+from ..project.layout import split_lines
 from .pool import run_tasks, size_of
-from .summary import empty_summary
+from ..facts.summary import empty_summary
 
 Result = Tuple[List[Located], Optional[str]]
 

@@ -1,7 +1,7 @@
 """The rule registry: the single source of every code's name, message and documentation.
 
 ``docs/rules/CODE.md`` and the README's rule table are generated from here
-(``python -m truthlint.docs``) and a test fails when they drift.
+(``python -m truthlint.adapters.docs``) and a test fails when they drift.
 """
 
 from __future__ import annotations

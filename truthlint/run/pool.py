@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
 
-from .engine import Project
+from ..engine.check import Project
 
 # bytes of source to check: below this, starting a pool costs more than it saves (a fork
 # pool costs some 30 ms; checking a file costs about 0.3 ms per KB)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Dict, FrozenSet, Optional, Tuple
 
-from .names import dotted, last_name
+from ..core.names import dotted, last_name
 
 DB = "creates a DB engine or connection"
 DB_INIT = "initialises the database"

@@ -11,8 +11,8 @@ import ast
 import re
 from typing import Dict, NamedTuple, Optional
 
-from ..names import dotted, last_name, root_call
-from ..walker import Visitor
+from ..core.names import dotted, last_name, root_call
+from ..core.walker import Visitor
 
 SESSION_TYPES = frozenset({"Session", "AsyncSession", "Connection", "AsyncConnection",
                            "scoped_session", "async_scoped_session"})

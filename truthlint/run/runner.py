@@ -13,9 +13,9 @@ import sys
 from typing import Any, List, Optional, Sequence, Set, Tuple
 
 from .coldrun import Result, check_cold
-from .engine import Finding, Project
+from ..engine.check import Finding, Project
 from .filecheck import Located, check_file
-from .index import blake2b
+from ..project.index import blake2b
 from .pool import run_tasks, size_of
 
 SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "build", "dist",
@@ -106,7 +106,7 @@ class ResultsCache:
     def begin(self) -> None:
         """Digest the files' metadata, directory listings and configuration now, before the
         run reads anything: a file edited during the run then misses the cache next time."""
-        from . import __version__
+        from .. import __version__
 
         project = self.project
         digest = blake2b(digest_size=16)

@@ -1,6 +1,6 @@
 """Documentation rendered from the registry and the settings schema.
 
-``python -m truthlint.docs`` rewrites ``docs/rules/CODE.md`` and the generated blocks of the
+``python -m truthlint.adapters.docs`` rewrites ``docs/rules/CODE.md`` and the generated blocks of the
 README; ``tests/test_docs.py`` fails when the committed files differ from what this renders.
 """
 
@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 from typing import Dict, Optional
 
-from .config import SETTINGS, SETTINGS_BY_KEY
-from .registry import FAMILIES, RULES, RuleDoc
+from ..core.config import SETTINGS, SETTINGS_BY_KEY
+from ..rules.registry import FAMILIES, RULES, RuleDoc
 
 BLOCK_RE = r"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)"
 

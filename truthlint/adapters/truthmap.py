@@ -13,12 +13,12 @@ import os
 from collections import Counter
 from typing import Any, Dict, List, Optional, Sequence, Set
 
-from .engine import Project
-from .layout import locate, split_lines
-from .registry import RULES
-from .rules.layers import BEHAVIOUR, LayerClaimMismatch
-from .filecheck import Located, read_source
-from .walker import Walker
+from ..engine.check import Project
+from ..project.layout import locate, split_lines
+from ..rules.registry import RULES
+from ..rules.layers import BEHAVIOUR, LayerClaimMismatch
+from ..run.filecheck import Located, read_source
+from ..core.walker import Walker
 
 TRIGGER_CODES = {"TBV001": "import"}
 STATE_CODES = ("SOI002", "SOI003")

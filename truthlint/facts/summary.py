@@ -11,9 +11,9 @@ import ast
 import re
 from typing import Any, Dict, List, Optional
 
-from .names import dotted, last_name, resolve_relative
+from ..core.names import dotted, last_name, resolve_relative
 from .catalogue import is_thread_start, side_effect
-from .walker import Visitor
+from ..core.walker import Visitor
 
 # kinds of import edge
 MODULE_LEVEL, FUNCTION_LEVEL, TYPE_ONLY = "m", "f", "t"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import List, Sequence
 
-from . import __version__
-from .registry import RULES
-from .filecheck import Located
+from .. import __version__
+from ..rules.registry import RULES
+from ..run.filecheck import Located
 
 FORMATS = ("text", "json", "sarif", "github")
 HELP_URI = "https://pypi.org/project/truthlint/"

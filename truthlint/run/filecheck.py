@@ -13,8 +13,8 @@ from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Set, Tu
 
 from flake8 import defaults as flake8_defaults
 
-from .engine import Finding, Project
-from .layout import split_lines
+from ..engine.check import Finding, Project
+from ..project.layout import split_lines
 
 # flake8's own patterns, so `# noqa` means exactly the same to both (the name changed in 7.0)
 NOQA_INLINE = getattr(flake8_defaults, "NOQA_INLINE_REGEXP", None) or getattr(

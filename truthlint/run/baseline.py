@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Tuple
 
-from .config import ConfigError
-from .index import blake2b
+from ..core.config import ConfigError
+from ..project.index import blake2b
 
 BASELINE_VERSION = 1
 
