@@ -27,7 +27,7 @@ from flake8_ratio import alternate, compile_truthlint, run  # noqa: E402  (one f
 
 from truthlint.core.config import ConfigFinder  # noqa: E402
 from truthlint.project.index import ProjectIndex  # noqa: E402
-from truthlint.project.layout import FileSystem  # noqa: E402
+from truthlint.core.files import FileSystem  # noqa: E402
 
 
 def parse_all(root: str) -> float:

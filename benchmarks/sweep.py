@@ -20,7 +20,7 @@ import time
 import warnings
 from typing import Dict, Iterator, List
 
-from truthlint.engine.check import Project
+from truthlint.engine.check import Engine
 
 
 class _Count(logging.Handler):
@@ -51,7 +51,7 @@ def sweep(roots: List[str], limit: int = 0) -> Dict[str, object]:
     log = logging.getLogger("truthlint")
     log.addHandler(counter)
     log.propagate = False
-    project = Project()
+    project = Engine()
     findings: collections.Counter = collections.Counter()
     files = unparsable = 0
     try:
@@ -70,7 +70,7 @@ def sweep(roots: List[str], limit: int = 0) -> Dict[str, object]:
                     unparsable += 1
                     continue
             files += 1
-            for finding in project.check(tree, source.splitlines(True), path):
+            for finding in project.check(source.splitlines(True), path, tree).findings:
                 findings[finding.code] += 1
     finally:
         log.removeHandler(counter)

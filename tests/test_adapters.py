@@ -50,7 +50,7 @@ def test_engine_crash_is_reported_not_raised(monkeypatch, capsys):
         def check(self, *args):
             raise RuntimeError("engine bug")
 
-    monkeypatch.setattr(_Checker, "_project", Broken())
+    monkeypatch.setattr(_Checker, "_engine", Broken())
     tree = ast.parse("x = 1\n")
     assert list(TbvChecker(tree, "a.py", ["x = 1\n"]).run()) == []
     assert "truthlint: internal error on a.py: RuntimeError('engine bug')" in capsys.readouterr().err

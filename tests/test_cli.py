@@ -254,7 +254,7 @@ def test_progress_bar_is_silent_off_a_terminal():
 
 
 def test_progress_bar_draws(capsys):
-    from truthlint.run.runner import Progress
+    from truthlint.run.pipeline import Bar as Progress
 
     bar = Progress(4)
     bar.advance(2)

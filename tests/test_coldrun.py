@@ -11,12 +11,17 @@ from pathlib import Path
 
 import pytest
 
-import truthlint.run.coldrun as coldrun
-from truthlint.engine.check import Project
-from truthlint.run.filecheck import check_file, noqa_lines, statement_starts
+import truthlint.run.pipeline as pipeline
+from truthlint.core.context import Phase
+from truthlint.engine.check import Engine
+from truthlint.rules.registry import RULES
+from truthlint.run.filecheck import check_file
+from truthlint.run.noqa import noqa_lines, statement_starts
 from truthlint.project.index import summarize_file
-from truthlint.project.layout import split_lines
-from truthlint.run.runner import python_files, run
+from truthlint.project.layout import find_root
+from truthlint.core.source import split_lines
+from truthlint.core.files import python_files
+from truthlint.run.pipeline import run
 
 from .conftest import FIXTURES, REPO
 
@@ -32,7 +37,7 @@ def copy_tree(tree: Path, tmp_path: Path) -> Path:
 
 def reference(files):
     """Every file checked on its own, the index built on first use (the flake8 way)."""
-    project = Project(disabled=())
+    project = Engine(codes=RULES)
     located, diagnostics = [], []
     for path in files:
         found, problem = check_file(project, path)
@@ -48,57 +53,57 @@ def test_cold_run_finds_what_a_run_with_a_built_index_finds(tree, jobs, tmp_path
     monkeypatch.setattr("truthlint.run.pool.PARALLEL_FROM", 1)  # use the pool on small trees
     files = python_files([str(copy_tree(tree, tmp_path))])
     phases = []
-    first_pass = coldrun.first_pass
+    first_pass = pipeline._first_pass
 
-    def spy(project, codes, work):
-        result = first_pass(project, codes, work)
+    def spy(engine, work):
+        result = first_pass(engine, work)
         phases.append(result.then)
         return result
 
     if jobs == 1:
-        monkeypatch.setattr(coldrun, "first_pass", spy)
-    cold = run(Project(disabled=()), files, jobs=jobs)
+        monkeypatch.setattr(pipeline, "_first_pass", spy)
+    cold = run(Engine(codes=RULES), files, jobs=jobs)
     for cache in tmp_path.rglob(".truthlint_cache"):
         shutil.rmtree(cache)
     assert cold == reference(files)
     assert cold[0], "the tree has findings"
     if jobs == 1:
-        assert "judge" in phases
+        assert Phase.INDEX in phases
 
 
 def test_each_file_is_parsed_once_unless_its_rules_asked_the_index(tmp_path, monkeypatch):
     files = python_files([str(copy_tree(REPO / "examples", tmp_path))])
     parsed, phases = [], []
-    real_parse, first_pass = ast.parse, coldrun.first_pass
+    real_parse, first_pass = ast.parse, pipeline._first_pass
 
     def counting_parse(source, *args, **kwargs):
         parsed.append(1)
         return real_parse(source, *args, **kwargs)
 
-    def spy(project, codes, work):
-        result = first_pass(project, codes, work)
+    def spy(engine, work):
+        result = first_pass(engine, work)
         phases.append(result.then)
         return result
 
     monkeypatch.setattr(ast, "parse", counting_parse)
-    monkeypatch.setattr(coldrun, "first_pass", spy)
-    run(Project(), files, jobs=1)
-    assert len(parsed) == len(files) + phases.count("check")
-    assert phases.count("check") < len(files) // 4
+    monkeypatch.setattr(pipeline, "_first_pass", spy)
+    run(Engine(), files, jobs=1)
+    assert len(parsed) == len(files) + phases.count(Phase.WHOLE)
+    assert phases.count(Phase.WHOLE) < len(files) // 4
 
 
 @pytest.mark.parametrize("tree", TREES, ids=lambda p: p.name)
 def test_first_pass_summary_is_the_index_summary(tree):
-    project = Project()
+    project = Engine()
     for path in python_files([str(tree)]):
         data = Path(path).read_bytes()
-        index = project.index_for(project.fs.find_root(str(Path(path).parent.resolve()),
-                                                       project.finder.for_file(path)) or "",
+        index = project.index_for(find_root(project.fs, str(Path(path).parent.resolve()),
+                                            project.finder.for_file(path)) or "",
                                   project.finder.for_file(path))
         if index is None:
             continue  # outside every package root
         stale = next(s for s in _stale(index, path, data))
-        first = coldrun.first_pass(project, None, (path, stale))
+        first = pipeline._first_pass(project, (path, stale))
         config = project.finder.for_file(stale.path)
         assert json.loads(first.summary) == summarize_file(stale.path, data, config,
                                                            project.fs, stale.module), path
@@ -120,7 +125,7 @@ def test_a_file_the_index_reads_differently_is_checked_again(tmp_path):
     body = "# -*- coding: latin-1 -*-\n# caf\xe9\nimport requests\nrequests.get('x')\n"
     (package / "legacy.py").write_bytes(body.encode("latin-1"))
     files = python_files([str(package)])
-    cold = run(Project(), files, jobs=1)
+    cold = run(Engine(), files, jobs=1)
     for cache in tmp_path.rglob(".truthlint_cache"):
         shutil.rmtree(cache)
     assert cold == reference(files)
@@ -173,7 +178,7 @@ def test_noqa_by_statement_on_every_fixture_file():
 def test_a_form_feed_does_not_shift_lines(tmp_path):
     (tmp_path / "pyproject.toml").write_text("")
     (tmp_path / "a.py").write_text("import os\n\x0c\ninit_db()\ninit_db()  # noqa\n")
-    found, problem = check_file(Project(), str(tmp_path / "a.py"))
+    found, problem = check_file(Engine(), str(tmp_path / "a.py"))
     assert problem is None
     assert [(x.finding.line, x.finding.code, x.source_line) for x in found] == [
         (3, "TBV001", "init_db()")]
@@ -184,7 +189,7 @@ def test_cold_run_without_fork(tmp_path, monkeypatch):
     monkeypatch.setattr("truthlint.run.pool.PARALLEL_FROM", 1)
     monkeypatch.setattr("multiprocessing.get_all_start_methods", lambda: ["spawn"])
     files = python_files([str(copy_tree(FIXTURES / "indexed", tmp_path))])
-    cold = run(Project(disabled=()), files, jobs=2)
+    cold = run(Engine(codes=RULES), files, jobs=2)
     for cache in tmp_path.rglob(".truthlint_cache"):
         shutil.rmtree(cache)
     assert cold == reference(files) and cold[0]

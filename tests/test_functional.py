@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from truthlint.engine.check import Project
+from truthlint.engine.check import Engine
+from truthlint.rules.registry import RULES
 
 from .conftest import FIXTURES, expected_findings
 
@@ -15,11 +16,11 @@ FILES = sorted(p for p in FIXTURES.rglob("*.py"))
 
 @pytest.fixture(scope="module")
 def project():
-    return Project(disabled=())  # every rule, opt-in ones included
+    return Engine(codes=RULES)  # every rule, opt-in ones included
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(FIXTURES)))
-def test_fixture(path: Path, project: Project) -> None:
+def test_fixture(path: Path, project: Engine) -> None:
     source = path.read_text(encoding="utf-8")
     actual = sorted((f.line, f.col + 1, f.code) for f in project.check_source(source, str(path)))
     assert actual == expected_findings(path)

@@ -18,7 +18,7 @@ hypothesmith = pytest.importorskip("hypothesmith")
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
-from truthlint.engine.check import Project  # noqa: E402
+from truthlint.engine.check import Engine  # noqa: E402
 
 from .conftest import FIXTURES  # noqa: E402
 
@@ -38,7 +38,7 @@ def check_without_failures(source: str) -> None:
     log = logging.getLogger("truthlint")
     log.addHandler(handler)
     try:
-        Project().check(tree, source.splitlines(True), PATH)
+        Engine().check(source.splitlines(True), PATH, tree)
     finally:
         log.removeHandler(handler)
     assert [r.getMessage() for r in records] == []

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from truthlint.core.config import SETTINGS
-from truthlint.engine.check import Project
+from truthlint.engine.check import Engine
 from truthlint.run.filecheck import check_file
-from truthlint.run.runner import python_files, run
+from truthlint.core.files import python_files
+from truthlint.run.pipeline import run
 
 from .conftest import run_flake8
 
@@ -88,7 +89,7 @@ def test_a_10_mb_file(tmp_path):
     body = "".join(f"value_{n} = {n}\n" for n in range(700_000))
     root = tree(tmp_path, {"huge.py": body + GOOD})
     assert (root / "huge.py").stat().st_size > 10_000_000
-    located, diagnostics = run(Project(), python_files([str(root)]), jobs=1)
+    located, diagnostics = run(Engine(), python_files([str(root)]), jobs=1)
     assert [(x.finding.line, x.finding.code) for x in located] == [(700_001, "TBV001")]
     assert diagnostics == []
 
@@ -124,7 +125,7 @@ def test_unreadable_files_and_directories(tmp_path, monkeypatch):
 
     monkeypatch.setattr(builtins, "open", guarded_open)
     monkeypatch.setattr(os, "listdir", guarded_listdir)
-    project = Project()
+    project = Engine()
     found, diagnostic = check_file(project, str(root / "app" / "secret.py"))
     assert found == [] and "cannot be read" in diagnostic
     found, diagnostic = check_file(project, str(root / "app" / "mod.py"))

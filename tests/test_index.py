@@ -8,8 +8,9 @@ import shutil
 import pytest
 
 from truthlint.core.config import build_config
-from truthlint.project.index import INDEX_VERSION, ProjectIndex, strongly_connected
-from truthlint.project.layout import FileSystem
+from truthlint.project.graph import strongly_connected
+from truthlint.project.index import INDEX_VERSION, ProjectIndex
+from truthlint.core.files import FileSystem
 
 from .conftest import REPO, run_flake8
 

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from truthlint.engine.check import Project
+from truthlint.engine.check import Engine
 
 from .conftest import run_flake8
 
@@ -29,7 +29,7 @@ def project(tmp_path):
 
 def findings(path):
     source = path.read_text()
-    return [(f.line, f.col, f.code, f.message) for f in Project().check_source(source, str(path))]
+    return [(f.line, f.col, f.code, f.message) for f in Engine().check_source(source, str(path))]
 
 
 def test_readable_tree_is_clean(project):

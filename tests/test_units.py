@@ -10,8 +10,10 @@ import pytest
 
 from truthlint.core.config import (DEFAULT_LAYER_MAP, ConfigError, ConfigFinder, build_config,
                               parse_layer, parse_settings)
-from truthlint.engine.check import Project
-from truthlint.project.layout import FileSystem, header_layer, layer_from_map, locate
+from truthlint.engine.check import Engine
+from truthlint.core.files import FileSystem
+from truthlint.core.location import header_layer
+from truthlint.project.layout import layer_from_map, locate
 from truthlint.rules.soi import ModuleSingleton
 
 
@@ -120,12 +122,12 @@ def test_deep_nesting_does_not_overflow():
     func = ast.Name(id="init_db", ctx=ast.Load(), **pos)
     call = ast.Call(func=func, args=[node], keywords=[], **pos)
     tree = ast.Module(body=[ast.Expr(value=call, **pos)], type_ignores=[])
-    findings = Project().check(tree, [], "deep.py")
+    findings = Engine().check([], "deep.py", tree).findings
     assert [f.code for f in findings] == ["TBV001"]
 
 
 def test_source_that_does_not_parse_has_no_findings():
-    project = Project()
+    project = Engine()
     assert project.check_source("def f(:\n", "x.py") == []
     assert project.check_source("x = 1\x00\n", "x.py") == []
     assert project.check_source("(" * 1000 + ")" * 1000, "x.py") == []
@@ -138,13 +140,13 @@ def test_failing_rule_is_dropped_for_the_file_and_others_still_report(monkeypatc
     monkeypatch.setattr(ModuleSingleton, "visit_Assign", boom)
     source = "import threading\nrate_limiter = RateLimiter()\ninit_db()\n"
     with caplog.at_level(logging.WARNING, logger="truthlint"):
-        findings = Project().check_source(source, "x.py")
+        findings = Engine().check_source(source, "x.py")
     assert [f.code for f in findings] == ["TBV001"]
     assert "ModuleSingleton failed on x.py" in caplog.text
 
 
 def test_anonymous_stdin_has_no_location():
-    ctx = Project().context([], "stdin")
+    ctx = Engine().context([], "stdin")
     assert ctx.location.path is None and ctx.location.layer is None
 
 

@@ -16,24 +16,14 @@ from typing import List, Optional, Sequence
 
 from .. import __version__
 from ..core.config import DEFAULT_LAYER_MAP, ConfigError, ConfigFinder, validate_tree
-from ..engine.check import Project
+from ..core.files import python_files
+from ..engine.check import Engine
+from ..engine.selection import SelectionError, parse_codes
 from ..rules.registry import RULES
-
-CODE_RE = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$")
 
 
 class UsageError(Exception):
     pass
-
-
-def selected_codes(select: Sequence[str], ignore: Sequence[str]) -> List[str]:
-    """flake8's rules: an explicit ``--select`` may name opt-in codes; by default they are off."""
-    for prefix in list(select) + list(ignore):
-        if not CODE_RE.match(prefix) or not any(c.startswith(prefix) for c in RULES):
-            raise UsageError(f"unknown code or prefix {prefix!r} (`truthlint rules` lists them)")
-    codes = [c for c in RULES
-             if (c.startswith(tuple(select)) if select else not RULES[c].off_by_default)]
-    return [c for c in codes if not (ignore and c.startswith(tuple(ignore)))]
 
 
 def _split_codes(values: Optional[List[str]]) -> List[str]:
@@ -41,21 +31,24 @@ def _split_codes(values: Optional[List[str]]) -> List[str]:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from ..run.pipeline import run
     from .report import RENDER
-    from ..run.runner import python_files, run
 
-    codes = selected_codes(_split_codes(args.select), _split_codes(args.ignore))
+    try:
+        codes = parse_codes(_split_codes(args.select), _split_codes(args.ignore))
+    except SelectionError as exc:
+        raise UsageError(str(exc)) from None
     paths = args.paths or ["."]
     for path in paths:
         if not os.path.exists(path):
             raise UsageError(f"{path}: no such file or directory")
     finder = ConfigFinder()
     validate_tree(tuple(paths), finder)
-    project = Project(finder, disabled=set(RULES) - set(codes))
+    engine = Engine(finder, codes=codes)
     files = python_files(paths)
     progress = not args.no_progress and sys.stderr.isatty() and len(files) > 300
     gc.freeze()  # what lives now (modules, configuration) is never garbage: stop rescanning it
-    located, diagnostics = run(project, files, codes, args.jobs, progress)
+    located, diagnostics = run(engine, files, args.jobs, progress)
     for line in diagnostics:
         print(f"truthlint: {line}", file=sys.stderr)
     baseline_file = args.write_baseline or args.baseline
@@ -109,19 +102,18 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _map(args: argparse.Namespace) -> int:
-    from ..run.runner import python_files, run
+    from ..run.pipeline import run
     from .truthmap import collect, render, roots_under
 
-    project = Project(ConfigFinder())
-    validate_tree((args.root,), project.finder)
-    roots = roots_under(project, args.root)
+    engine = Engine(ConfigFinder())
+    validate_tree((args.root,), engine.finder)
+    roots = roots_under(engine, args.root)
     if not roots:
         raise UsageError(f"{args.root}: no package root found (a directory with __init__.py)")
-    codes = [c for c in RULES if not RULES[c].off_by_default]
     parts = []
     for root in roots:
-        located, _ = run(project, python_files([root]), codes, args.jobs)
-        parts.append(render(collect(project, root, located), args.format))
+        located, _ = run(engine, python_files([root]), args.jobs)
+        parts.append(render(collect(engine, root, located), args.format))
     text = "".join(parts) if args.format != "json" or len(parts) == 1 else (
         "[" + ",".join(parts) + "]\n")
     if args.output:
@@ -160,8 +152,7 @@ def _explain(args: argparse.Namespace) -> int:
 def _init(args: argparse.Namespace) -> int:
     from .truthmap import roots_under
 
-    project = Project(ConfigFinder())
-    roots = roots_under(project, ".")
+    roots = roots_under(Engine(ConfigFinder()), ".")
     if not roots:
         raise UsageError("no package root found here (a directory with an __init__.py)")
     lines = ["[tool.truthlint]",

@@ -10,11 +10,12 @@ from __future__ import annotations
 import ast
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 from .. import __version__
 from ..core.config import SETTINGS, SETTINGS_BY_KEY, ConfigError, ConfigFinder, validate_tree
-from ..engine.check import Finding, Project
+from ..core.context import Finding
+from ..engine.check import Engine
 from ..rules.registry import RULES
 
 if TYPE_CHECKING:  # the baseline module is imported only by runs that name a baseline
@@ -65,7 +66,7 @@ def overrides_from_options(options: Any) -> Dict[str, Any]:
     return result
 
 
-def _unselected(options: Any) -> frozenset:
+def _unselected(options: Any) -> FrozenSet[str]:
     """Codes flake8 will drop anyway (``--select``, ``--ignore``, opt-in defaults): their rules
     need not run. Asked of flake8's own decision engine, so the answer matches its output."""
     try:
@@ -84,7 +85,7 @@ class _Checker:
     name = "truthlint"
     version = __version__
     prefix = ""
-    _project: Optional[Project] = None
+    _engine: Optional[Engine] = None
     _baseline: Optional["Baseline"] = None
     _config_error_shown = False
 
@@ -94,16 +95,16 @@ class _Checker:
         self.lines = lines
 
     @classmethod
-    def project(cls) -> Project:
-        if _Checker._project is None:
-            _Checker._project = Project()
-        return _Checker._project
+    def engine(cls) -> Engine:
+        if _Checker._engine is None:
+            _Checker._engine = Engine()
+        return _Checker._engine
 
     def _findings(self) -> List[Finding]:
         cached = getattr(self.tree, _RESULT_ATTR, None)
         if cached is None:
             try:
-                cached = self.project().check(self.tree, self.lines, self.filename)
+                cached = self.engine().check(self.lines, self.filename, self.tree).findings
             except ConfigError as exc:  # a config met only now (e.g. an editor buffer's tree)
                 if not _Checker._config_error_shown:
                     print(f"truthlint: configuration error: {exc}", file=sys.stderr)
@@ -178,7 +179,8 @@ class StiChecker(_Checker):
         _Checker._baseline = baseline
         filenames = getattr(options, "filenames", None) or ()
         stdin_display = getattr(options, "stdin_display_name", None) if "-" in filenames else None
-        _Checker._project = Project(finder, stdin_display, disabled=_unselected(options))
+        codes = frozenset(RULES) - _unselected(options)
+        _Checker._engine = Engine(finder, stdin_display, codes=codes)
         _Checker._config_error_shown = False
 
 

@@ -10,7 +10,6 @@ from .. import __version__
 from ..rules.registry import RULES
 from ..run.filecheck import Located
 
-FORMATS = ("text", "json", "sarif", "github")
 HELP_URI = "https://pypi.org/project/truthlint/"
 
 

@@ -13,34 +13,34 @@ import os
 from collections import Counter
 from typing import Any, Dict, List, Optional, Sequence, Set
 
-from ..engine.check import Project
-from ..project.layout import locate, split_lines
-from ..rules.registry import RULES
-from ..rules.layers import BEHAVIOUR, LayerClaimMismatch
-from ..run.filecheck import Located, read_source
+from ..core.source import PARSE_ERRORS, read_source, split_lines
 from ..core.walker import Walker
+from ..engine.check import Engine
+from ..facts.behaviour import BEHAVIOUR, Behaviour, Evidence
+from ..project.layout import find_root, locate
+from ..rules.registry import RULES
+from ..run.filecheck import Located
 
-TRIGGER_CODES = {"TBV001": "import"}
 STATE_CODES = ("SOI002", "SOI003")
 
 
-def _behaviour(project: Project, path: str, source: str) -> Dict[int, Any]:
+def _behaviour(engine: Engine, path: str, source: str) -> Dict[int, Evidence]:
     """Evidence of each layer a module's behaviour shows (STI002's own collector)."""
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except PARSE_ERRORS:
         return {}
-    ctx = project.context(split_lines(source), path)
-    rule = LayerClaimMismatch(ctx)
-    Walker([ctx.imports, rule], ctx).run(tree)
-    return rule.evidence
+    ctx = engine.context(split_lines(source), path)
+    behaviour = Behaviour(ctx)
+    Walker([ctx.imports, behaviour], ctx).run(tree)
+    return behaviour.evidence
 
 
-def collect(project: Project, root: str, findings: Sequence[Located]) -> Dict[str, Any]:
+def collect(engine: Engine, root: str, findings: Sequence[Located]) -> Dict[str, Any]:
     """Everything the map shows, as plain data (the JSON format is exactly this)."""
     root = os.path.abspath(root)
-    config = project.finder.for_dir(root)
-    index = project.index_for(root, config)
+    config = engine.finder.for_dir(root)
+    index = engine.index_for(root, config)
     base = os.path.dirname(root)
     show = lambda p: os.path.relpath(os.path.abspath(p), base).replace(os.sep, "/")  # noqa: E731
     directories: Dict[str, Dict[str, Any]] = {}
@@ -49,7 +49,7 @@ def collect(project: Project, root: str, findings: Sequence[Located]) -> Dict[st
     workers: List[str] = []
     for module, path in sorted((index.paths if index else {}).items()):
         source = read_source(path) or ""
-        loc = locate(path, split_lines(source), config, project.fs)
+        loc = locate(path, split_lines(source), config, engine.fs)
         module_layer[module] = loc.layer
         unit = loc.parts[0] if len(loc.parts) > 1 else "(root modules)"
         entry = directories.setdefault(unit, {"claimed": set(), "actual": set(), "modules": 0,
@@ -57,7 +57,7 @@ def collect(project: Project, root: str, findings: Sequence[Located]) -> Dict[st
         entry["modules"] += 1
         if loc.layer is not None:
             entry["claimed"].add(loc.layer)
-        evidence = _behaviour(project, path, source)
+        evidence = _behaviour(engine, path, source)
         if evidence:
             entry["actual"].update(evidence)
         elif not loc.is_init:  # re-export files show nothing; other quiet modules are L4
@@ -155,12 +155,12 @@ def render(data: Dict[str, Any], fmt: str) -> str:
     return markdown(data)
 
 
-def roots_under(project: Project, path: str) -> List[str]:
+def roots_under(engine: Engine, path: str) -> List[str]:
     """Package roots for ``truthlint map PATH``: PATH itself if it is one, else those below."""
     path = os.path.abspath(path)
-    config = project.finder.for_dir(path)
+    config = engine.finder.for_dir(path)
     if os.path.isfile(os.path.join(path, "__init__.py")) or config.roots:
-        root = project.fs.find_root(path, config) if not config.roots else None
+        root = find_root(engine.fs, path, config) if not config.roots else None
         return [root or path] if not config.roots else list(config.roots)
     found: Set[str] = set()
     for name in sorted(os.listdir(path)):

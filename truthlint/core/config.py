@@ -12,6 +12,8 @@ import re
 import sys
 from typing import Any, Callable, Dict, FrozenSet, Mapping, NamedTuple, Optional, Tuple
 
+from .files import walk
+
 
 DEFAULT_LAYER_MAP: Dict[str, int] = {
     **dict.fromkeys(("api", "routes", "routers", "endpoints", "views"), 2),
@@ -397,9 +399,6 @@ class ConfigFinder:
         return self._default
 
 
-SKIP_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "build", "dist"})
-
-
 def validate_tree(paths: Tuple[str, ...], finder: ConfigFinder) -> None:
     """Load every configuration that a run over ``paths`` can meet, so errors stop it early."""
     finder.for_dir(os.getcwd())
@@ -408,9 +407,6 @@ def validate_tree(paths: Tuple[str, ...], finder: ConfigFinder) -> None:
             continue
         finder.for_file(path) if os.path.isfile(path) else finder.for_dir(path)
         if os.path.isdir(path):
-            for dirpath, dirnames, filenames in os.walk(path):
-                dirnames[:] = [d for d in dirnames
-                               if not d.startswith(".") and d not in SKIP_DIRS
-                               and not d.endswith("venv")]
+            for dirpath, filenames in walk(path):
                 if "pyproject.toml" in filenames:
                     finder.for_dir(dirpath)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Dict, List, Optional
 
+from .location import Location
 from .walker import Visitor
 
 
@@ -65,8 +66,8 @@ class Imports(Visitor):
     assignment is rare and only ever makes a rule see less).
     """
 
-    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
-        self.ctx = ctx
+    def __init__(self, location: Location) -> None:
+        self.location = location
         self.aliases: Dict[str, str] = {}
         # id(node) -> its qualified name: several rules ask about the same call. The walk
         # keeps every node alive, so ids are not reused; a new import clears it.
@@ -84,7 +85,7 @@ class Imports(Visitor):
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         self._known.clear()
         if node.level:
-            loc = self.ctx.location
+            loc = self.location
             base = resolve_relative(loc.module, loc.is_init, node.level, node.module)
         else:
             base = node.module or ""

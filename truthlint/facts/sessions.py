@@ -11,6 +11,7 @@ import ast
 import re
 from typing import Dict, NamedTuple, Optional
 
+from ..core.context import FileContext
 from ..core.names import dotted, last_name, root_call
 from ..core.walker import Visitor
 
@@ -47,7 +48,7 @@ def _type_name(expr: ast.AST) -> Optional[str]:
 class SessionFacts(Visitor):
     """Collects session bindings per function while the walker goes by."""
 
-    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
         self.aliases: Dict[str, Session] = {}
         self.bound: Dict[Optional[ast.AST], Dict[str, object]] = {}
@@ -111,7 +112,7 @@ class SessionFacts(Visitor):
         """What a dependency imported from another project module yields, by the index."""
         qual = self.ctx.qualify(dependency)
         package = (self.ctx.location.module or "").split(".")[0]
-        if self.ctx.project is None or not qual or qual.split(".")[0] != package:
+        if not qual or qual.split(".")[0] != package:
             return None  # the index holds this package's modules only
         index = self.ctx.index()
         return index.provider_kind(qual) if index is not None else None

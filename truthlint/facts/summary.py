@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
+from ..core.config import Config
+from ..core.context import FileContext
+from ..core.files import FileSystem
+from ..core.location import Location
 from ..core.names import dotted, last_name, resolve_relative
+from ..core.walker import Visitor, Walker
 from .catalogue import is_thread_start, side_effect
-from ..core.walker import Visitor
+from .sessions import SessionFacts
 
 # kinds of import edge
 MODULE_LEVEL, FUNCTION_LEVEL, TYPE_ONLY = "m", "f", "t"
@@ -26,7 +31,7 @@ def empty_summary(module: str) -> Dict[str, Any]:
 class Summary(Visitor):
     """Collects a module's summary while the walker goes by."""
 
-    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
         self.data = empty_summary(ctx.location.module or "")
         self.keys: Dict[ast.AST, str] = {}   # function node -> its key ("f", "Cls.m")
@@ -126,9 +131,8 @@ class Summary(Visitor):
             record["calls"].append([f"{owner}.{func.attr}", node.lineno])
 
     def end(self) -> None:
-        facts = self.ctx.shared.get("SessionFacts")
-        if facts is not None:
-            for name, kind in facts.providers.items():
+        if self.ctx.has_collector(SessionFacts):
+            for name, kind in self.ctx.collector(SessionFacts).providers.items():
                 if name in self.data["functions"]:
                     self.data["functions"][name]["yields"] = kind or "unknown"
         # keep only calls that can name a project function: qualified into the project, or a
@@ -166,7 +170,7 @@ def role_key(name: str) -> Optional[str]:
     return "".join(_stem(w) for w in words[:-1]) + "|" + words[-1].lower()
 
 
-def imported_modules(summary: Dict[str, Any], exists) -> List[List[Any]]:  # type: ignore[no-untyped-def]
+def imported_modules(summary: Dict[str, Any], exists: Callable[[str], bool]) -> List[List[Any]]:
     """Resolve a summary's imports to module names: ``from app.a import b`` is ``app.a.b`` when
     that is a module, else ``app.a``. Returns ``[module, line, col, kind, shown]`` rows."""
     rows = []
@@ -179,3 +183,18 @@ def imported_modules(summary: Dict[str, Any], exists) -> List[List[Any]]:  # typ
             target = candidate if exists(candidate) else base
             rows.append([target, line, col, kind, candidate])
     return rows
+
+
+def summarize(tree: ast.AST, lines: Sequence[str], location: Location, config: Config,
+              fs: FileSystem, providers: bool = True) -> Dict[str, Any]:
+    """The summary of one parsed module, by the same collectors the rules' walk runs.
+    ``providers=False`` skips the session facts, which only matter to a module that yields."""
+    ctx = FileContext(location.path or "", lines, location, config, fs)
+    collectors: List[Visitor] = [ctx.imports]
+    if providers:
+        facts = SessionFacts(ctx)
+        ctx.add_collector(facts)
+        collectors.append(facts)
+    summary = Summary(ctx)
+    Walker(collectors + [summary], ctx).run(tree)
+    return summary.data

@@ -13,22 +13,22 @@ import ast
 import json
 import os
 import warnings
-from collections import deque
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
 
 from ..core.config import Config
-from .layout import MIGRATION_DIRS, FileSystem, locate, module_name, split_lines
-from ..facts.summary import MODULE_LEVEL, Summary, empty_summary, imported_modules
-from ..core.walker import Walker
+from ..core.digest import blake2b, digest as _digest
+from ..core.files import FileSystem, python_files_under
+from ..core.source import PARSE_ERRORS, split_lines
+from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules, summarize
+from .graph import strongly_connected
+from .layout import is_migration, locate, module_name
 
-try:  # the blake2 module alone: importing hashlib loads OpenSSL, 3 ms of every flake8 start
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover - an interpreter without it
-    from hashlib import blake2b
+__all__ = ["INDEX_VERSION", "ProjectIndex", "Stale", "Summarizer", "blake2b", "summarize_file"]
 
 INDEX_VERSION = 7
-SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
-MAX_CHAIN = 8
+
+# (path, content, settings, directory cache, module name) -> the module's summary
+Summarizer = Callable[[str, bytes, Config, FileSystem, str], Dict[str, Any]]
 
 
 class Stale(NamedTuple):
@@ -41,39 +41,19 @@ class Stale(NamedTuple):
     data: bytes
 
 
-def _digest(data: bytes) -> str:
-    return blake2b(data, digest_size=16).hexdigest()
-
-
-def summarize_tree(tree: ast.AST, lines: List[str], path: str, config: Config,
-                   fs: FileSystem, providers: bool = True) -> Dict[str, Any]:
-    """The summary of one parsed module (the same collectors the rules' walk runs).
-    ``providers=False`` skips the session facts, which only matter to a module that yields."""
-    from ..engine.check import FileContext  # the engine imports the index
-    from ..facts.sessions import SessionFacts
-
-    ctx = FileContext(path, lines, locate(path, lines, config, fs), config, fs)
-    collectors: List[Any] = [ctx.imports]
-    if providers:
-        facts = SessionFacts(ctx)
-        ctx.shared["SessionFacts"] = facts
-        collectors.append(facts)
-    summary = Summary(ctx)
-    Walker(collectors + [summary], ctx).run(tree)
-    return summary.data
-
-
 def summarize_file(path: str, data: bytes, config: Config, fs: FileSystem,
                    module: str) -> Dict[str, Any]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(data, filename=path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except PARSE_ERRORS:
         return empty_summary(module)
     text = data.decode("utf-8", errors="replace")
     try:
-        return summarize_tree(tree, split_lines(text), path, config, fs, b"yield" in data)
+        lines = split_lines(text)
+        return summarize(tree, lines, locate(path, lines, config, fs), config, fs,
+                         providers=b"yield" in data)
     except RecursionError:
         return empty_summary(module)
 
@@ -113,9 +93,10 @@ CACHED_FACTS = {"graph": "graph", "reverse": "reverse_graph", "scc": "components
 class ProjectIndex:
     """Every module under one package root, with the queries the rules ask."""
 
-    def __init__(self, root: str, config: Config, fs: FileSystem,
-                 cache_dir: Optional[str]) -> None:
+    def __init__(self, root: str, config: Config, fs: FileSystem, cache_dir: Optional[str],
+                 summarize: Optional[Summarizer] = None) -> None:
         self.root = root
+        self.summarize: Summarizer = summarize or summarize_file
         self.config = config
         self.fs = fs
         self.cache_dir = cache_dir
@@ -203,12 +184,7 @@ class ProjectIndex:
                 pass
 
     def python_files(self) -> Iterable[str]:
-        for dirpath, dirnames, filenames in os.walk(self.root):  # never follows symlinks
-            dirnames[:] = sorted(d for d in dirnames
-                                 if not d.startswith(".") and d not in SKIP_DIRS)
-            for name in sorted(filenames):
-                if name.endswith(".py"):
-                    yield os.path.join(dirpath, name)
+        return python_files_under(self.root)
 
     def build(self) -> "ProjectIndex":
         """Load the cache, re-summarise what changed, save the cache if anything moved. (A
@@ -274,7 +250,7 @@ class ProjectIndex:
         return self
 
     def _summarize(self, todo: List["Stale"]) -> List[Tuple[str, str]]:
-        return [(item.rel, json.dumps(summarize_file(item.path, item.data, self.config, self.fs,
+        return [(item.rel, json.dumps(self.summarize(item.path, item.data, self.config, self.fs,
                                                      item.module)))
                 for item in todo]
 
@@ -390,141 +366,12 @@ class ProjectIndex:
         def compute() -> Dict[str, List[Tuple[str, str, int]]]:
             tables: Dict[str, List[Tuple[str, str, int]]] = {}
             for module, summary in self.modules.items():
-                if not _is_migration(self.paths.get(module, "")):
+                if not is_migration(self.paths.get(module, "")):
                     for cls, table, line, _ in summary["models"]:
                         tables.setdefault(table, []).append((module, cls, line))
             return tables
 
         return self.memo("tables", compute)
-
-
-class IndexView:
-    """The index as one file sees it: that file's summary comes from the text being checked
-    (an editor buffer may differ from the disk), every other module from the index."""
-
-    def __init__(self, index: ProjectIndex, module: str, summary: Dict[str, Any]) -> None:
-        self.index = index
-        self.module = module
-        self.summary = summary
-        base = index.modules.get(module)
-        self.same_as_disk = base is not None and base == summary
-        self._chains: Dict[str, Any] = {}
-
-    def path_of(self, module: str) -> str:
-        path = self.index.paths.get(module, module.replace(".", "/") + ".py")
-        return os.path.relpath(path, os.path.dirname(self.index.root)).replace(os.sep, "/")
-
-    # --- TBV004 -----------------------------------------------------------------------------
-
-    def own_edges(self) -> List[List[Any]]:
-        return [row for row in self.index.edges(self.summary)
-                if row[3] == MODULE_LEVEL and row[0] in self.index.modules
-                and row[0] != self.module]
-
-    def cycle(self, target: str) -> Optional[List[str]]:
-        """The shortest import cycle ``self.module -> target -> ... -> self.module``."""
-        if self.same_as_disk:
-            scc = self.index.components()
-            if scc.get(self.module) is None or scc.get(self.module) != scc.get(target):
-                return None
-        toward = self._toward_me()
-        if target != self.module and target not in toward:
-            return None
-        path = [self.module, target]
-        while path[-1] != self.module:
-            path.append(toward[path[-1]])
-        return path
-
-    def _toward_me(self) -> Dict[str, str]:
-        """One breadth-first search backwards from this module over the import graph (with
-        this file's own edges from the text being checked): for every module that reaches
-        this one, its next step on a shortest path here. Neighbours are taken in sorted
-        order, so the paths are deterministic.
-
-        When the file is as indexed, the search keeps to this module's strongly connected
-        component (only its members lie on a cycle through it) and stops once every module
-        this one imports is reached; the paths it found by then are the same."""
-        if "toward" not in self._chains:
-            importers = self.index.reverse_graph()
-            me = self.module
-            mine = {row[0] for row in self.own_edges()}
-            members: Optional[Set[str]] = None
-            wanted = len(mine)
-            if self.same_as_disk:
-                members = self.index.members(me)
-                wanted = len(mine & members)
-            toward: Dict[str, str] = {}
-            queue = deque([me])
-            while queue and wanted:
-                node = queue.popleft()
-                for source in importers.get(node, ()):  # sorted when built
-                    if source == me or source in toward or source == node:
-                        continue
-                    if members is not None and source not in members:
-                        continue
-                    toward[source] = node
-                    queue.append(source)
-                    if source in mine:
-                        wanted -= 1
-                        if not wanted:
-                            break
-                if node in mine and me not in toward:
-                    toward[me] = node
-            self._chains["toward"] = toward
-        return self._chains["toward"]
-
-    # --- SOI001 -----------------------------------------------------------------------------
-
-    def same_table(self, table: str) -> List[Tuple[str, str, int]]:
-        """Other models (module, class, line) mapping ``table``."""
-        return [entry for entry in self.index.tables().get(table, ())
-                if entry[0] != self.module]
-
-    # --- STI004 -----------------------------------------------------------------------------
-
-    def importers_of(self, module: str) -> Set[str]:
-        found = set(self.index.importers().get(module, ())) - {self.module}
-        for row in self.index.edges(self.summary):
-            if module in (row[0], row[4]):
-                found.add(self.module)
-        return found
-
-    # --- TBV001 and session providers: following calls --------------------------------------
-
-    def effect_chain(self, qual: str, local: bool = False
-                     ) -> Optional[Tuple[List[Tuple[str, int, str]], str]]:
-        """From a call of ``qual`` down to the first side effect it reaches: the rows
-        ``(path, line, call text)`` of each step, and the effect's description."""
-        target = f"{self.module}.{qual}" if local else qual
-        return self._chain(target, set(), 0)
-
-    def _chain(self, qual: str, seen: Set[str], depth: int
-               ) -> Optional[Tuple[List[Tuple[str, int, str]], str]]:
-        found = self.index.function(qual, (self.module, self.summary))
-        if found is None or depth > MAX_CHAIN:
-            return None
-        module, key, record = found
-        name = f"{module}.{key}"
-        if name in self._chains:
-            return self._chains[name]
-        if name in seen:
-            return None
-        seen.add(name)
-        result = None
-        path = self.path_of(module)
-        if record["effects"]:
-            effect, line, text = record["effects"][0]
-            result = ([(path, line, text)], effect)
-        else:
-            root = module.split(".")[0]
-            for callee, line in record["calls"]:
-                target = callee if callee.split(".")[0] == root else f"{module}.{callee}"
-                sub = self._chain(target, seen, depth + 1)
-                if sub:
-                    result = ([(path, line, f"{target.split('.')[-1]}()")] + sub[0], sub[1])
-                    break
-        self._chains[name] = result
-        return result
 
 
 def _valid(entry: Any) -> bool:
@@ -535,56 +382,3 @@ def _valid(entry: Any) -> bool:
 
 def _module_name(rel: str) -> str:
     return module_name(rel.replace(os.sep, "/").split("/"))
-
-
-def _is_migration(path: str) -> bool:
-    parts = path.replace(os.sep, "/").split("/")
-    return any(d in parts for d in MIGRATION_DIRS)
-
-
-def strongly_connected(graph: Dict[str, List[str]]) -> Dict[str, int]:
-    """Tarjan's algorithm without recursion: module -> component id."""
-    index_of: Dict[str, int] = {}
-    low: Dict[str, int] = {}
-    on_stack: Set[str] = set()
-    stack: List[str] = []
-    component: Dict[str, int] = {}
-    counter = 0
-    for start in sorted(graph):
-        if start in index_of:
-            continue
-        work = [(start, iter(graph.get(start, ())))]
-        index_of[start] = low[start] = counter
-        counter += 1
-        stack.append(start)
-        on_stack.add(start)
-        while work:
-            node, children = work[-1]
-            advanced = False
-            for child in children:
-                if child not in graph:
-                    continue
-                if child not in index_of:
-                    index_of[child] = low[child] = counter
-                    counter += 1
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(graph.get(child, ()))))
-                    advanced = True
-                    break
-                if child in on_stack:
-                    low[node] = min(low[node], index_of[child])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] == index_of[node]:
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component[member] = index_of[node]
-                    if member == node:
-                        break
-    return component

@@ -11,6 +11,7 @@ import tokenize
 from typing import Dict, List, Optional, Pattern, Tuple
 
 from ..core.names import last_name
+from ..core.context import FileContext
 from .base import Rule
 
 _PATTERNS: Dict[Tuple[str, ...], Pattern[str]] = {}  # noqa: SOI002 (memo of compiled word lists)
@@ -32,7 +33,7 @@ def _is_prose(text: str) -> bool:
     return len(text.split(None, 1)) > 1
 
 
-def in_packages(ctx, packages: Tuple[str, ...]) -> bool:  # type: ignore[no-untyped-def]
+def in_packages(ctx: FileContext, packages: Tuple[str, ...]) -> bool:
     """Is the file inside one of ``packages`` (root-relative path or dotted module prefix)?"""
     loc = ctx.location
     if loc.module is None:
@@ -53,7 +54,7 @@ class AuthoritativeLanguage(Rule):
     codes = ("STI011",)
 
     @classmethod
-    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+    def applies(cls, ctx: FileContext) -> bool:
         return bool(ctx.config.authoritative_words) and in_packages(ctx, ctx.config.advisory_packages)
 
     def begin(self) -> None:
@@ -99,7 +100,7 @@ class AuthoritativeLanguage(Rule):
         match = self.pattern.search(text)
         if match:
             offset = text.count("\n", 0, match.start())
-            self.ctx.report("STI011", line + offset, col if not offset else 0,
+            self.report("STI011", line + offset, col if not offset else 0,
                             module=self.ctx.location.module, word=match.group(0), kind=kind)
 
 
@@ -109,7 +110,7 @@ class PermissionAnomaly(Rule):
     codes = ("STI012",)
 
     @classmethod
-    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+    def applies(cls, ctx: FileContext) -> bool:
         return os.name == "posix" and ctx.location.root is not None and not ctx.from_stdin
 
     def begin(self) -> None:
@@ -125,7 +126,7 @@ class PermissionAnomaly(Rule):
                     if problem:
                         break
         if problem:
-            self.ctx.report("STI012", 1, 0, problem=problem)
+            self.report("STI012", 1, 0, problem=problem)
 
     def _shown(self, path: str) -> str:
         root_parent = os.path.dirname(self.ctx.location.root)
@@ -181,7 +182,7 @@ class SilentFallback(Rule):
     codes = ("STI013",)
 
     @classmethod
-    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+    def applies(cls, ctx: FileContext) -> bool:
         """Only files that construct a stand-in at all (one C-speed scan of the text)."""
         return FALLBACK_TEXT_RE.search(ctx.text) is not None
 
@@ -266,4 +267,4 @@ class SilentFallback(Rule):
             return
         self.reported.add(id(node))
         name = getattr(self.ctx.scope.function, "name", "?")
-        self.ctx.report("STI013", node, function=name, fallback=f"`{fallback}`", trigger=trigger)
+        self.report("STI013", node, function=name, fallback=f"`{fallback}`", trigger=trigger)

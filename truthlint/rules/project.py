@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import List, Set, Tuple
 
-from ..project.index import IndexView
+from ..project.view import IndexView
 from ..project.layout import MIGRATION_DIRS
 from ..facts.summary import Summary
+from ..core.context import FileContext
+from ..project.view import view_of
 from .base import Rule
 
 
@@ -17,11 +19,11 @@ class ProjectRule(Rule):
     from_index = True
 
     @classmethod
-    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+    def applies(cls, ctx: FileContext) -> bool:
         return ctx.location.module is not None
 
     def end(self) -> None:
-        view = self.ctx.view()
+        view = view_of(self.ctx)
         if view is not None:
             self.judge(view)
 
@@ -42,7 +44,7 @@ class ImportCycle(ProjectRule):
             cycle = view.cycle(target)
             if cycle:
                 reported.add((line, target))
-                self.ctx.report("TBV004", line, col, imported=target,
+                self.report("TBV004", line, col, imported=target,
                                 cycle=" → ".join(cycle))
 
 
@@ -52,7 +54,7 @@ class DuplicateTableModel(ProjectRule):
     codes = ("SOI001",)
 
     @classmethod
-    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+    def applies(cls, ctx: FileContext) -> bool:
         return super().applies(ctx) and not set(ctx.location.parts[:-1]) & set(MIGRATION_DIRS)
 
     def judge(self, view: IndexView) -> None:
@@ -61,7 +63,7 @@ class DuplicateTableModel(ProjectRule):
             others = [f"`{c}` ({view.path_of(m)}:{n})" for m, c, n in view.same_table(table)]
             others += [f"`{c}` (line {n})" for c, t, n, _ in models if t == table and c != cls]
             if others:
-                self.ctx.report("SOI001", line, col, model=f"`{cls}`", table=table,
+                self.report("SOI001", line, col, model=f"`{cls}`", table=table,
                                 others=", ".join(sorted(others)))
 
 
@@ -83,7 +85,7 @@ class DuplicateImplementation(ProjectRule):
                       and name not in {x.split(".")[-1] for x in b} and not self._related(c, bases)]
             if others:
                 shown = ", ".join(f"`{c}` ({view.path_of(m)}:{n})" for m, c, n in sorted(others))
-                self.ctx.report("STI014", line, 0, cls=f"`{name}`", others=shown)
+                self.report("STI014", line, 0, cls=f"`{name}`", others=shown)
 
     @staticmethod
     def _related(other: str, bases: List[str]) -> bool:

@@ -7,7 +7,9 @@ import re
 from typing import Dict, List, Optional, Set, Tuple
 
 from ..core.names import last_name, root_call
-from .base import Methods, Rule, is_generator
+from ..facts.methods import Methods, is_generator
+from ..core.context import FileContext
+from .base import Rule
 from ..facts.catalogue import (CLIENT_FACTORIES, CONTAINER_FACTORIES, MUTATING_METHODS,
                          STATEFUL_PREFIXES, STATEFUL_WORDS, STATELESS_MODULES, STATELESS_NAMES,
                          side_effect)
@@ -152,7 +154,7 @@ class ModuleSingleton(Rule):
 
     def _self_mutation(self, target: ast.AST, line: int, method: str = "") -> None:
         """``self.x = ...``/``self.x[k] = ...``/``self.x.append()`` outside the constructor."""
-        methods: Methods = self.ctx.shared["Methods"]
+        methods: Methods = self.ctx.collector(Methods)
         current = methods.current()
         if current is None or current.first is None or current.name in SETUP_METHODS:
             return
@@ -219,7 +221,7 @@ class ModuleSingleton(Rule):
         for name, (node, value) in self.bindings.items():
             what = self._judge(name, value, rebinds.get(name, ()), mutated.get(name))
             if what:
-                self.ctx.report("SOI002", node, name=f"`{name}`", what=what)
+                self.report("SOI002", node, name=f"`{name}`", what=what)
 
     def _judge(self, name: str, value: Optional[ast.AST], rebinds: list,
                mutated: Optional[Tuple[ast.AST, int]]) -> Optional[str]:
@@ -246,7 +248,7 @@ class ClassSingleton(Rule):
     needs = (Methods,)
 
     @classmethod
-    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+    def applies(cls, ctx: FileContext) -> bool:
         text = ctx.text.lower()
         return "instance" in text or "singleton" in text
 
@@ -254,7 +256,7 @@ class ClassSingleton(Rule):
         self.reported: Set[ast.ClassDef] = set()
 
     def _check(self, targets: List[ast.expr], line: int) -> None:
-        methods: Methods = self.ctx.shared["Methods"]
+        methods: Methods = self.ctx.collector(Methods)
         current = methods.current()
         if current is None or current.cls in self.reported:
             return
@@ -271,7 +273,7 @@ class ClassSingleton(Rule):
             if current.first == "self" and target.value.id == "self":
                 continue  # an instance attribute, not the class's
             self.reported.add(current.cls)
-            self.ctx.report("SOI003", current.cls, cls=f"`{current.cls.name}`",
+            self.report("SOI003", current.cls, cls=f"`{current.cls.name}`",
                             attr=f"`{target.value.id}.{target.attr}`", line=line)
             return
 
@@ -290,7 +292,7 @@ class TransactionOutsideOwner(Rule):
     needs = (SessionFacts,)
 
     @classmethod
-    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+    def applies(cls, ctx: FileContext) -> bool:
         loc = ctx.location
         if loc.module is None:
             return False
@@ -311,7 +313,7 @@ class TransactionOutsideOwner(Rule):
         if (self.ctx.scope.type_checking or not isinstance(func, ast.Attribute)
                 or func.attr not in TRANSACTION_METHODS):
             return
-        facts: SessionFacts = self.ctx.shared["SessionFacts"]
+        facts: SessionFacts = self.ctx.collector(SessionFacts)
         session = facts.session(func.value)
         if session is None:
             return
@@ -323,7 +325,7 @@ class TransactionOutsideOwner(Rule):
                 return  # a dependency that yields the session owns the request's transaction
         owners = ", ".join(self.ctx.config.transaction_owners) or "none configured"
         receiver_text = f"{ast.unparse(func.value)}.{func.attr}()"
-        self.ctx.report("SOI004", node, call=f"`{receiver_text}`", module=self.ctx.location.module,
+        self.report("SOI004", node, call=f"`{receiver_text}`", module=self.ctx.location.module,
                         owners=owners, receiver=session.evidence)
 
 
@@ -334,7 +336,7 @@ class WriteOutsideOwner(Rule):
     needs = (SessionFacts,)
 
     @classmethod
-    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+    def applies(cls, ctx: FileContext) -> bool:
         return bool(ctx.config.owners) and ctx.location.module is not None
 
     def begin(self) -> None:
@@ -370,7 +372,7 @@ class WriteOutsideOwner(Rule):
     def visit_Call(self, node: ast.Call) -> None:
         if self.ctx.scope.type_checking or not isinstance(node.func, ast.Attribute):
             return
-        facts: SessionFacts = self.ctx.shared["SessionFacts"]
+        facts: SessionFacts = self.ctx.collector(SessionFacts)
         write = facts.write(node)
         if write is None or facts.session(node.func.value) is None or not node.args:
             return
@@ -384,5 +386,5 @@ class WriteOutsideOwner(Rule):
         if owner is None or module == owner:
             return
         origin = self.ctx.config.origin("owners", model, "owners")
-        self.ctx.report("SOI005", node, call=write, model=model, module=module, owner=owner,
+        self.report("SOI005", node, call=write, model=model, module=module, owner=owner,
                         origin=origin)

@@ -8,6 +8,8 @@ import re
 from typing import Dict, List, Optional, Tuple
 
 from ..facts.summary import Summary
+from ..core.context import FileContext
+from ..project.view import view_of
 from .base import Rule
 from ..facts.sessions import SessionFacts
 
@@ -22,13 +24,13 @@ class DbWriteInApi(Rule):
     needs = (SessionFacts,)
 
     @classmethod
-    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+    def applies(cls, ctx: FileContext) -> bool:
         return ctx.location.layer == 2
 
     def visit_Call(self, node: ast.Call) -> None:
         if self.ctx.scope.type_checking or not isinstance(node.func, ast.Attribute):
             return
-        facts: SessionFacts = self.ctx.shared["SessionFacts"]
+        facts: SessionFacts = self.ctx.collector(SessionFacts)
         write = facts.write(node)
         if write is None:
             return
@@ -36,7 +38,7 @@ class DbWriteInApi(Rule):
         if session is None:
             return
         loc = self.ctx.location
-        self.ctx.report("STI001", node, call=write, module=loc.module, origin=loc.layer_origin,
+        self.report("STI001", node, call=write, module=loc.module, origin=loc.layer_origin,
                         receiver=session.evidence)
 
 
@@ -44,7 +46,7 @@ class _InitFile(Rule):
     """Shared by the rules that judge a package by its ``__init__.py`` and its directory."""
 
     @classmethod
-    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+    def applies(cls, ctx: FileContext) -> bool:
         loc = ctx.location
         return loc.root is not None and loc.is_init
 
@@ -63,7 +65,7 @@ class HiddenModule(_InitFile):
     needs = (Summary,)
 
     @classmethod
-    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+    def applies(cls, ctx: FileContext) -> bool:
         return super().applies(ctx) and len(ctx.location.parts) > 1
 
     def begin(self) -> None:
@@ -102,14 +104,14 @@ class HiddenModule(_InitFile):
         if not self.submodules or self.exports:
             return
         hidden = self.submodules
-        view = self.ctx.view()
+        view = view_of(self.ctx)
         if view is not None:  # a submodule some module imports is reachable, if deeply
             hidden = [m for m in hidden if not view.importers_of(f"{self.package}.{m}")]
         if hidden:
             shown = ", ".join(f"{m}.py" for m in hidden[:5])
             if len(hidden) > 5:
                 shown += f", … {len(hidden) - 5} more"
-            self.ctx.report("STI004", 1, 0, package=self.package, submodules=shown)
+            self.report("STI004", 1, 0, package=self.package, submodules=shown)
 
 
 class PlaceholderPackage(_InitFile):
@@ -118,7 +120,7 @@ class PlaceholderPackage(_InitFile):
     codes = ("STI005",)
 
     @classmethod
-    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+    def applies(cls, ctx: FileContext) -> bool:
         loc = ctx.location
         return loc.root is not None and (
             loc.is_init or bool(set(loc.parts[:-1]) & JOB_WORDS))
@@ -162,7 +164,7 @@ class PlaceholderPackage(_InitFile):
             if not self.code:
                 what = (f"package {loc.module} is a placeholder: its __init__.py holds only a "
                         f"docstring or comments and it has no submodules")
-                self.ctx.report("STI005", 1, 0, what=what)
+                self.report("STI005", 1, 0, what=what)
                 return
         if self.defines:
             return
@@ -170,7 +172,7 @@ class PlaceholderPackage(_InitFile):
         if claim:
             kind = "package" if loc.is_init else "module"
             what = f"{kind} {loc.module} says it holds jobs/tasks ({claim}) but defines none"
-            self.ctx.report("STI005", 1, 0, what=what)
+            self.report("STI005", 1, 0, what=what)
 
 
 class MissingInit(Rule):
@@ -179,7 +181,7 @@ class MissingInit(Rule):
     codes = ("STI006",)
 
     @classmethod
-    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+    def applies(cls, ctx: FileContext) -> bool:
         return ctx.location.root is not None and len(ctx.location.parts) > 1
 
     def begin(self) -> None:
@@ -194,7 +196,7 @@ class MissingInit(Rule):
             directory = os.path.join(loc.root, *loc.parts[:depth])
             if not fs.has_init(directory):
                 shown = os.path.relpath(directory, os.path.dirname(loc.root)).replace(os.sep, "/")
-                self.ctx.report("STI006", 1, 0, directory=shown, module=loc.module,
+                self.report("STI006", 1, 0, directory=shown, module=loc.module,
                                 root=root_name)
                 return
 
@@ -219,7 +221,7 @@ class DuplicateSibling(Rule):
     codes = ("STI003",)
 
     @classmethod
-    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+    def applies(cls, ctx: FileContext) -> bool:
         return ctx.location.root is not None and len(ctx.location.parts) >= 1
 
     def _units(self, directory: str) -> List[str]:
@@ -263,4 +265,4 @@ class DuplicateSibling(Rule):
                     base = os.path.dirname(loc.root)
                     show = lambda n: os.path.relpath(os.path.join(parent, n), base).replace(  # noqa: E731
                         os.sep, "/")
-                    self.ctx.report("STI003", 1, 0, unit=show(unit), other=show(other), key=key)
+                    self.report("STI003", 1, 0, unit=show(unit), other=show(other), key=key)

@@ -7,6 +7,8 @@ from typing import List, Set, Tuple
 
 from ..core.names import dotted, last_name
 from ..facts.summary import Summary
+from ..core.context import FileContext
+from ..project.view import view_of
 from .base import Rule
 from ..facts.sessions import SessionFacts
 from ..facts.catalogue import FILE, THREAD, THREAD_TYPES, is_thread_start, side_effect
@@ -63,7 +65,7 @@ class ImportTimeSideEffect(Rule):
         for inner in ast.walk(node):
             if isinstance(inner, ast.Call):
                 self.consumed.add(id(inner))
-        self.ctx.report("TBV001", node, call=f"`{call_text(node)}`", effect=effect)
+        self.report("TBV001", node, call=f"`{call_text(node)}`", effect=effect)
 
     def _remember_project_call(self, node: ast.Call) -> None:
         """A call of a project function at import time: its effects are looked up in end()."""
@@ -83,7 +85,7 @@ class ImportTimeSideEffect(Rule):
     def end(self) -> None:
         if not self.project_calls:
             return
-        view = self.ctx.view()
+        view = view_of(self.ctx)
         if view is None:
             return
         for node, qual, local in self.project_calls:
@@ -91,7 +93,7 @@ class ImportTimeSideEffect(Rule):
             if found:
                 rows, effect = found
                 steps = " → ".join(f"{path}:{line} `{text}`" for path, line, text in rows)
-                self.ctx.report("TBV001", node, call=f"`{call_text(node)}` → {steps}",
+                self.report("TBV001", node, call=f"`{call_text(node)}` → {steps}",
                                 effect=effect)
 
 
@@ -118,7 +120,7 @@ class SyncInAsync(Rule):
     needs = (SessionFacts,)
 
     @classmethod
-    def applies(cls, ctx) -> bool:  # type: ignore[no-untyped-def]
+    def applies(cls, ctx: FileContext) -> bool:
         return "async" in ctx.text
 
     def begin(self) -> None:
@@ -154,7 +156,7 @@ class SyncInAsync(Rule):
         if func.attr == "result" and not node.args and self._is_future(func.value):
             return f"`{call_text(node)}`", "`await` it (asyncio.wrap_future for executor futures)"
         if func.attr in SESSION_IO:
-            facts: SessionFacts = self.ctx.shared["SessionFacts"]
+            facts: SessionFacts = self.ctx.collector(SessionFacts)
             session = facts.session(func.value)
             if session is not None and session.kind == "sync":
                 return (f"`{call_text(node)}` on a sync DB session ({session.evidence})",
@@ -179,4 +181,4 @@ class SyncInAsync(Rule):
         if found:
             call, fix = found
             name = getattr(scope.function, "name", "?")
-            self.ctx.report("TBV003", node, call=call, function=name, fix=fix)
+            self.report("TBV003", node, call=call, function=name, fix=fix)

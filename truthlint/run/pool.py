@@ -1,29 +1,34 @@
-"""Process pools for the ``truthlint`` command: one :class:`Project` per worker, work sent in
+"""Process pools for the ``truthlint`` command: one :class:`Engine` per worker, work sent in
 chunks, forked where the platform can (the workers then inherit every index already built)."""
 
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Protocol, Sequence
 
-from ..engine.check import Project
+from ..engine.check import Engine
 
 # bytes of source to check: below this, starting a pool costs more than it saves (a fork
 # pool costs some 30 ms; checking a file costs about 0.3 ms per KB)
 PARALLEL_FROM = 200_000
 
-Task = Callable[[Project, Optional[List[str]], Any], Any]
+Task = Callable[[Engine, Any], Any]
 
-_WORKER: Dict[str, Any] = {}  # noqa: SOI002 (one Project per worker process, by design)
+_WORKER: Dict[str, Any] = {}  # noqa: SOI002 (one Engine per worker process, by design)
 
 
-def _init_worker(project: Project, codes: Optional[List[str]], task: Task) -> None:
-    _WORKER.update(project=project, codes=codes, task=task)
+class Progress(Protocol):
+    def advance(self, n: int) -> None:
+        """``n`` more items are done."""
+
+
+def _init_worker(engine: Engine, task: Task) -> None:
+    _WORKER.update(engine=engine, task=task)
 
 
 def _run_chunk(items: List[Any]) -> List[Any]:
-    project, codes, task = _WORKER["project"], _WORKER["codes"], _WORKER["task"]
-    return [task(project, codes, item) for item in items]
+    engine, task = _WORKER["engine"], _WORKER["task"]
+    return [task(engine, item) for item in items]
 
 
 def size_of(paths: Iterable[str]) -> int:
@@ -37,24 +42,24 @@ def size_of(paths: Iterable[str]) -> int:
     return total
 
 
-def run_tasks(project: Project, codes: Optional[List[str]], task: Task, items: Sequence[Any],
-              jobs: int, size: int, progress: Any = None) -> List[Any]:
-    """``task(project, codes, item)`` for every item, in order; across ``jobs`` processes
-    when ``size`` (bytes of source the items stand for) is worth a pool. ``progress`` (a
-    ``runner.Progress``) advances as results come in."""
+def run_tasks(engine: Engine, task: Task, items: Sequence[Any], jobs: int, size: int,
+              progress: Optional[Progress] = None) -> List[Any]:
+    """``task(engine, item)`` for every item, in order; across ``jobs`` processes when
+    ``size`` (bytes of source the items stand for) is worth a pool. ``progress`` advances
+    as results come in."""
     results: List[Any] = []
-    for part in _parts(project, codes, task, items, jobs, size):
+    for part in _parts(engine, task, items, jobs, size):
         results.extend(part)
         if progress:
             progress.advance(len(part))
     return results
 
 
-def _parts(project: Project, codes: Optional[List[str]], task: Task, items: Sequence[Any],
-           jobs: int, size: int) -> Iterator[List[Any]]:
+def _parts(engine: Engine, task: Task, items: Sequence[Any], jobs: int,
+           size: int) -> Iterator[List[Any]]:
     if jobs <= 1 or size < PARALLEL_FROM or len(items) < 2:
         for item in items:
-            yield [task(project, codes, item)]
+            yield [task(engine, item)]
         return
     import multiprocessing  # 20 ms of imports only a parallel run pays for
     from concurrent.futures import ProcessPoolExecutor
@@ -64,5 +69,5 @@ def _parts(project: Project, codes: Optional[List[str]], task: Task, items: Sequ
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
-                             initargs=(project, codes, task)) as pool:
+                             initargs=(engine, task)) as pool:
         yield from pool.map(_run_chunk, chunks)

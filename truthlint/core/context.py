@@ -1,0 +1,116 @@
+"""What every rule and fact collector may ask about the file being checked, and its findings.
+
+The context knows the project index only through :class:`ProjectLookup`, a callable the
+engine hands it: the floors above (the index, the rules) stay above, and nothing here
+builds them.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+from typing import (Callable, Dict, List, NamedTuple, Optional, Protocol, Sequence, Type, TypeVar,
+                    Union)
+
+from .config import Config
+from .files import FileSystem
+from .location import Location
+from .names import Imports
+from .walker import MODULE_SCOPE, Scope, Visitor
+
+
+class Finding(NamedTuple):
+    line: int
+    col: int  # 0-based, as ast gives it; flake8 adds 1 when printing
+    code: str
+    message: str  # without the code
+
+    def text(self) -> str:
+        return f"{self.code} {self.message}"
+
+
+class Phase(enum.Enum):
+    """Which part of a check a walk does.
+
+    ``WHOLE``: every selected rule, the index built on first use (the flake8 plugin, a warm
+    command run). ``LOCAL``: phase one of a cold command run, while the index is being built
+    from these very walks: the rules judged from the index alone wait, a rule that asks for the
+    index gets None and marks the file for a whole check later, and the module's summary is
+    collected. ``INDEX``: phase two, only the rules judged from the index alone, without a walk.
+    """
+
+    WHOLE = "whole"
+    LOCAL = "local"
+    INDEX = "index"
+
+
+class ProjectLookup(Protocol):
+    """What a fact collector may ask of the project index (the index implements it)."""
+
+    def provider_kind(self, qual: str) -> Optional[str]:
+        """What a dependency function yields: "sync", "async", "unknown" or None."""
+
+
+C = TypeVar("C", bound=Visitor)
+
+
+class FileContext:
+    """One file being checked: its text, place, settings, walk position and findings."""
+
+    def __init__(self, display: str, lines: Sequence[str], location: Location, config: Config,
+                 fs: FileSystem, from_stdin: bool = False, phase: Phase = Phase.WHOLE,
+                 lookup: Optional[Callable[[], Optional[ProjectLookup]]] = None) -> None:
+        self.display = display
+        self.from_stdin = from_stdin  # an editor buffer: the file on disk may differ or not exist
+        self.lines = lines
+        self.location = location
+        self.config = config
+        self.fs = fs
+        self.phase = phase
+        self.scope: Scope = MODULE_SCOPE
+        self.findings: List[Finding] = []
+        self.imports = Imports(location)
+        self.memo: Dict[str, object] = {}  # facts derived once per file (the index view …)
+        self._collectors: Dict[type, Visitor] = {}
+        self._lookup = lookup
+        self._text: Optional[str] = None
+        self.wanted_index = False  # a rule asked for the index during a LOCAL walk
+
+    @property
+    def text(self) -> str:
+        """The whole source, joined once for the rules that pre-screen it."""
+        if self._text is None:
+            self._text = "".join(self.lines)
+        return self._text
+
+    def index(self) -> Optional[ProjectLookup]:
+        """The project index of this file's package root (built on first use), or None."""
+        if self._lookup is None or self.location.module is None:
+            return None
+        if self.phase is Phase.LOCAL:
+            self.wanted_index = True
+            return None
+        return self._lookup()
+
+    def add_collector(self, collector: Visitor) -> None:
+        self._collectors[type(collector)] = collector
+
+    def collector(self, kind: Type[C]) -> C:
+        """The shared fact collector of this type that runs in this walk."""
+        found = self._collectors[kind]
+        assert isinstance(found, kind)
+        return found
+
+    def has_collector(self, kind: type) -> bool:
+        return kind in self._collectors
+
+    def add(self, code: str, at: Union[ast.AST, int], col: int, message: str) -> None:
+        """Record a finding at a node (its position) or at a line and column."""
+        if isinstance(at, int):
+            line = at
+        else:
+            line, col = getattr(at, "lineno", 1), getattr(at, "col_offset", 0)
+        self.findings.append(Finding(line, col, code, message))
+
+    def qualify(self, expr: ast.AST) -> Optional[str]:
+        return self.imports.qualify(expr)

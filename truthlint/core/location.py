@@ -1,0 +1,70 @@
+"""A file's place in the project, as plain data: its root, module name and claimed layer.
+
+Finding the place (roots, the layer map) is the project floor's job; this is only what the
+rules and collectors read, and the two pure helpers every floor needs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import NamedTuple, Optional, Sequence, Tuple
+
+HEADER_RE = re.compile(r"#\s*layer\s*:\s*L([1-8])(?:\.\d+)?[a-z]?\b", re.IGNORECASE)
+HEADER_LINES = 10
+
+
+class Location(NamedTuple):
+    """The facts about one file's place in the project that rules depend on."""
+
+    path: Optional[str]            # absolute path, None for anonymous stdin
+    root: Optional[str]            # absolute package root directory
+    parts: Tuple[str, ...]         # path components below the root, file name last
+    module: Optional[str]          # dotted module name, e.g. "app.api.items"
+    layer: Optional[int]           # claimed layer
+    layer_origin: str              # where the claim comes from, for messages
+
+    @property
+    def is_init(self) -> bool:
+        return bool(self.parts) and self.parts[-1] == "__init__.py"
+
+    @property
+    def directory(self) -> Optional[str]:
+        return os.path.dirname(self.path) if self.path else None
+
+    @property
+    def is_test(self) -> bool:
+        """Test code: under a ``tests``/``test`` package (the root included) or a pytest-style
+        file name. Test code is not deployed, so no rule judges it."""
+        name = os.path.basename(self.path or "")
+        dirs = self.parts[:-1] + ((os.path.basename(self.root),) if self.root else ())
+        return (any(p in ("tests", "test") for p in dirs) or name.startswith("test_")
+                or name.endswith("_test.py") or name == "conftest.py")
+
+    @property
+    def package(self) -> Optional[str]:
+        """First component below the root (``api``, ``db.py``): the unit the layer map names."""
+        return self.parts[0] if self.parts else None
+
+
+NOWHERE = Location(None, None, (), None, None, "")
+
+
+def header_layer(lines: Sequence[str]) -> Optional[Tuple[int, int]]:
+    """``# Layer: L4 — Domain Engine`` in the first lines -> (layer, line number)."""
+    for number, line in enumerate(lines[:HEADER_LINES], start=1):
+        if "ayer" in line:
+            match = HEADER_RE.search(line)
+            if match:
+                return int(match.group(1)), number
+    return None
+
+
+def module_name(parts: Sequence[str]) -> str:
+    """``("app", "api", "items.py")`` -> ``app.api.items``; ``__init__.py`` names its package."""
+    names = list(parts)
+    if names[-1].endswith(".py"):
+        names[-1] = names[-1][:-3]
+    if names[-1] == "__init__":
+        names.pop()
+    return ".".join(names)

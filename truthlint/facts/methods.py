@@ -1,0 +1,59 @@
+"""Which functions are methods, of which class, and what their ``self``/``cls`` is called."""
+
+from __future__ import annotations
+
+import ast
+from typing import Dict, NamedTuple, Optional, Union
+
+from ..core.context import FileContext
+from ..core.names import last_name
+from ..core.walker import FUNCTIONS, Visitor
+
+Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+
+
+class Method(NamedTuple):
+    cls: ast.ClassDef
+    name: str
+    first: Optional[str]  # ``self``/``cls`` parameter name, None for staticmethods
+
+
+def first_param(node: Function) -> Optional[str]:
+    args = node.args
+    params = list(args.posonlyargs) + list(args.args)
+    decorators = {last_name(d) for d in node.decorator_list}
+    if "staticmethod" in decorators or not params:
+        return None
+    return params[0].arg
+
+
+class Methods(Visitor):
+    """Collects every method of the file while the walker goes by."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.of: Dict[ast.AST, Method] = {}
+
+    def visit_FunctionDef(self, node: Function) -> None:
+        cls = self.ctx.scope.cls
+        if cls is not None:
+            self.of[node] = Method(cls, node.name, first_param(node))
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def current(self) -> Optional[Method]:
+        function = self.ctx.scope.function
+        return self.of.get(function) if function is not None else None
+
+
+def is_generator(func: ast.AST) -> bool:
+    """Does ``func`` itself yield (nested functions do not count)?"""
+    stack = list(getattr(func, "body", []))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if isinstance(node, FUNCTIONS + (ast.Lambda, ast.ClassDef)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return False

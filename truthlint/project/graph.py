@@ -1,0 +1,53 @@
+"""Graph algorithms over the module import graph."""
+
+from __future__ import annotations
+
+from typing import Dict, Iterator, List, Set, Tuple
+
+
+def strongly_connected(graph: Dict[str, List[str]]) -> Dict[str, int]:
+    """Tarjan's algorithm without recursion: module -> component id."""
+    index_of: Dict[str, int] = {}
+    low: Dict[str, int] = {}
+    on_stack: Set[str] = set()
+    stack: List[str] = []
+    component: Dict[str, int] = {}
+    counter = 0
+    for start in sorted(graph):
+        if start in index_of:
+            continue
+        work: List[Tuple[str, Iterator[str]]] = [(start, iter(graph.get(start, ())))]
+        index_of[start] = low[start] = counter
+        counter += 1
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            advanced = False
+            for child in children:
+                if child not in graph:
+                    continue
+                if child not in index_of:
+                    index_of[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(graph.get(child, ()))))
+                    advanced = True
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index_of[child])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index_of[node]:
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component[member] = index_of[node]
+                    if member == node:
+                        break
+    return component

@@ -1,0 +1,105 @@
+"""The project indexes of one run, one per package root and configuration: the one owner of
+their lifecycle. An index is built on first use, or planned by a cold command run (which
+summarises the stale modules in its own walk) and completed from what that run found."""
+
+from __future__ import annotations
+
+import os
+from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple
+
+from ..core.config import Config, ConfigFinder
+from ..core.files import FileSystem
+from ..core.walker import warn
+from .index import ProjectIndex, Stale
+from .layout import PROJECT_MARKERS, find_root
+
+Key = Tuple[str, Optional[str]]  # (package root, configuration file)
+
+
+class Plan(NamedTuple):
+    """An index whose cache is loaded and whose stale modules are known, not yet complete."""
+
+    key: Key
+    index: ProjectIndex
+    stale: List[Stale]
+
+
+class Indexes:
+    def __init__(self, fs: FileSystem) -> None:
+        self.fs = fs
+        self._built: Dict[Key, Optional[ProjectIndex]] = {}
+
+    @staticmethod
+    def key(root: str, config: Config) -> Key:
+        return root, config.source
+
+    def built(self) -> List[ProjectIndex]:
+        """The indexes built so far in this run."""
+        return [index for _, index in sorted(self._built.items(), key=lambda kv: str(kv[0]))
+                if index is not None]
+
+    def get(self, root: str, config: Config) -> Optional[ProjectIndex]:
+        """The index of one package root, built (or loaded) on first use; None when it
+        could not be built (then only the whole-project checks are skipped)."""
+        key = self.key(root, config)
+        if key not in self._built:
+            try:
+                self._built[key] = self._new(root, config).build()
+            except Exception:  # a broken index must not take the per-file rules down with it
+                self._adopt(key, None)
+        return self._built[key]
+
+    def plan(self, finder: ConfigFinder, files: Iterable[str]) -> List[Plan]:
+        """Every package root the files are in whose index this run has not built yet,
+        with its cache loaded and its stale modules listed."""
+        plans: Dict[Key, Plan] = {}
+        seen = set()
+        for path in files:
+            directory = os.path.dirname(os.path.abspath(path))
+            if directory in seen:
+                continue
+            seen.add(directory)
+            config = finder.for_dir(directory)
+            root = find_root(self.fs, directory, config)
+            if root is None:
+                continue
+            key = self.key(root, config)
+            if key in plans or key in self._built:
+                continue
+            index = self._new(root, config)
+            try:
+                plans[key] = Plan(key, index, index.plan())
+            except Exception:  # as in get(): a broken index only skips project checks
+                self._adopt(key, None)
+        return list(plans.values())
+
+    def complete(self, plan: Plan, summaries: Iterable[Tuple[str, str]]) -> None:
+        """Complete a planned index with the (rel, summary JSON) of its stale modules."""
+        try:
+            self._adopt(plan.key, plan.index.complete(summaries))
+        except Exception:
+            self._adopt(plan.key, None)
+
+    def _new(self, root: str, config: Config) -> ProjectIndex:
+        """An index not yet built, its cache beside the configuration (or the project)."""
+        cache_dir = config.cache_dir if config.source else _project_cache(root)
+        return ProjectIndex(root, config, self.fs, cache_dir)
+
+    def _adopt(self, key: Key, index: Optional[ProjectIndex]) -> None:
+        if index is None:
+            warn("truthlint: could not index %s; whole-project checks are skipped", key[0])
+        self._built[key] = index
+
+
+def _project_cache(root: str) -> Optional[str]:
+    """Without a configuration file the cache goes in the project directory (the nearest
+    directory above the root with a pyproject.toml, setup.cfg, .git …); with none, nowhere:
+    a tree outside any project (the standard library, say) is indexed in memory only."""
+    current = os.path.dirname(root)
+    while True:
+        if any(os.path.exists(os.path.join(current, m)) for m in PROJECT_MARKERS):
+            return os.path.join(current, ".truthlint_cache")
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent

@@ -1,0 +1,165 @@
+"""The index as one file sees it: that file's summary comes from the text being checked (an
+editor buffer may differ from the disk), every other module from the index."""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from typing import Any, Dict, List, Optional, Set, Tuple
+
+from ..core.context import FileContext
+from ..facts.summary import MODULE_LEVEL, Summary
+from .index import ProjectIndex
+
+MAX_CHAIN = 8  # calls followed from an import-time call to the effect it reaches
+
+Chain = Tuple[List[Tuple[str, int, str]], str]
+
+
+def index_of(ctx: FileContext) -> Optional[ProjectIndex]:
+    """The project index of the file's root, if the run has one for it (and the phase
+    allows asking)."""
+    found = ctx.index()
+    return found if isinstance(found, ProjectIndex) else None
+
+
+def view_of(ctx: FileContext) -> Optional["IndexView"]:
+    """The index with this file's own summary from the text being checked. Ask it only
+    once the walk is done (in ``end``), when the summary is complete."""
+    if "view" not in ctx.memo:
+        index = index_of(ctx)
+        module = ctx.location.module
+        view = None
+        if index is not None and module is not None and ctx.has_collector(Summary):
+            view = IndexView(index, module, ctx.collector(Summary).data)
+        ctx.memo["view"] = view
+    found = ctx.memo["view"]
+    return found if isinstance(found, IndexView) else None
+
+
+class IndexView:
+    """The queries the whole-project rules ask, from one file's side."""
+
+    def __init__(self, index: ProjectIndex, module: str, summary: Dict[str, Any]) -> None:
+        self.index = index
+        self.module = module
+        self.summary = summary
+        base = index.modules.get(module)
+        self.same_as_disk = base is not None and base == summary
+        self._chains: Dict[str, Any] = {}
+
+    def path_of(self, module: str) -> str:
+        path = self.index.paths.get(module, module.replace(".", "/") + ".py")
+        return os.path.relpath(path, os.path.dirname(self.index.root)).replace(os.sep, "/")
+
+    # --- TBV004 -----------------------------------------------------------------------------
+
+    def own_edges(self) -> List[List[Any]]:
+        return [row for row in self.index.edges(self.summary)
+                if row[3] == MODULE_LEVEL and row[0] in self.index.modules
+                and row[0] != self.module]
+
+    def cycle(self, target: str) -> Optional[List[str]]:
+        """The shortest import cycle ``self.module -> target -> ... -> self.module``."""
+        if self.same_as_disk:
+            scc = self.index.components()
+            if scc.get(self.module) is None or scc.get(self.module) != scc.get(target):
+                return None
+        toward = self._toward_me()
+        if target != self.module and target not in toward:
+            return None
+        path = [self.module, target]
+        while path[-1] != self.module:
+            path.append(toward[path[-1]])
+        return path
+
+    def _toward_me(self) -> Dict[str, str]:
+        """One breadth-first search backwards from this module over the import graph (with
+        this file's own edges from the text being checked): for every module that reaches
+        this one, its next step on a shortest path here. Neighbours are taken in sorted
+        order, so the paths are deterministic.
+
+        When the file is as indexed, the search keeps to this module's strongly connected
+        component (only its members lie on a cycle through it) and stops once every module
+        this one imports is reached; the paths it found by then are the same."""
+        if "toward" not in self._chains:
+            importers = self.index.reverse_graph()
+            me = self.module
+            mine = {row[0] for row in self.own_edges()}
+            members: Optional[Set[str]] = None
+            wanted = len(mine)
+            if self.same_as_disk:
+                members = self.index.members(me)
+                wanted = len(mine & members)
+            toward: Dict[str, str] = {}
+            queue = deque([me])
+            while queue and wanted:
+                node = queue.popleft()
+                for source in importers.get(node, ()):  # sorted when built
+                    if source == me or source in toward or source == node:
+                        continue
+                    if members is not None and source not in members:
+                        continue
+                    toward[source] = node
+                    queue.append(source)
+                    if source in mine:
+                        wanted -= 1
+                        if not wanted:
+                            break
+                if node in mine and me not in toward:
+                    toward[me] = node
+            self._chains["toward"] = toward
+        return self._chains["toward"]
+
+    # --- SOI001 -----------------------------------------------------------------------------
+
+    def same_table(self, table: str) -> List[Tuple[str, str, int]]:
+        """Other models (module, class, line) mapping ``table``."""
+        return [entry for entry in self.index.tables().get(table, ())
+                if entry[0] != self.module]
+
+    # --- STI004 -----------------------------------------------------------------------------
+
+    def importers_of(self, module: str) -> Set[str]:
+        found = set(self.index.importers().get(module, ())) - {self.module}
+        for row in self.index.edges(self.summary):
+            if module in (row[0], row[4]):
+                found.add(self.module)
+        return found
+
+    # --- TBV001 and session providers: following calls --------------------------------------
+
+    def effect_chain(self, qual: str, local: bool = False
+                     ) -> Optional[Tuple[List[Tuple[str, int, str]], str]]:
+        """From a call of ``qual`` down to the first side effect it reaches: the rows
+        ``(path, line, call text)`` of each step, and the effect's description."""
+        target = f"{self.module}.{qual}" if local else qual
+        return self._chain(target, set(), 0)
+
+    def _chain(self, qual: str, seen: Set[str], depth: int
+               ) -> Optional[Tuple[List[Tuple[str, int, str]], str]]:
+        found = self.index.function(qual, (self.module, self.summary))
+        if found is None or depth > MAX_CHAIN:
+            return None
+        module, key, record = found
+        name = f"{module}.{key}"
+        if name in self._chains:
+            return self._chains[name]
+        if name in seen:
+            return None
+        seen.add(name)
+        result = None
+        path = self.path_of(module)
+        if record["effects"]:
+            effect, line, text = record["effects"][0]
+            result = ([(path, line, text)], effect)
+        else:
+            root = module.split(".")[0]
+            for callee, line in record["calls"]:
+                target = callee if callee.split(".")[0] == root else f"{module}.{callee}"
+                sub = self._chain(target, seen, depth + 1)
+                if sub:
+                    result = ([(path, line, f"{target.split('.')[-1]}()")] + sub[0], sub[1])
+                    break
+        self._chains[name] = result
+        return result

@@ -1,0 +1,186 @@
+"""A whole run of the ``truthlint`` command: files in, findings out, each file parsed once.
+
+When every index is up to date the files are checked once each (or the results cache
+answers). When some index is stale, the run goes in two phases, so a file is parsed once,
+not once for the index and once for the rules. Phase one (``Phase.LOCAL``) parses and walks
+every file whose summary the index lacks, with every rule that can be judged without the
+index, and returns the file's summary; the summaries complete the index. Phase two judges
+the rules that need only the index (``Phase.INDEX``: cycles, duplicate tables …) for those
+files, with no parse, and checks in full (``Phase.WHOLE``) the files phase one did not see
+(their summaries were cached) and the few whose rules asked the index something during phase
+one (a dependency or an import-time call into another module). Findings are exactly those of
+a run whose index existed from the start: tests compare the two on every fixture tree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Union
+
+from ..core.context import Finding, Phase
+from ..core.source import decode, parse, split_lines
+from ..engine.check import Engine
+from ..project.index import Stale, summarize_file
+from ..facts.summary import empty_summary
+from .filecheck import Located, check_file, locate_findings, unreadable
+from .noqa import noqa_file, statement_starts
+from .pool import Progress, run_tasks, size_of
+from .results import ResultsCache
+
+Result = Tuple[List[Located], Optional[str]]
+
+
+def run(engine: Engine, files: List[str], jobs: int = 0,
+        progress: bool = False) -> Tuple[List[Located], List[str]]:
+    """Check ``files``; returns the findings (sorted by path and position) and diagnostics.
+    When nothing a finding can depend on changed since the last run over the same files,
+    the last run's answer is returned without checking anything again."""
+    jobs = jobs or os.cpu_count() or 1
+    bar = Bar(len(files)) if progress else None
+    cache = ResultsCache(engine, files)
+    cache.begin()
+    try:
+        results = _two_phases(engine, files, jobs, bar)
+        if results is None:
+            cached = cache.load()
+            if cached is not None:
+                return cached
+            results = run_tasks(engine, check_file, files, jobs, size_of(files), bar)
+    finally:
+        if bar:
+            bar.close()
+    located = [item for found, _ in results for item in found]
+    located.sort(key=lambda x: (x.path, x.finding.line, x.finding.col, x.finding.code))
+    diagnostics = [d for _, d in results if d]
+    cache.save(located, diagnostics)
+    return located, diagnostics
+
+
+class Bar:
+    """A one-line progress bar on stderr (only used when stderr is a terminal)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = max(total, 1)
+        self.done = 0
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        width = 30
+        filled = width * self.done // self.total
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\r" + " " * 60 + "\r")
+        sys.stderr.flush()
+
+
+class FirstPass(NamedTuple):
+    path: str                 # as the user named it
+    source: str               # the absolute path the index knows it by
+    summary: str              # JSON, for the index
+    findings: List[Finding]   # before ``noqa``
+    starts: List[int]         # see ``noqa.statement_starts``
+    diagnostic: Optional[str]
+    then: Optional[Phase]     # INDEX: judge the index rules next; WHOLE: check again; None: done
+
+
+class Judge(NamedTuple):
+    """Phase two of a file phase one checked: only the rules judged from the index."""
+
+    path: str
+    findings: List[Finding]
+    starts: List[int]
+    data: bytes
+
+
+def _first_pass(engine: Engine, work: Tuple[str, Stale]) -> FirstPass:
+    path, item = work
+    source, encoding = decode(item.data)
+    if source is None:
+        return FirstPass(path, item.path, _summary_of(engine, item), [], [], unreadable(path),
+                         None)
+    tree, problem = parse(source, path)
+    if tree is None:
+        return FirstPass(path, item.path, _summary_of(engine, item), [], [], problem, None)
+    lines = split_lines(source)
+    local = engine.check(lines, path, tree, Phase.LOCAL)
+    then = Phase.WHOLE if local.wanted_index else Phase.INDEX
+    summary = local.summary or empty_summary("")
+    if encoding != "utf-8" or summary.get("module") != item.module:
+        # the index reads such files (a BOM, a coding cookie …) slightly differently from the
+        # rules: take its own summary, and check the file again against it
+        text, then = _summary_of(engine, item), Phase.WHOLE
+    else:
+        text = json.dumps(summary)
+    if noqa_file(source):
+        return FirstPass(path, item.path, text, [], [], None, None)
+    return FirstPass(path, item.path, text, local.findings, statement_starts(tree), None, then)
+
+
+def _summary_of(engine: Engine, item: Stale) -> str:
+    config = engine.finder.for_file(item.path)
+    try:
+        return json.dumps(summarize_file(item.path, item.data, config, engine.fs, item.module))
+    except Exception:
+        return json.dumps(empty_summary(item.module))
+
+
+def _summary_task(engine: Engine, item: Stale) -> Tuple[str, str]:
+    return item.path, _summary_of(engine, item)
+
+
+def _second_pass(engine: Engine, work: Union[str, Judge]) -> Result:
+    if isinstance(work, str):
+        return check_file(engine, work)
+    lines = split_lines(decode(work.data)[0] or "")
+    judged = engine.check(lines, work.path, phase=Phase.INDEX).findings
+    return locate_findings(work.path, lines, work.findings + judged, work.starts), None
+
+
+def _two_phases(engine: Engine, files: List[str], jobs: int,
+                progress: Optional[Bar] = None) -> Optional[List[Result]]:
+    """Check ``files`` in two phases when some index is stale; None when every index is
+    up to date (the caller then checks each file once, as usual)."""
+    plans = engine.indexes.plan(engine.finder, files)
+    stale: Dict[str, Stale] = {item.path: item for plan in plans for item in plan.stale}
+    if not stale:
+        for plan in plans:
+            engine.indexes.complete(plan, ())
+        return None
+    mine = [(path, stale[os.path.abspath(path)]) for path in files
+            if os.path.abspath(path) in stale]
+    seen = {item.path for _, item in mine}
+    others = [item for item in stale.values() if item.path not in seen]
+    if progress:
+        progress.total = len(mine) + len(files)
+    firsts: List[FirstPass] = run_tasks(engine, _first_pass, mine, jobs,
+                                        sum(len(item.data) for _, item in mine), progress)
+    summaries = {f.source: f.summary for f in firsts}
+    summaries.update(run_tasks(engine, _summary_task, others, jobs,
+                               sum(len(item.data) for item in others)))
+    for plan in plans:
+        engine.indexes.complete(plan, ((item.rel, summaries[item.path]) for item in plan.stale))
+    data = {path: item.data for path, item in mine}
+    done = {f.path: f for f in firsts}
+    second: List[Union[str, Judge]] = []
+    results: List[Result] = []
+    for path in files:
+        first = done.get(path)
+        if first is None or first.then is Phase.WHOLE:
+            second.append(path)
+        elif first.then is Phase.INDEX:
+            second.append(Judge(path, first.findings, first.starts, data[path]))
+        else:
+            results.append(([], first.diagnostic))
+    if progress:
+        progress.total = len(mine) + len(second)
+    # judging from the index costs about a tenth of checking a file
+    size = size_of(w for w in second if isinstance(w, str)) + sum(
+        len(w.data) // 10 for w in second if isinstance(w, Judge))
+    return results + run_tasks(engine, _second_pass, second, jobs, size, progress)
+
+
+__all__ = ["Bar", "Progress", "run"]

@@ -1,0 +1,109 @@
+"""The results cache: the last run's findings, reused when nothing a finding can depend on
+changed (contents, file modes, directory listings, configuration, truthlint's version, the
+codes asked for)."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, List, Optional, Set, Tuple
+
+from ..core.context import Finding
+from ..core.digest import blake2b
+from ..engine.check import Engine
+from .filecheck import Located
+
+
+class ResultsCache:
+    """The last run's findings, reused when the run's whole input is unchanged.
+
+    Any change anywhere invalidates it: findings are whole-project facts, so this cache
+    never tries to guess which files a change could affect.
+    """
+
+    def __init__(self, engine: Engine, files: List[str]) -> None:
+        self.engine, self.files = engine, files
+        self.absolute = [os.path.abspath(f) for f in files]
+        key = json.dumps(self.absolute + sorted(engine.selection.codes))
+        self.name = "results-" + blake2b(key.encode(), digest_size=8).hexdigest()
+        self.path = self._where()
+        self._partial: Optional[Any] = None
+
+    def begin(self) -> None:
+        """Digest the files' metadata, directory listings and configuration now, before the
+        run reads anything: a file edited during the run then misses the cache next time."""
+        from .. import __version__
+
+        engine = self.engine
+        digest = blake2b(digest_size=16)
+        digest.update(__version__.encode())
+        directories: Set[str] = set()
+        for full in self.absolute:
+            try:
+                info = os.stat(full)
+            except OSError:
+                return
+            digest.update(f"{full}|{info.st_mode}|{info.st_mtime_ns}|{info.st_size}\n".encode())
+            directories.add(full.rpartition(os.sep)[0])
+        directories |= {d.rpartition(os.sep)[0] for d in directories}
+        sources = {engine.finder.for_dir(d).source for d in directories} - {None}
+        for directory in sorted(directories):  # hidden entries (caches) are not inputs
+            names = sorted(n for n in engine.fs.listdir(directory) if not n.startswith("."))
+            digest.update(f"{directory}|{engine.fs.mode(directory)}|{names}\n".encode())
+        try:
+            for source in sorted(sources):  # type: ignore[type-var]
+                with open(source, "rb") as fh:  # type: ignore[arg-type]
+                    digest.update(fh.read())
+        except OSError:
+            return
+        self._partial = digest
+
+    def _state(self) -> str:
+        """A digest of everything the findings depend on: what :meth:`begin` saw and the
+        content of every indexed module (every index of the run must be built by now)."""
+        if self._partial is None:
+            return ""
+        digest = self._partial.copy()
+        for index in self.engine.indexes.built():
+            for path, content in sorted(index.digests.items()):
+                digest.update(f"{path}|{content}\n".encode())
+        return digest.hexdigest()
+
+    def _where(self) -> Optional[str]:
+        if not self.files:
+            return None
+        config = self.engine.finder.for_file(os.path.abspath(self.files[0]))
+        default = os.path.join(os.getcwd(), ".truthlint_cache")
+        directory = config.cache_dir if config.source else default
+        return os.path.join(directory, self.name + ".json") if directory else None
+
+    def load(self) -> Optional[Tuple[List[Located], List[str]]]:
+        state = self._state()
+        if not self.path or not state:
+            return None
+        try:
+            with open(self.path, encoding="utf-8") as fh:
+                data = json.load(fh)
+            if data.get("state") != state:
+                return None
+            located = [Located(p, Finding(line, col, code, message), source)
+                       for p, line, col, code, message, source in data["findings"]]
+            return located, list(data["diagnostics"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, located: List[Located], diagnostics: List[str]) -> None:
+        state = self._state()
+        if not self.path or not state:
+            return
+        data = {"state": state, "diagnostics": diagnostics,
+                "findings": [[i.path, i.finding.line, i.finding.col, i.finding.code,
+                              i.finding.message, i.source_line] for i in located]}
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            tmp = f"{self.path}.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(data, fh)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
