@@ -12,7 +12,7 @@ import json
 import os
 import re
 import sys
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional
 
 from .. import __version__
 from ..core.config import DEFAULT_LAYER_MAP, ConfigError, ConfigFinder, validate_tree
@@ -235,8 +235,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     if getattr(args, "update_baseline", False) and not args.baseline:
         print("truthlint: --update-baseline needs --baseline FILE", file=sys.stderr)
         return 2
+    command: Callable[[argparse.Namespace], int] = args.func
     try:
-        return args.func(args)
+        return command(args)
     except ConfigError as exc:
         print(f"truthlint: configuration error: {exc}", file=sys.stderr)
     except UsageError as exc:

@@ -11,7 +11,7 @@ import ast
 import json
 import os
 from collections import Counter
-from typing import Any, Dict, List, Optional, Sequence, Set
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..core.source import PARSE_ERRORS, read_source, split_lines
 from ..core.walker import Walker
@@ -42,7 +42,10 @@ def collect(engine: Engine, root: str, findings: Sequence[Located]) -> Dict[str,
     config = engine.finder.for_dir(root)
     index = engine.index_for(root, config)
     base = os.path.dirname(root)
-    show = lambda p: os.path.relpath(os.path.abspath(p), base).replace(os.sep, "/")  # noqa: E731
+
+    def show(p: str) -> str:
+        return os.path.relpath(os.path.abspath(p), base).replace(os.sep, "/")
+
     directories: Dict[str, Dict[str, Any]] = {}
     module_layer: Dict[str, Optional[int]] = {}
     routes: List[str] = []
@@ -72,7 +75,7 @@ def collect(engine: Engine, root: str, findings: Sequence[Located]) -> Dict[str,
             unit = rel[0] if len(rel) > 1 else "(root modules)"
             if unit in directories:
                 directories[unit]["findings"][item.finding.code] += 1
-    edges: Counter = Counter()
+    edges: Counter[Tuple[int, int]] = Counter()
     if index is not None:
         for module, summary in index.modules.items():
             for target, *_ in index.edges(summary):

@@ -288,7 +288,10 @@ def build_config(source: Optional[str], base_dir: str, *layers: Mapping[str, Any
             elif not key.startswith("__"):
                 merged[key] = value
     defaults = {s.key: s.default for s in SETTINGS}
-    get = lambda key: merged.get(key, defaults[key])  # noqa: E731
+
+    def get(key: str) -> Any:
+        return merged.get(key, defaults[key])
+
     layer_map = dict(DEFAULT_LAYER_MAP) if get("default-layers") else {}
     layer_map.update(tables["layers"])
     allowed = dict(DEFAULT_ALLOWED_IMPORTS)

@@ -54,6 +54,13 @@ class ProjectLookup(Protocol):
 C = TypeVar("C", bound=Visitor)
 
 
+class Collector(Visitor):
+    """A shared fact collector: runs in the same walk as the rules that read it."""
+
+    def __init__(self, ctx: "FileContext") -> None:
+        self.ctx = ctx
+
+
 class FileContext:
     """One file being checked: its text, place, settings, walk position and findings."""
 

@@ -93,7 +93,7 @@ class Walker:
     def __init__(self, visitors: Iterable[Visitor], ctx: Any) -> None:
         self.ctx = ctx
         self.visitors = list(visitors)
-        self.failed: set = set()
+        self.failed: Set[Visitor] = set()
         plan = _plan(tuple(type(v) for v in self.visitors))
         vs = self.visitors
         self.enter: Dict[type, List[Tuple[Visitor, Handler]]] = {
@@ -176,10 +176,10 @@ class _Plan(NamedTuple):
     hooks: Dict[str, Tuple[int, ...]]  # "begin"/"end" -> visitors that define it
 
 
-_PLANS: Dict[Tuple[type, ...], _Plan] = {}  # noqa: SOI002 (a memo per list of visitor classes)
+_PLANS: Dict[Tuple[Type[Visitor], ...], _Plan] = {}  # noqa: SOI002 (a memo per list of visitor classes)
 
 
-def _plan(classes: Tuple[type, ...]) -> _Plan:
+def _plan(classes: Tuple[Type[Visitor], ...]) -> _Plan:
     plan = _PLANS.get(classes)
     if plan is None:
         tables: Tuple[Dict[type, List[Tuple[int, str]]], ...] = ({}, {})
@@ -199,9 +199,10 @@ def _plan(classes: Tuple[type, ...]) -> _Plan:
 def _subclasses(*bases: type) -> FrozenSet[type]:
     """Every class below ``bases``, at any depth."""
     found: Set[type] = set()
-    todo = list(bases)
+    todo: List[type] = list(bases)
     while todo:
-        for sub in todo.pop().__subclasses__():
+        subs: List[type] = todo.pop().__subclasses__()
+        for sub in subs:
             if sub not in found:
                 found.add(sub)
                 todo.append(sub)
@@ -240,6 +241,7 @@ SCALAR_FIELDS = frozenset({"ctx", "type_comment", "id", "attr", "arg", "module",
 
 
 def _reversed_fields(node_type: type) -> Tuple[str, ...]:
-    fields = tuple(reversed([f for f in node_type._fields if f not in SCALAR_FIELDS]))
+    names: Tuple[str, ...] = getattr(node_type, "_fields", ())
+    fields = tuple(reversed([f for f in names if f not in SCALAR_FIELDS]))
     _REVERSED_FIELDS[node_type] = fields
     return fields

@@ -8,10 +8,10 @@ code selection, so per-file work stays small.
 from __future__ import annotations
 
 import ast
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Type
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Set, Type
 
 from ..core.config import Config, ConfigFinder
-from ..core.context import FileContext, Finding, Phase, ProjectLookup
+from ..core.context import Collector, FileContext, Finding, Phase, ProjectLookup
 from ..core.files import FileSystem
 from ..core.location import Location
 from ..core.source import PARSE_ERRORS, split_lines
@@ -82,7 +82,7 @@ class Engine:
         if phase is Phase.INDEX:
             index = ctx.index()
             module = ctx.location.module
-            if not isinstance(index, ProjectIndex) or module not in index.modules:
+            if not isinstance(index, ProjectIndex) or module is None or module not in index.modules:
                 return Checked([], None, False)
             ctx.memo["view"] = IndexView(index, module, index.modules[module])
             Walker(rules, ctx).finish()
@@ -114,11 +114,11 @@ class Engine:
 
 
 def _collectors_for(rules: Sequence[Rule], ctx: FileContext,
-                    summary: bool = False) -> List[Type[Visitor]]:
+                    summary: bool = False) -> List[Type[Collector]]:
     """The shared collectors the rules need, in the one order that satisfies their own
     dependencies (the summary reads the session facts). A file outside every package root
     has no place in the index, so it gets no summary."""
-    needed = {c for rule in rules for c in rule.needs}
+    needed: Set[Type[Visitor]] = {c for rule in rules for c in rule.needs}
     if summary:
         needed.add(Summary)
     if ctx.location.module is None:

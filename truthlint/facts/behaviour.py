@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from typing import Dict, Set, Tuple, Union
 
-from ..core.context import FileContext
+from ..core.context import Collector, FileContext
 from ..core.names import dotted
 from ..core.walker import Visitor
 
@@ -41,7 +41,7 @@ BEHAVIOUR = {2: "declares HTTP routes", 3: "wraps an external protocol or SDK cl
 Evidence = Tuple[int, int, str]  # (line, col, text) of the first evidence of a layer
 
 
-class Behaviour(Visitor):
+class Behaviour(Collector):
     """Collects the first evidence of each layer a module's behaviour shows."""
 
     def __init__(self, ctx: FileContext) -> None:
@@ -58,12 +58,12 @@ class Behaviour(Visitor):
             if name in APP_TYPES:
                 self.apps.update(t.id for t in node.targets if isinstance(t, ast.Name))
 
-    def visit_FunctionDef(self, node: ast.AST) -> None:
-        for deco in node.decorator_list:  # type: ignore[attr-defined]
+    def visit_FunctionDef(self, node: Union[ast.FunctionDef, ast.AsyncFunctionDef]) -> None:
+        for deco in node.decorator_list:
             func = deco.func if isinstance(deco, ast.Call) else deco
             if not isinstance(func, ast.Attribute):
-                if getattr(func, "id", None) in TASK_DECORATORS:
-                    self._add(5, deco, f"@{func.id}")  # type: ignore[attr-defined]
+                if isinstance(func, ast.Name) and func.id in TASK_DECORATORS:
+                    self._add(5, deco, f"@{func.id}")
                 continue
             receiver = getattr(func.value, "id", "")
             if func.attr in ROUTE_METHODS and (receiver in self.apps or receiver == "router"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Dict, NamedTuple, Optional, Union
 
-from ..core.context import FileContext
+from ..core.context import Collector, FileContext
 from ..core.names import last_name
 from ..core.walker import FUNCTIONS, Visitor
 
@@ -27,7 +27,7 @@ def first_param(node: Function) -> Optional[str]:
     return params[0].arg
 
 
-class Methods(Visitor):
+class Methods(Collector):
     """Collects every method of the file while the walker goes by."""
 
     def __init__(self, ctx: FileContext) -> None:

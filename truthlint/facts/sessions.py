@@ -11,7 +11,7 @@ import ast
 import re
 from typing import Dict, NamedTuple, Optional
 
-from ..core.context import FileContext
+from ..core.context import Collector, FileContext
 from ..core.names import dotted, last_name, root_call
 from ..core.walker import Visitor
 
@@ -45,7 +45,7 @@ def _type_name(expr: ast.AST) -> Optional[str]:
     return last_name(expr)
 
 
-class SessionFacts(Visitor):
+class SessionFacts(Collector):
     """Collects session bindings per function while the walker goes by."""
 
     def __init__(self, ctx: FileContext) -> None:
@@ -199,7 +199,8 @@ class SessionFacts(Visitor):
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if isinstance(node.target, ast.Name):
-            found = self.from_annotation(node.annotation) or self.from_call(node.value)
+            found = self.from_annotation(node.annotation) or (
+                self.from_call(node.value) if node.value is not None else None)
             self._bind(node.target.id, found if found is not None else NOT_A_SESSION, node.lineno)
 
     def visit_withitem(self, node: ast.withitem) -> None:

@@ -12,7 +12,7 @@ import re
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from ..core.config import Config
-from ..core.context import FileContext
+from ..core.context import Collector, FileContext
 from ..core.files import FileSystem
 from ..core.location import Location
 from ..core.names import dotted, last_name, resolve_relative
@@ -28,7 +28,7 @@ def empty_summary(module: str) -> Dict[str, Any]:
     return {"module": module, "imports": [], "functions": {}, "models": [], "classes": {}}
 
 
-class Summary(Visitor):
+class Summary(Collector):
     """Collects a module's summary while the walker goes by."""
 
     def __init__(self, ctx: FileContext) -> None:
@@ -106,7 +106,7 @@ class Summary(Visitor):
 
     def _function(self) -> Optional[Dict[str, Any]]:
         func = self.ctx.scope.function
-        key = self.keys.get(func) if func is not None else None  # type: ignore[arg-type]
+        key = self.keys.get(func) if func is not None else None
         return self.data["functions"].get(key) if key else None
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -127,7 +127,7 @@ class Summary(Visitor):
             record["calls"].append([qual, node.lineno])
         elif (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
               and func.value.id in ("self", "cls") and ctx.scope.function in self.keys):
-            owner = self.keys[ctx.scope.function].split(".")[0]  # type: ignore[index]
+            owner = self.keys[ctx.scope.function].split(".")[0]
             record["calls"].append([f"{owner}.{func.attr}", node.lineno])
 
     def end(self) -> None:
@@ -164,7 +164,7 @@ def _stem(word: str) -> str:
 def role_key(name: str) -> Optional[str]:
     """A class's role and stemmed name: ``TenancyMiddleware`` and ``TenantMiddleware`` ->
     ``tenan|middleware``; None for one-word names and test doubles."""
-    words = CAMEL_RE.findall(name)
+    words: List[str] = CAMEL_RE.findall(name)
     if len(words) < 2 or name.startswith(DOUBLE_PREFIXES):
         return None
     return "".join(_stem(w) for w in words[:-1]) + "|" + words[-1].lower()

@@ -13,7 +13,8 @@ import ast
 import json
 import os
 import warnings
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tuple,
+                    TypeVar, Union, cast)
 
 from ..core.config import Config
 from ..core.digest import blake2b, digest as _digest
@@ -21,11 +22,13 @@ from ..core.files import FileSystem, python_files_under
 from ..core.source import PARSE_ERRORS, split_lines
 from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules, summarize
 from .graph import strongly_connected
-from .layout import is_migration, locate, module_name
+from ..core.location import module_name
+from .layout import is_migration, locate
 
 __all__ = ["INDEX_VERSION", "ProjectIndex", "Stale", "Summarizer", "blake2b", "summarize_file"]
 
 INDEX_VERSION = 7
+T = TypeVar("T")
 
 # (path, content, settings, directory cache, module name) -> the module's summary
 Summarizer = Callable[[str, bytes, Config, FileSystem, str], Dict[str, Any]]
@@ -58,30 +61,50 @@ def summarize_file(path: str, data: bytes, config: Config, fs: FileSystem,
         return empty_summary(module)
 
 
-class Summaries(dict):
+class Summaries:
     """Module -> summary, kept as the cache's JSON text until a rule asks for one: a warm
     single-file run decodes only the few modules it looks at."""
 
+    def __init__(self) -> None:
+        self._raw: Dict[str, Union[str, Dict[str, Any]]] = {}
+
+    def __setitem__(self, module: str, value: Union[str, Dict[str, Any]]) -> None:
+        self._raw[module] = value
+
     def __getitem__(self, module: str) -> Dict[str, Any]:
-        value = dict.__getitem__(self, module)
+        value = self._raw[module]
         if isinstance(value, str):
             try:
-                value = json.loads(value)
+                decoded = json.loads(value)
             except ValueError:
-                value = None
-            if not (isinstance(value, dict) and len(value) == 5):
+                decoded = None
+            if isinstance(decoded, dict) and len(decoded) == 5:
+                value = decoded
+            else:
                 value = empty_summary(module)  # a damaged line: as if the module were empty
-            dict.__setitem__(self, module, value)
+            self._raw[module] = value
         return value
 
-    def get(self, module: str, default: Any = None) -> Any:  # type: ignore[override]
-        return self[module] if module in self else default
+    def __contains__(self, module: object) -> bool:
+        return module in self._raw
 
-    def items(self):  # type: ignore[no-untyped-def,override]
-        return ((module, self[module]) for module in self.keys())
+    def __len__(self) -> int:
+        return len(self._raw)
 
-    def values(self):  # type: ignore[no-untyped-def,override]
-        return (self[module] for module in self.keys())
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def keys(self) -> Iterable[str]:
+        return self._raw.keys()
+
+    def get(self, module: str, default: Optional[Dict[str, Any]] = None) -> Optional[Dict[str, Any]]:
+        return self[module] if module in self._raw else default
+
+    def items(self) -> Iterator[Tuple[str, Dict[str, Any]]]:
+        return ((module, self[module]) for module in self._raw)
+
+    def values(self) -> Iterator[Dict[str, Any]]:
+        return (self[module] for module in self._raw)
 
 
 # whole-project facts stored with the cache and reused while no file changes
@@ -147,8 +170,10 @@ class ProjectIndex:
 
     def _save_cache(self, files: Dict[str, Any]) -> None:
         path = self._cache_file()
-        if path is None:
+        directory = self.cache_dir
+        if path is None or directory is None:
             return
+        tmp: Optional[str] = None
         try:
             facts = {key: getattr(self, method)() for key, method in CACHED_FACTS.items()}
             facts["importers"] = {k: sorted(v) for k, v in facts["importers"].items()}
@@ -166,22 +191,23 @@ class ProjectIndex:
                                  "body": _digest(text.encode("utf-8")),
                                  "files": header_files, "facts": header_facts},
                                 separators=(",", ":"))
-            os.makedirs(self.cache_dir, exist_ok=True)  # type: ignore[arg-type]
-            ignore = os.path.join(self.cache_dir, ".gitignore")  # type: ignore[arg-type]
+            os.makedirs(directory, exist_ok=True)
+            ignore = os.path.join(directory, ".gitignore")
             if not os.path.exists(ignore):
                 with open(ignore, "w", encoding="utf-8") as fh:
                     fh.write("# created by truthlint\n*\n")
             import tempfile  # only a run that writes the cache pays for importing it
 
-            fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=self.cache_dir)
+            fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=directory)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(header + "\n" + text)
             os.replace(tmp, path)  # atomic: readers see the old file or the new one
         except (OSError, TypeError, ValueError):
-            try:
-                os.unlink(tmp)  # type: ignore[possibly-undefined]
-            except (OSError, UnboundLocalError):
-                pass
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
 
     def python_files(self) -> Iterable[str]:
         return python_files_under(self.root)
@@ -256,7 +282,7 @@ class ProjectIndex:
 
     # --- derived, whole-project facts (computed once per index) ---------------------------
 
-    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
         """A whole-project fact computed once per index (the index never changes after build),
         or read from the cache when no file changed since it was saved."""
         if key not in self._derived:
@@ -267,7 +293,7 @@ class ProjectIndex:
                                       if key == "importers" else value)
             else:
                 self._derived[key] = compute()
-        return self._derived[key]
+        return cast(T, self._derived[key])  # a saved fact is the JSON of what compute returns
 
     def exists(self, module: str) -> bool:
         return module in self.modules

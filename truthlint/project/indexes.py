@@ -20,7 +20,7 @@ class Plan(NamedTuple):
     """An index whose cache is loaded and whose stale modules are known, not yet complete."""
 
     key: Key
-    index: ProjectIndex
+    pending: ProjectIndex
     stale: List[Stale]
 
 
@@ -76,7 +76,7 @@ class Indexes:
     def complete(self, plan: Plan, summaries: Iterable[Tuple[str, str]]) -> None:
         """Complete a planned index with the (rel, summary JSON) of its stale modules."""
         try:
-            self._adopt(plan.key, plan.index.complete(summaries))
+            self._adopt(plan.key, plan.pending.complete(summaries))
         except Exception:
             self._adopt(plan.key, None)
 

@@ -46,7 +46,8 @@ class IndexView:
         self.summary = summary
         base = index.modules.get(module)
         self.same_as_disk = base is not None and base == summary
-        self._chains: Dict[str, Any] = {}
+        self._chains: Dict[str, Optional[Chain]] = {}
+        self._toward: Optional[Dict[str, str]] = None
 
     def path_of(self, module: str) -> str:
         path = self.index.paths.get(module, module.replace(".", "/") + ".py")
@@ -82,7 +83,7 @@ class IndexView:
         When the file is as indexed, the search keeps to this module's strongly connected
         component (only its members lie on a cycle through it) and stops once every module
         this one imports is reached; the paths it found by then are the same."""
-        if "toward" not in self._chains:
+        if self._toward is None:
             importers = self.index.reverse_graph()
             me = self.module
             mine = {row[0] for row in self.own_edges()}
@@ -108,8 +109,8 @@ class IndexView:
                             break
                 if node in mine and me not in toward:
                     toward[me] = node
-            self._chains["toward"] = toward
-        return self._chains["toward"]
+            self._toward = toward
+        return toward
 
     # --- SOI001 -----------------------------------------------------------------------------
 

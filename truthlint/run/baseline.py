@@ -36,7 +36,7 @@ def relative(path: str, base: str) -> str:
 
 def keys_for(items: Iterable[Tuple[str, str, str]], base: str) -> List[Key]:
     """(code, path, source line) of each finding, in order -> baseline keys."""
-    ranks: Counter = Counter()
+    ranks: Counter[Tuple[str, str, str]] = Counter()
     keys = []
     paths: Dict[str, str] = {}
     for code, path, line in items:
@@ -58,7 +58,7 @@ class Baseline:
     def base(self) -> str:
         return os.path.dirname(os.path.abspath(self.path))
 
-    def keys(self) -> Counter:
+    def keys(self) -> Counter[Key]:
         return Counter((str(e["code"]), str(e["path"]), str(e["fingerprint"]))
                        for e in self.entries)
 
@@ -92,7 +92,7 @@ def entry(key: Key, line: int, message: str) -> Dict[str, object]:
             "message": message}
 
 
-def split(keys: List[Key], baseline: Baseline) -> Tuple[List[bool], Counter]:
+def split(keys: List[Key], baseline: Baseline) -> Tuple[List[bool], Counter[Key]]:
     """Which findings the baseline grandfathers, and the baseline keys nothing matched."""
     remaining = baseline.keys()
     grandfathered = []

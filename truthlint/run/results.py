@@ -67,7 +67,7 @@ class ResultsCache:
         for index in self.engine.indexes.built():
             for path, content in sorted(index.digests.items()):
                 digest.update(f"{path}|{content}\n".encode())
-        return digest.hexdigest()
+        return str(digest.hexdigest())
 
     def _where(self) -> Optional[str]:
         if not self.files:
