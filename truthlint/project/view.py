@@ -110,7 +110,7 @@ class IndexView:
                 if node in mine and me not in toward:
                     toward[me] = node
             self._toward = toward
-        return toward
+        return self._toward
 
     # --- SOI001 -----------------------------------------------------------------------------
 
