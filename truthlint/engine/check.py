@@ -21,7 +21,7 @@ from ..facts.methods import Methods
 from ..facts.sessions import SessionFacts
 from ..facts.summary import Summary, empty_summary
 from ..project.index import ProjectIndex
-from ..project.indexes import Indexes
+from ..project.lifecycle import Indexes
 from ..project.layout import locate
 from ..project.view import IndexView
 from ..rules.base import Rule

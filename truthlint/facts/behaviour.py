@@ -9,7 +9,6 @@ from typing import Dict, Set, Tuple, Union
 
 from ..core.context import Collector, FileContext
 from ..core.names import dotted
-from ..core.walker import Visitor
 
 ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace",
                            "api_route", "websocket", "route"})

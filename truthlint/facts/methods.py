@@ -7,7 +7,7 @@ from typing import Dict, NamedTuple, Optional, Union
 
 from ..core.context import Collector, FileContext
 from ..core.names import last_name
-from ..core.walker import FUNCTIONS, Visitor
+from ..core.walker import FUNCTIONS
 
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 

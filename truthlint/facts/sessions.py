@@ -13,7 +13,7 @@ from typing import Dict, NamedTuple, Optional
 
 from ..core.context import Collector, FileContext
 from ..core.names import dotted, last_name, root_call
-from ..core.walker import Visitor
+
 
 SESSION_TYPES = frozenset({"Session", "AsyncSession", "Connection", "AsyncConnection",
                            "scoped_session", "async_scoped_session"})
