@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 
 from truthlint.core.config import SETTINGS
 from truthlint.adapters.docs import render_rule, rendered_blocks
-from truthlint.rules.registry import RULES
+from truthlint.rules.base import RuleDoc
+from truthlint.rules.registry import FAMILIES, RULES
 from truthlint.rules import ALL_RULES
 
 from .conftest import REPO
@@ -37,6 +39,27 @@ def test_registry_and_rule_classes_agree():
         assert "\n" not in rule.message and " — " in rule.message
         assert rule.summary and rule.rationale and rule.bad and rule.good and rule.limits
     assert len({r.name for r in RULES.values()}) == len(RULES)
+
+
+def test_every_rule_carries_its_own_doc_in_its_own_module():
+    """One module per rule, named after it in its family's package, the doc in the class body."""
+    for rule in ALL_RULES:
+        doc = rule.__dict__.get("doc")
+        assert isinstance(doc, RuleDoc) and RULES[doc.code] is doc, rule
+        assert rule.codes == (doc.code,), rule
+        assert rule.__module__ == f"truthlint.rules.{doc.family.lower()}.{doc.name.replace('-', '_')}"
+        module = inspect.getmodule(rule)
+        assert module is not None and inspect.getsource(module).count(f'code="{doc.code}"') == 1
+    found = {f"truthlint.rules.{p.parent.name}.{p.stem}"
+             for p in (REPO / "truthlint" / "rules").glob("*/*.py") if not p.stem.startswith("_")}
+    assert found == {rule.__module__ for rule in ALL_RULES}  # helpers live in _private modules
+
+
+def test_registry_lists_codes_in_family_order():
+    families = list(FAMILIES)
+    assert families == ["STI", "TBV", "SOI"]
+    assert list(RULES) == sorted(RULES, key=lambda code: (families.index(code[:3]), code))
+    assert list(RULES) == [rule.doc.code for rule in ALL_RULES]
 
 
 def test_options_named_by_rules_exist():

@@ -14,7 +14,7 @@ from truthlint.engine.check import Engine
 from truthlint.core.files import FileSystem
 from truthlint.core.location import header_layer
 from truthlint.project.layout import layer_from_map, locate
-from truthlint.rules.soi import ModuleSingleton
+from truthlint.rules.soi.module_singleton import ModuleSingleton
 
 
 @pytest.mark.parametrize("text, layer", [("L2", 2), ("l4", 4), ("L2a", 2), ("L3.5", 3),

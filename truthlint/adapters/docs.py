@@ -102,7 +102,7 @@ def fill_blocks(readme: str) -> str:
 
 
 def write(root: Optional[Path] = None) -> None:
-    root = root or Path(__file__).resolve().parent.parent
+    root = root or Path(__file__).resolve().parent.parent.parent
     rules_dir = root / "docs" / "rules"
     rules_dir.mkdir(parents=True, exist_ok=True)
     for rule in RULES.values():

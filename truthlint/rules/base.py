@@ -1,19 +1,46 @@
-"""The base every rule derives from."""
+"""The bases every rule derives from, and the documentation each rule carries beside its class."""
 
 from __future__ import annotations
 
 import ast
-from typing import Any, Tuple, Type, Union
+from typing import Any, ClassVar, NamedTuple, Tuple, Type, Union
 
 from ..core.context import FileContext
 from ..core.walker import Visitor
-from .registry import RULES
+from ..facts.summary import Summary
+from ..project.view import IndexView, view_of
+
+
+class RuleDoc(NamedTuple):
+    code: str
+    name: str          # kebab-case; reads as "allow <name>"
+    message: str       # str.format template, one line, without the code
+    summary: str       # what it does
+    rationale: str     # why it matters
+    seed: str          # the seed audit IDs it generalises
+    bad: str           # a flagged example
+    good: str          # its fix
+    options: Tuple[str, ...] = ()
+    limits: Tuple[str, ...] = ()
+    opt_in: bool = False
+    enabled_by: str = ""  # an opt-in rule that a setting turns on, rather than selecting it
+
+    @property
+    def off_by_default(self) -> bool:
+        """Opt-in rules that flake8 and the CLI skip until selected by code."""
+        return self.opt_in and not self.enabled_by
+
+    @property
+    def family(self) -> str:
+        return self.code[:3]
 
 
 class Rule(Visitor):
-    """A rule: declares its codes and the collectors it reads; ``applies`` gates it per file."""
+    """A rule: carries its documentation (``doc``, which names its one code) and declares the
+    collectors it reads; ``applies`` gates it per file."""
 
-    codes: Tuple[str, ...] = ()
+    doc: ClassVar[RuleDoc]                # set by every rule class, beside its code
+    codes: Tuple[str, ...] = ()           # the codes it emits: ``(doc.code,)``
     needs: Tuple[Type[Visitor], ...] = ()
     # judged in ``end`` from the project index alone (the file's summary included): a cold
     # run judges it after building the index, without walking the file again
@@ -27,7 +54,26 @@ class Rule(Visitor):
         """Cheap per-file test, so a rule that cannot fire costs nothing during the walk."""
         return True
 
-    def report(self, code: str, at: Union[ast.AST, int], col: int = 0, **fields: Any) -> None:
-        """A finding of ``code`` (one of this rule's) at a node or line, its message rendered
-        from the registry's template."""
-        self.ctx.add(code, at, col, RULES[code].message.format(**fields))
+    def report(self, at: Union[ast.AST, int], col: int = 0, **fields: Any) -> None:
+        """A finding of this rule's code at a node or line, its message rendered from the
+        template in the rule's doc."""
+        self.ctx.add(self.doc.code, at, col, self.doc.message.format(**fields))
+
+
+class ProjectRule(Rule):
+    """A rule judged once the walk is done, against the project index."""
+
+    needs = (Summary,)
+    from_index = True
+
+    @classmethod
+    def applies(cls, ctx: FileContext) -> bool:
+        return ctx.location.module is not None
+
+    def end(self) -> None:
+        view = view_of(self.ctx)
+        if view is not None:
+            self.judge(view)
+
+    def judge(self, view: IndexView) -> None:
+        raise NotImplementedError

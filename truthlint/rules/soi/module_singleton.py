@@ -1,23 +1,19 @@
-"""SOI — state ownership: who holds state, and who may change it."""
+"""SOI002: per-process mutable state held at module level."""
 
 from __future__ import annotations
 
 import ast
-import re
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple, Union, cast
 
-from ..core.names import last_name, root_call
-from ..facts.methods import Methods, is_generator
-from ..core.context import FileContext
-from .base import Rule
-from ..facts.catalogue import (CLIENT_FACTORIES, CONTAINER_FACTORIES, MUTATING_METHODS,
-                         STATEFUL_PREFIXES, STATEFUL_WORDS, STATELESS_MODULES, STATELESS_NAMES,
-                         side_effect)
-from ..facts.sessions import TRANSACTION_METHODS, SessionFacts
+from ...core.names import last_name
+from ...facts.catalogue import (CLIENT_FACTORIES, CONTAINER_FACTORIES, MUTATING_METHODS,
+                                STATEFUL_PREFIXES, STATEFUL_WORDS, STATELESS_MODULES,
+                                STATELESS_NAMES, side_effect)
+from ...facts.methods import Methods
+from ..base import Rule, RuleDoc
 
 SETUP_METHODS = frozenset({"__init__", "__post_init__", "__new__", "__set_name__",
                            "__init_subclass__"})
-INSTANCE_ATTR_RE = re.compile(r"^_*(?:\w*_)?(?:instance|singleton)s?$", re.IGNORECASE)
 
 
 class FunctionState:
@@ -31,14 +27,56 @@ class FunctionState:
         self.globals: Set[str] = set()
 
 
-def _is_class_name(name: Optional[str]) -> bool:
-    return bool(name) and name[0].isupper() and any(c.islower() for c in name)  # type: ignore[index]
+def _is_class_name(name: str) -> bool:
+    return bool(name) and name[0].isupper() and any(c.islower() for c in name)
 
 
 class ModuleSingleton(Rule):
     """SOI002: per-process mutable state held at module level."""
 
-    codes = ("SOI002",)
+    doc = RuleDoc(
+        code="SOI002",
+        name="module-singleton",
+        message="module-level {name} {what}: per-process state, lost on restart and not shared "
+                "between workers — keep it in Redis or the DB, or build it in the app's "
+                "lifespan and inject it",
+        summary="Flags per-process mutable state at module level: instances of classes with "
+                "mutable state (a class in the same file whose methods change `self`, or an "
+                "imported class whose name says it keeps state: `*Limiter`, `*Tracker`, "
+                "`*Cache`, `*Registry`, `InMemory*` …), containers that functions mutate, flags "
+                "that functions rebind with `global`, and the lazy `_x = None` + `global _x` "
+                "getter. Reported at the module-level binding.",
+        rationale="The seed's `main.py` held `rate_limiter = RateLimiter()` and "
+                  "`budget_tracker = BudgetTracker()`: with four uvicorn workers each enforces "
+                  "a quarter of the limit, and every deploy resets them.",
+        seed="SOI-002, SOI-003, PEI-004",
+        bad="""# app/main.py
+rate_limiter = RateLimiter()
+
+_cache = {}
+
+def remember(key, value):
+    _cache[key] = value
+""",
+        good="""# app/main.py
+@asynccontextmanager
+async def lifespan(app):
+    app.state.rate_limiter = RedisRateLimiter(redis_url)
+    yield
+""",
+        options=("stateless-types",),
+        limits=(
+            "Loggers, routers and apps, compiled regexes, locks, constants (containers no "
+            "function mutates), TypeVars, ContextVars, declarative bases, prometheus metrics, "
+            "auth scheme objects, templates and settings are never flagged; add your own "
+            "stateless classes to `stateless-types`.",
+            "Lazy globals that hold DB engines, session factories or network/SDK clients are "
+            "per-process by design and not flagged.",
+            "An imported class is judged by its name only, until the project index can look "
+            "inside it.",
+        ),
+    )
+    codes = (doc.code,)
     needs = (Methods,)
 
     def begin(self) -> None:
@@ -60,9 +98,9 @@ class ModuleSingleton(Rule):
             state = self.functions[func] = FunctionState(getattr(func, "name", "?"))
         return state
 
-    def visit_FunctionDef(self, node: ast.AST) -> None:
-        state = self.functions[node] = FunctionState(node.name)  # type: ignore[attr-defined]
-        args = node.args  # type: ignore[attr-defined]
+    def visit_FunctionDef(self, node: Union[ast.FunctionDef, ast.AsyncFunctionDef]) -> None:
+        state = self.functions[node] = FunctionState(node.name)
+        args = node.args
         for arg in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
             if arg is not None:
                 state.locals.add(arg.arg)
@@ -95,8 +133,8 @@ class ModuleSingleton(Rule):
             elif isinstance(target, ast.Starred):
                 stack.append(target.value)
 
-    def visit_For(self, node: ast.AST) -> None:
-        self._bind(node.target)  # type: ignore[attr-defined]
+    def visit_For(self, node: Union[ast.For, ast.AsyncFor, ast.comprehension, ast.NamedExpr]) -> None:
+        self._bind(node.target)
 
     visit_AsyncFor = visit_comprehension = visit_NamedExpr = visit_For
 
@@ -121,10 +159,11 @@ class ModuleSingleton(Rule):
     def visit_Delete(self, node: ast.Delete) -> None:
         self._assigned(node.targets, None, node, augmented=True)
 
-    def _assigned(self, targets: List[ast.expr], value: Optional[ast.AST], node: ast.AST,
+    def _assigned(self, targets: List[ast.expr], value: Optional[ast.AST], node: ast.stmt,
                   augmented: bool = False) -> None:
         scope = self.ctx.scope
         state = self._function()
+        function = cast(ast.AST, scope.function)  # not None whenever ``state`` is not
         for target in targets:
             if state is None:
                 if (scope.cls is None and not scope.type_checking and isinstance(target, ast.Name)
@@ -133,11 +172,11 @@ class ModuleSingleton(Rule):
                 continue
             if isinstance(target, ast.Name):
                 if target.id in state.globals:
-                    self.rebinds.append((target.id, scope.function, node.lineno, value))
+                    self.rebinds.append((target.id, function, node.lineno, value))
                 continue
             base = target.value if isinstance(target, (ast.Subscript, ast.Attribute)) else None
             if isinstance(target, ast.Subscript) and isinstance(base, ast.Name):
-                self.mutations.append((base.id, scope.function, node.lineno))
+                self.mutations.append((base.id, function, node.lineno))
             self._self_mutation(target, node.lineno)
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -148,7 +187,8 @@ class ModuleSingleton(Rule):
         if state is None:
             return
         if isinstance(func.value, ast.Name):
-            self.mutations.append((func.value.id, self.ctx.scope.function, node.lineno))
+            function = cast(ast.AST, self.ctx.scope.function)  # not None: ``state`` is not
+            self.mutations.append((func.value.id, function, node.lineno))
         else:
             self._self_mutation(func.value, node.lineno, method=func.attr)
 
@@ -185,14 +225,14 @@ class ModuleSingleton(Rule):
     def _instance_state(self, value: ast.Call) -> Optional[str]:
         qual = self.ctx.qualify(value.func) or ""
         name = last_name(value.func)
-        if not _is_class_name(name) or self._stateless(qual) or qual in CLIENT_FACTORIES:
+        if name is None or not _is_class_name(name) or self._stateless(qual) or qual in CLIENT_FACTORIES:
             return None
         if side_effect(value, qual) is not None:
             return None  # a client or connection: TBV001's business, not state
         if name in self.local_classes:
-            evidence = self.stateful_classes.get(name)  # type: ignore[arg-type]
+            evidence = self.stateful_classes.get(name)
             return f"holds a {name} instance, and {evidence}" if evidence else None
-        if name.endswith(STATEFUL_WORDS) or name.startswith(STATEFUL_PREFIXES):  # type: ignore[union-attr]
+        if name.endswith(STATEFUL_WORDS) or name.startswith(STATEFUL_PREFIXES):
             return f"holds a {name} instance (its name says it keeps state)"
         return None
 
@@ -206,7 +246,7 @@ class ModuleSingleton(Rule):
         if isinstance(value, ast.Call):
             qual = self.ctx.qualify(value.func)
             if qual in CONTAINER_FACTORIES:
-                return qual.split(".")[-1]  # type: ignore[union-attr]
+                return qual.split(".")[-1]
         return None
 
     def end(self) -> None:
@@ -221,9 +261,10 @@ class ModuleSingleton(Rule):
         for name, (node, value) in self.bindings.items():
             what = self._judge(name, value, rebinds.get(name, ()), mutated.get(name))
             if what:
-                self.report("SOI002", node, name=f"`{name}`", what=what)
+                self.report(node, name=f"`{name}`", what=what)
 
-    def _judge(self, name: str, value: Optional[ast.AST], rebinds: list,
+    def _judge(self, name: str, value: Optional[ast.AST],
+               rebinds: Sequence[Tuple[ast.AST, int, Optional[ast.AST]]],
                mutated: Optional[Tuple[ast.AST, int]]) -> Optional[str]:
         risky = [(f, line) for f, line, v in rebinds if not self._harmless_value(v)]
         if risky:
@@ -239,152 +280,3 @@ class ModuleSingleton(Rule):
         if isinstance(value, ast.Call) and not rebinds:
             return self._instance_state(value)
         return None
-
-
-class ClassSingleton(Rule):
-    """SOI003: a class that caches its only instance on itself."""
-
-    codes = ("SOI003",)
-    needs = (Methods,)
-
-    @classmethod
-    def applies(cls, ctx: FileContext) -> bool:
-        text = ctx.text.lower()
-        return "instance" in text or "singleton" in text
-
-    def begin(self) -> None:
-        self.reported: Set[ast.ClassDef] = set()
-
-    def _check(self, targets: List[ast.expr], line: int) -> None:
-        methods: Methods = self.ctx.collector(Methods)
-        current = methods.current()
-        if current is None or current.cls in self.reported:
-            return
-        owners = {current.cls.name} | ({current.first} if current.first else set())
-        for target in targets:
-            subscripted = isinstance(target, ast.Subscript)
-            if subscripted:
-                target = target.value  # type: ignore[attr-defined]
-            if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
-                    and target.value.id in owners and INSTANCE_ATTR_RE.match(target.attr)):
-                continue
-            if target.attr.endswith("s") and not subscripted:
-                continue  # `cls._instances = {}` resets a registry; the per-key store is flagged
-            if current.first == "self" and target.value.id == "self":
-                continue  # an instance attribute, not the class's
-            self.reported.add(current.cls)
-            self.report("SOI003", current.cls, cls=f"`{current.cls.name}`",
-                            attr=f"`{target.value.id}.{target.attr}`", line=line)
-            return
-
-    def visit_Assign(self, node: ast.Assign) -> None:
-        self._check(node.targets, node.lineno)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        if node.value is not None:
-            self._check([node.target], node.lineno)
-
-
-class TransactionOutsideOwner(Rule):
-    """SOI004: commit/rollback/begin on a session outside the transaction owners."""
-
-    codes = ("SOI004",)
-    needs = (SessionFacts,)
-
-    @classmethod
-    def applies(cls, ctx: FileContext) -> bool:
-        loc = ctx.location
-        if loc.module is None:
-            return False
-        relative = ".".join(loc.module.split(".")[1:])
-        for owner in ctx.config.transaction_owners:
-            if owner.upper().startswith("L") and owner[1:2].isdigit():
-                if loc.layer == int(owner[1]):
-                    return False
-            elif any(m == owner or m.startswith(owner + ".") for m in (loc.module, relative)):
-                return False
-        return True
-
-    def begin(self) -> None:
-        self.generators: Dict[ast.AST, bool] = {}
-
-    def visit_Call(self, node: ast.Call) -> None:
-        func = node.func
-        if (self.ctx.scope.type_checking or not isinstance(func, ast.Attribute)
-                or func.attr not in TRANSACTION_METHODS):
-            return
-        facts: SessionFacts = self.ctx.collector(SessionFacts)
-        session = facts.session(func.value)
-        if session is None:
-            return
-        function = self.ctx.scope.function
-        if function is not None:
-            if function not in self.generators:
-                self.generators[function] = is_generator(function)
-            if self.generators[function]:
-                return  # a dependency that yields the session owns the request's transaction
-        owners = ", ".join(self.ctx.config.transaction_owners) or "none configured"
-        receiver_text = f"{ast.unparse(func.value)}.{func.attr}()"
-        self.report("SOI004", node, call=f"`{receiver_text}`", module=self.ctx.location.module,
-                        owners=owners, receiver=session.evidence)
-
-
-class WriteOutsideOwner(Rule):
-    """SOI005: a write of an owned model outside the module that owns its writes."""
-
-    codes = ("SOI005",)
-    needs = (SessionFacts,)
-
-    @classmethod
-    def applies(cls, ctx: FileContext) -> bool:
-        return bool(ctx.config.owners) and ctx.location.module is not None
-
-    def begin(self) -> None:
-        self.instances: Dict[Tuple[Optional[ast.AST], str], str] = {}  # (function, var) -> model
-
-    def _model(self, expr: Optional[ast.AST]) -> Optional[str]:
-        """The owned model an expression builds or names: ``Item(...)``, ``item``, ``Item``."""
-        owners = self.ctx.config.owners
-        if isinstance(expr, ast.Call):
-            name = last_name(expr.func)
-            return name if name in owners else None
-        if isinstance(expr, ast.Name):
-            found = self.instances.get((self.ctx.scope.function, expr.id))
-            if found:
-                return found
-            return expr.id if expr.id in owners else None
-        if isinstance(expr, ast.Attribute):
-            return expr.attr if expr.attr in owners else None
-        if isinstance(expr, (ast.List, ast.Tuple)):
-            for elt in expr.elts:
-                found = self._model(elt)
-                if found:
-                    return found
-        return None
-
-    def visit_Assign(self, node: ast.Assign) -> None:
-        model = self._model(node.value) if isinstance(node.value, ast.Call) else None
-        if model:
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    self.instances[(self.ctx.scope.function, target.id)] = model
-
-    def visit_Call(self, node: ast.Call) -> None:
-        if self.ctx.scope.type_checking or not isinstance(node.func, ast.Attribute):
-            return
-        facts: SessionFacts = self.ctx.collector(SessionFacts)
-        write = facts.write(node)
-        if write is None or facts.session(node.func.value) is None or not node.args:
-            return
-        argument = node.args[0]
-        if node.func.attr in ("execute", "exec", "executemany", "scalar", "scalars"):
-            call = root_call(argument)
-            argument = call.args[0] if call is not None and call.args else None
-        model = self._model(argument)
-        module = self.ctx.location.module
-        owner = self.ctx.config.owners.get(model) if model else None
-        if owner is None or module == owner:
-            return
-        origin = self.ctx.config.origin("owners", model, "owners")
-        self.report("SOI005", node, call=write, model=model, module=module, owner=owner,
-                        origin=origin)

@@ -1,0 +1,158 @@
+"""STI013: a factory that degrades to an in-memory or no-op stand-in without a warning."""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Dict, List, Optional, Set, Tuple
+
+from ...core.context import FileContext
+from ...core.names import last_name
+from ..base import Rule, RuleDoc
+
+FALLBACK_RE = re.compile(r"^(InMemory|Memory|Noop|NoOp|Null|Dummy|Fake|Stub|Local|Logging|Console"
+                         r"|Sqlite|SQLite|Default|Mock)[A-Z_]|InMemory|NoOp|Noop")
+# (no leading ``\b\w*``: it always matches, and made the scan 15x slower)
+FALLBACK_TEXT_RE = re.compile(r"(?:InMemory|Memory|Noop|NoOp|Null|Dummy|Fake|Stub|Local|Logging"
+                              r"|Console|Sqlite|SQLite|Default|Mock)\w*\(")
+FAILURE_WORDS = ("Import", "NotFound", "Connection", "Connect", "Timeout", "Unavailable",
+                 "OSError", "KeyError", "Refused")
+LOUD_METHODS = frozenset({"warning", "warn", "error", "exception", "critical", "fatal"})
+ENV_CALLS = frozenset({"os.getenv", "os.environ.get", "os.environ.__getitem__"})
+
+
+def _fallback(expr: Optional[ast.AST]) -> Optional[str]:
+    """``InMemoryStore()`` -> "InMemoryStore()"; anything else -> None."""
+    if isinstance(expr, ast.Call):
+        name = last_name(expr.func) or ""
+        if FALLBACK_RE.search(name):
+            return f"{name}()"
+    return None
+
+
+class SilentFallback(Rule):
+    """STI013: a factory that degrades to an in-memory/no-op implementation without a word."""
+
+    doc = RuleDoc(
+        code="STI013",
+        name="silent-fallback",
+        message="{function}() falls back to {fallback} when {trigger}, without a warning — log "
+                "at warning level, call warnings.warn, or raise in strict mode",
+        summary="Flags configuration auto-detection that degrades silently: inside a function, a "
+                "`return` of an in-memory, no-op or local stand-in (`InMemory*`, `Noop*`, "
+                "`Null*`, `Dummy*`, `Fake*`, `Stub*`, `Local*`, `Logging*`, `Sqlite*` …) in an "
+                "`except` handler for an import, connection, timeout or lookup error, or in a "
+                "branch taken when an environment variable or setting is missing — unless that "
+                "handler or branch warns or raises.",
+        rationale="The seed's `stores/` picked an in-memory budget store whenever Redis was not "
+                  "configured: a production deploy with a typo in REDIS_URL ran with per-process "
+                  "budgets and nobody knew.",
+        seed="STI-013",
+        bad="""def get_budget_store():
+    url = os.getenv("REDIS_URL")
+    if not url:
+        return InMemoryBudgetStore()
+    return RedisBudgetStore(url)
+""",
+        good="""def get_budget_store():
+    url = os.getenv("REDIS_URL")
+    if not url:
+        logger.warning("REDIS_URL unset: budgets are per-process (in-memory)")
+        return InMemoryBudgetStore()
+    return RedisBudgetStore(url)
+""",
+        limits=(
+            "Logging at info or debug level does not count as visible.",
+            "Fallbacks are recognised by their class name; a stand-in with an ordinary name "
+            "is missed.",
+        ),
+    )
+    codes = (doc.code,)
+
+    @classmethod
+    def applies(cls, ctx: FileContext) -> bool:
+        """Only files that construct a stand-in at all (one C-speed scan of the text)."""
+        return FALLBACK_TEXT_RE.search(ctx.text) is not None
+
+    def begin(self) -> None:
+        self.env_names: Dict[Optional[ast.AST], Set[str]] = {}  # function -> names read from the env
+        self.reported: Set[int] = set()
+
+    def _loud(self, statements: List[ast.stmt]) -> bool:
+        for stmt in statements:
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Raise):
+                    return True
+                if isinstance(node, ast.Call):
+                    qual = self.ctx.qualify(node.func) or ""
+                    if qual == "warnings.warn" or last_name(node.func) in LOUD_METHODS:
+                        return True
+        return False
+
+    def _returns(self, statements: List[ast.stmt]) -> List[Tuple[ast.Return, str]]:
+        found = []
+        for stmt in statements:
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Return):
+                    fallback = _fallback(node.value)
+                    if fallback:
+                        found.append((node, fallback))
+        return found
+
+    def _env_test(self, test: ast.AST) -> Optional[str]:
+        """What missing configuration a condition checks for, or None."""
+        names = self.env_names.get(self.ctx.scope.function, set())
+        for node in ast.walk(test):
+            if isinstance(node, ast.Call) and self.ctx.qualify(node.func) in ENV_CALLS:
+                return "the environment variable is unset"
+            if isinstance(node, ast.Attribute) and (self.ctx.qualify(node) or "") == "os.environ":
+                return "the environment variable is unset"
+            if isinstance(node, ast.Name) and node.id in names:
+                return f"`{node.id}` (from the environment) is unset"
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
+                    node.value.id in ("settings", "config", "cfg", "conf"):
+                return f"`{node.value.id}.{node.attr}` is not configured"
+        return None
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        func = self.ctx.scope.function
+        if func is not None and isinstance(node.value, ast.Call) and \
+                self.ctx.qualify(node.value.func) in ENV_CALLS:
+            self.env_names.setdefault(func, set()).update(
+                t.id for t in node.targets if isinstance(t, ast.Name))
+
+    def visit_Try(self, node: ast.Try) -> None:
+        if self.ctx.scope.function is None:
+            return
+        for handler in node.handlers:
+            caught = ast.unparse(handler.type) if handler.type is not None else "everything"
+            if handler.type is not None and not any(w in caught for w in FAILURE_WORDS):
+                continue
+            if self._loud(handler.body):
+                continue
+            for ret, fallback in self._returns(handler.body):
+                self._report(ret, fallback, f"`{caught}` is raised")
+
+    def visit_If(self, node: ast.If) -> None:
+        if self.ctx.scope.function is None:
+            return
+        trigger = self._env_test(node.test)
+        if trigger is None or self._loud(node.body):
+            return
+        for ret, fallback in self._returns(node.body):
+            self._report(ret, fallback, trigger)
+
+    def visit_Return(self, node: ast.Return) -> None:
+        value = node.value
+        if isinstance(value, ast.IfExp) and self.ctx.scope.function is not None:
+            fallback = _fallback(value.orelse)
+            trigger = self._env_test(value.test) if fallback else None
+            if fallback and trigger:
+                self._report(node, fallback, trigger)
+
+    def _report(self, node: ast.AST, fallback: str, trigger: str) -> None:
+        if id(node) in self.reported:
+            return
+        self.reported.add(id(node))
+        name = getattr(self.ctx.scope.function, "name", "?")
+        self.report(node, function=name, fallback=f"`{fallback}`", trigger=trigger)

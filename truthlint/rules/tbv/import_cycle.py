@@ -1,0 +1,51 @@
+"""TBV004: a module-level import that closes an import cycle."""
+
+from __future__ import annotations
+
+from typing import Set, Tuple
+
+from ...project.view import IndexView
+from ..base import ProjectRule, RuleDoc
+
+
+class ImportCycle(ProjectRule):
+    """TBV004: a module-level import that closes a cycle."""
+
+    doc = RuleDoc(
+        code="TBV004",
+        name="import-cycle",
+        message="import of {imported} closes an import cycle: {cycle} — move what both need "
+                "into a module they both import, or import it inside the function that uses it",
+        summary="Flags a module-level import that is an edge of a cycle in the project's "
+                "module-level import graph, on every such import in the file; the message lists "
+                "the shortest cycle through it. The graph comes from the project index.",
+        rationale="The seed's dependency map recorded \"circular dependencies: 0\" as a health "
+                  "metric; a cycle makes import order matter, breaks partial imports and hides "
+                  "layering mistakes. The metric stays true only if every new edge is checked.",
+        seed="seed metric \"circular dependencies: 0\"",
+        bad="""# app/services/runs.py
+from app.policy.engine import evaluate
+# app/policy/engine.py
+from app.services.runs import Run
+""",
+        good="""# app/contracts/runs.py   (both import the shared type from here)
+class Run: ...
+""",
+        limits=(
+            "Imports inside functions and under `if TYPE_CHECKING:` do not run at import and "
+            "are not edges.",
+            "An import of `a.b.c` is an edge to that module only, not to the packages `a` and "
+            "`a.b` whose `__init__` also runs.",
+        ),
+    )
+    codes = (doc.code,)
+
+    def judge(self, view: IndexView) -> None:
+        reported: Set[Tuple[int, str]] = set()
+        for target, line, col, _, shown in view.own_edges():
+            if (line, target) in reported:
+                continue
+            cycle = view.cycle(target)
+            if cycle:
+                reported.add((line, target))
+                self.report(line, col, imported=target, cycle=" → ".join(cycle))

@@ -1,0 +1,134 @@
+"""TBV001: work done while the module is being imported."""
+
+from __future__ import annotations
+
+import ast
+from typing import List, Optional, Set, Tuple
+
+from ...core.names import dotted
+from ...facts.catalogue import FILE, THREAD, THREAD_TYPES, is_thread_start, side_effect
+from ...facts.summary import Summary
+from ...project.view import view_of
+from ..base import Rule, RuleDoc
+from ._call_text import call_text
+
+PATH_TYPES = frozenset({"pathlib.Path", "Path", "pathlib.PurePath"})
+
+
+class ImportTimeSideEffect(Rule):
+    """TBV001: work done while the module is being imported."""
+
+    doc = RuleDoc(
+        code="TBV001",
+        name="import-time-side-effect",
+        message="{call} {effect} at import time — move it into a function called from the "
+                "app's lifespan/startup handler (or a lazy getter)",
+        summary="Flags a call that does real work when the module is imported: DB engines, "
+                "connections and `init_db()`/`metadata.create_all()`, network and SDK clients "
+                "(`redis.Redis`, `httpx.Client`, `boto3.client`, `anthropic.Anthropic()`, "
+                "`openai.OpenAI()`), thread and process starts, subprocesses, file loads "
+                "(`open()`, `json.load(...)`), `asyncio.run`/`uvicorn.run`, and any call listed "
+                "in `side-effect-calls`. Module level, class bodies, decorators and default "
+                "arguments all run at import.",
+        rationale="The seed's `main.py` ran `init_db()` at import: every process that imports "
+                  "the app (tests, workers, scripts, Alembic) connects to the database, and an "
+                  "unreachable DB breaks the import itself.",
+        seed="TBV-001",
+        bad="""# app/main.py
+app = FastAPI()
+init_db()
+engine = create_engine(settings.database_url)
+""",
+        good="""# app/main.py
+@asynccontextmanager
+async def lifespan(app):
+    init_db()
+    yield
+
+app = FastAPI(lifespan=lifespan)
+""",
+        options=("side-effect-calls",),
+        limits=(
+            "Calls to project functions are followed through the project index (up to 8 calls "
+            "deep) and the message shows the chain, e.g. `get_planner()` → "
+            "app/planners/__init__.py:9 `anthropic.Anthropic()`; calls through variables, "
+            "callbacks or methods of instances are not followed. `init_db()` is flagged by name.",
+            "Calls under `if __name__ == \"__main__\":` and `if TYPE_CHECKING:` never run on "
+            "import and are not flagged.",
+        ),
+    )
+    codes = (doc.code,)
+
+    needs = (Summary,)
+
+    def begin(self) -> None:
+        self.consumed: Set[int] = set()
+        self.threads: Set[str] = set()
+        self.project_calls: List[Tuple[ast.Call, str, bool]] = []  # followed in end()
+        loc = self.ctx.location
+        self.root_package = loc.module.split(".")[0] if loc.module else None
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if (self.ctx.scope.import_time and isinstance(node.value, ast.Call)
+                and self.ctx.qualify(node.value.func) in THREAD_TYPES):
+            self.threads.update(t.id for t in node.targets if isinstance(t, ast.Name))
+
+    def _effect(self, node: ast.Call) -> Optional[str]:
+        ctx = self.ctx
+        effect = side_effect(node, ctx.qualify(node.func), ctx.config.side_effect_calls)
+        if effect:
+            return effect
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            if is_thread_start(node, ctx.qualify) or (
+                    func.attr == "start" and isinstance(func.value, ast.Name)
+                    and func.value.id in self.threads):
+                return THREAD
+            if func.attr in ("read_text", "read_bytes") and self._is_path(func.value):
+                return FILE
+        return None
+
+    def _is_path(self, expr: ast.AST) -> bool:
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
+            return True
+        return isinstance(expr, ast.Call) and self.ctx.qualify(expr.func) in PATH_TYPES
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if not self.ctx.scope.import_time or id(node) in self.consumed:
+            return
+        effect = self._effect(node)
+        if effect is None:
+            self._remember_project_call(node)
+            return
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Call):
+                self.consumed.add(id(inner))
+        self.report(node, call=f"`{call_text(node)}`", effect=effect)
+
+    def _remember_project_call(self, node: ast.Call) -> None:
+        """A call of a project function at import time: its effects are looked up in end()."""
+        if self.root_package is None:
+            return
+        func = node.func
+        if isinstance(func, ast.Name) and func.id not in self.ctx.imports.aliases:
+            self.project_calls.append((node, func.id, True))
+            return
+        head = dotted(func)
+        if head is None:
+            return
+        target = self.ctx.imports.aliases.get(head.split(".")[0], "")
+        if target.split(".")[0] == self.root_package:
+            self.project_calls.append((node, self.ctx.qualify(func) or head, False))
+
+    def end(self) -> None:
+        if not self.project_calls:
+            return
+        view = view_of(self.ctx)
+        if view is None:
+            return
+        for node, qual, local in self.project_calls:
+            found = view.effect_chain(qual, local)
+            if found:
+                rows, effect = found
+                steps = " → ".join(f"{path}:{line} `{text}`" for path, line, text in rows)
+                self.report(node, call=f"`{call_text(node)}` → {steps}", effect=effect)
