@@ -125,11 +125,13 @@ class _Checker:
         from ..run.baseline import keys_for, split
 
         baseline = _Checker._baseline
+        if baseline is None:
+            return findings
         lines = self.lines
         keys = keys_for([(f.code, self.filename,
                           lines[f.line - 1] if 0 < f.line <= len(lines) else "")
-                         for f in findings], baseline.base)  # type: ignore[union-attr]
-        old, _ = split(keys, baseline)  # type: ignore[arg-type]
+                         for f in findings], baseline.base)
+        old, _ = split(keys, baseline)
         return [f for f, grandfathered in zip(findings, old) if not grandfathered]
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:

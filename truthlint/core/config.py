@@ -389,11 +389,12 @@ class ConfigFinder:
         return self.for_dir(os.path.dirname(os.path.abspath(path)))
 
     def _explicit(self) -> Config:
+        explicit = self.explicit or ""
         if self._default is None:
-            table = read_pyproject(self.explicit)  # type: ignore[arg-type]
-            if table is None and not os.path.isfile(self.explicit):  # type: ignore[arg-type]
-                raise ConfigError(self.explicit or "", "truthlint-config", "file not found")
-            self._default = self._config_at(self.explicit, table)
+            table = read_pyproject(explicit)
+            if table is None and not os.path.isfile(explicit):
+                raise ConfigError(explicit, "truthlint-config", "file not found")
+            self._default = self._config_at(explicit, table)
         return self._default
 
     def _fallback(self) -> Config:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Dict, FrozenSet, Optional, Tuple
+from typing import Callable, Dict, FrozenSet, Optional, Tuple
 
 from ..core.names import dotted, last_name
 
@@ -123,7 +123,7 @@ def side_effect(call: ast.Call, qualname: Optional[str],
     return None
 
 
-def is_thread_start(call: ast.Call, qualify) -> bool:  # type: ignore[no-untyped-def]
+def is_thread_start(call: ast.Call, qualify: Callable[[ast.AST], Optional[str]]) -> bool:
     """``threading.Thread(...).start()``."""
     func = call.func
     return (isinstance(func, ast.Attribute) and func.attr == "start"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Dict, NamedTuple, Optional
+from typing import Dict, NamedTuple, Optional, Union
 
 from ..core.context import Collector, FileContext
 from ..core.names import dotted, last_name, root_call
@@ -154,8 +154,8 @@ class SessionFacts(Collector):
             value = Session(f"{value.evidence} (line {line})", value.kind)
         table[name] = value
 
-    def visit_FunctionDef(self, node: ast.AST) -> None:
-        args = node.args  # type: ignore[attr-defined]
+    def visit_FunctionDef(self, node: Union[ast.FunctionDef, ast.AsyncFunctionDef]) -> None:
+        args = node.args
         positional = list(args.posonlyargs) + list(args.args)
         defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
         pairs = list(zip(positional, defaults)) + list(zip(args.kwonlyargs, args.kw_defaults))

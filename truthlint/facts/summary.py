@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 from ..core.config import Config
 from ..core.context import Collector, FileContext
@@ -57,9 +57,9 @@ class Summary(Collector):
 
     # --- definitions ------------------------------------------------------------------------
 
-    def visit_FunctionDef(self, node: ast.AST) -> None:
+    def visit_FunctionDef(self, node: Union[ast.FunctionDef, ast.AsyncFunctionDef]) -> None:
         scope = self.ctx.scope
-        name = node.name  # type: ignore[attr-defined]
+        name = node.name
         if scope.function is None:
             key = f"{scope.cls.name}.{name}" if scope.cls is not None else name
         else:

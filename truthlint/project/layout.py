@@ -21,7 +21,8 @@ MIGRATION_DIRS = ("alembic", "migrations")  # generated schema history, not the 
 def find_root(fs: FileSystem, directory: str, config: Config) -> Optional[str]:
     """The package root a directory belongs to (cached per run)."""
     key = ("root", directory, config.roots or None)
-    return fs.memo(key, lambda: _find_root(fs, directory, config))  # type: ignore[no-any-return]
+    found: Optional[str] = fs.memo(key, lambda: _find_root(fs, directory, config))
+    return found
 
 
 def _find_root(fs: FileSystem, directory: str, config: Config) -> Optional[str]:

@@ -46,13 +46,13 @@ class ResultsCache:
             digest.update(f"{full}|{info.st_mode}|{info.st_mtime_ns}|{info.st_size}\n".encode())
             directories.add(full.rpartition(os.sep)[0])
         directories |= {d.rpartition(os.sep)[0] for d in directories}
-        sources = {engine.finder.for_dir(d).source for d in directories} - {None}
+        sources = {s for s in (engine.finder.for_dir(d).source for d in directories) if s}
         for directory in sorted(directories):  # hidden entries (caches) are not inputs
             names = sorted(n for n in engine.fs.listdir(directory) if not n.startswith("."))
             digest.update(f"{directory}|{engine.fs.mode(directory)}|{names}\n".encode())
         try:
-            for source in sorted(sources):  # type: ignore[type-var]
-                with open(source, "rb") as fh:  # type: ignore[arg-type]
+            for source in sorted(sources):
+                with open(source, "rb") as fh:
                     digest.update(fh.read())
         except OSError:
             return
