@@ -38,3 +38,22 @@ def run_flake8(*args: str, cwd: Path = REPO, stdin: str = None) -> subprocess.Co
 @pytest.fixture
 def flake8():
     return run_flake8
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _resource_tracker_is_not_measured():
+    """A spawned pool (test_coldrun) starts multiprocessing's resource tracker, an interpreter
+    that outlives the session. Under ``pytest --cov`` (``patch = ["subprocess"]`` in
+    pyproject.toml) it would write an empty coverage data file after pytest-cov has combined
+    them, a stray ``.coverage.*``: started here first, without coverage's variable, it runs
+    unmeasured (it runs no truthlint code) and every later pool shares it."""
+    config = os.environ.pop("COVERAGE_PROCESS_CONFIG", None)
+    try:
+        if config is not None and os.name == "posix":
+            from multiprocessing import resource_tracker
+
+            resource_tracker.ensure_running()
+    finally:
+        if config is not None:
+            os.environ["COVERAGE_PROCESS_CONFIG"] = config
+    yield

@@ -16,6 +16,9 @@ from truthlint.rules.registry import RULES
 
 from .conftest import REPO, run_flake8
 
+# every test but one starts `python -m truthlint` (and some flake8) in subprocesses
+pytestmark = pytest.mark.slow
+
 EXPECTED = (REPO / "examples" / "expected.txt").read_text(encoding="utf-8")
 
 

@@ -184,6 +184,7 @@ def test_a_form_feed_does_not_shift_lines(tmp_path):
         (3, "TBV001", "init_db()")]
 
 
+@pytest.mark.slow  # spawned workers: a fresh interpreter each
 def test_cold_run_without_fork(tmp_path, monkeypatch):
     """Where processes cannot be forked (Windows), the workers get a pickled project."""
     monkeypatch.setattr("truthlint.run.pool.PARALLEL_FROM", 1)

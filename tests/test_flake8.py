@@ -9,6 +9,10 @@ import pytest
 
 from .conftest import REPO, run_flake8
 
+# every test starts `python -m flake8` in subprocesses (tests/test_adapters.py drives it
+# in-process for the quick loop)
+pytestmark = pytest.mark.slow
+
 EXAMPLES = REPO / "examples"
 EXAMPLE_FILES = sorted(p.relative_to(REPO).as_posix() for p in EXAMPLES.rglob("*.py"))
 

@@ -13,6 +13,8 @@ import os
 
 import pytest
 
+pytestmark = pytest.mark.slow  # seconds of generated programs
+
 hypothesis = pytest.importorskip("hypothesis")
 hypothesmith = pytest.importorskip("hypothesmith")
 

@@ -49,6 +49,7 @@ def codes(stdout: str):
     return [(line.split(":")[0].lstrip("./"), line.split()[1]) for line in stdout.splitlines()]
 
 
+@pytest.mark.slow  # the CLI and flake8 in subprocesses, nine times
 @pytest.mark.parametrize("name, content, diagnostic", [
     ("syntax.py", "def f(:\n", "does not parse (SyntaxError)"),
     ("nulls.py", b"x = 1\x00\n", "does not parse (SyntaxError)"),
@@ -85,6 +86,7 @@ def test_bom_file_reports_the_right_line(tmp_path):
     assert truthlint("check", ".", cwd=root).stdout.startswith("bom.py:3:1: TBV001")
 
 
+@pytest.mark.slow  # half a minute
 def test_a_10_mb_file(tmp_path):
     body = "".join(f"value_{n} = {n}\n" for n in range(700_000))
     root = tree(tmp_path, {"huge.py": body + GOOD})
@@ -132,6 +134,7 @@ def test_unreadable_files_and_directories(tmp_path, monkeypatch):
     assert [x.finding.code for x in found] == ["TBV001"] and diagnostic is None
 
 
+@pytest.mark.slow  # concurrent CLI subprocesses
 def test_two_runs_share_one_cold_cache_at_once(tmp_path):
     files = {"app/__init__.py": '"""App."""\n'}
     for n in range(60):
@@ -168,6 +171,7 @@ BAD_INNER = [
 ]
 
 
+@pytest.mark.slow  # the CLI and flake8 in subprocesses, once per setting
 @pytest.mark.parametrize("key", sorted(BAD_VALUES))
 def test_every_setting_rejects_a_wrong_type(tmp_path, key):
     root = tree(tmp_path, {"x.py": GOOD})
@@ -178,6 +182,7 @@ def test_every_setting_rejects_a_wrong_type(tmp_path, key):
         assert str(root / "pyproject.toml") in result.stderr and f"key '{key}" in result.stderr
 
 
+@pytest.mark.slow  # the CLI in a subprocess, once per case
 @pytest.mark.parametrize("key, table", BAD_INNER)
 def test_bad_values_inside_settings(tmp_path, key, table):
     root = tree(tmp_path, {"x.py": GOOD})
@@ -187,6 +192,7 @@ def test_bad_values_inside_settings(tmp_path, key, table):
     assert f"key '{key}" in result.stderr
 
 
+@pytest.mark.slow  # five CLI and flake8 subprocesses, two of them parallel
 def test_never_imports_or_runs_the_checked_code(tmp_path):
     marker = tmp_path / "MARKER"
     boom = textwrap.dedent(f"""\

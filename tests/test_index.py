@@ -109,6 +109,7 @@ def test_unsaved_buffer_replaces_the_file_on_disk(examples):
     assert buffer.stdout == ""
 
 
+@pytest.mark.slow  # three flake8 runs over examples/, two of them with -j 2
 def test_parallel_runs_share_one_cache(examples):
     args = ("--select", "STI,TBV,SOI", "-j", "2", "examples/")
     first = run_flake8(*args, cwd=examples)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import importlib.util
 import sysconfig
 
+import pytest
+
 from .conftest import REPO
+
+pytestmark = pytest.mark.slow  # a few hundred standard-library files
 
 
 def load_sweep():

@@ -9,7 +9,7 @@ import os
 import pytest
 
 from truthlint.core.config import (DEFAULT_LAYER_MAP, ConfigError, ConfigFinder, build_config,
-                              parse_layer, parse_settings)
+                                   parse_layer, parse_settings)
 from truthlint.engine.check import Engine
 from truthlint.core.files import FileSystem
 from truthlint.core.location import header_layer
