@@ -194,3 +194,28 @@ def test_cold_run_without_fork(tmp_path, monkeypatch):
     for cache in tmp_path.rglob(".truthlint_cache"):
         shutil.rmtree(cache)
     assert cold == reference(files) and cold[0]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_cold_run_over_part_of_a_root_pools_twice(tmp_path, monkeypatch, jobs):
+    """Checking some files of a stale root also summarises the others for the index; both go
+    through phase one's one pool, so a cold run uses the pool twice (phase one, phase two)."""
+    monkeypatch.setattr("truthlint.run.pool.PARALLEL_FROM", 1)
+    tree = copy_tree(FIXTURES / "indexed", tmp_path)
+    files = python_files([str(tree / "app" / "cycle_a.py"), str(tree / "app" / "main.py"),
+                          str(tree / "app" / "models")])
+    rounds = []
+    real = pipeline.run_tasks
+
+    def counting(engine, task, items, *args, **kwargs):
+        rounds.append(len(items))
+        return real(engine, task, items, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "run_tasks", counting)
+    cold = run(Engine(codes=RULES), files, jobs=jobs)
+    for cache in tmp_path.rglob(".truthlint_cache"):
+        shutil.rmtree(cache)
+    assert cold == reference(files)
+    assert {x.finding.code for x in cold[0]} >= {"TBV004", "SOI001"}  # whole-project answers
+    assert len(rounds) == 2
+    assert rounds[0] > len(files)  # the other modules of the root were summarised with them

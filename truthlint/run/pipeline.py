@@ -128,8 +128,13 @@ def _summary_of(engine: Engine, item: Stale) -> str:
         return json.dumps(empty_summary(item.module))
 
 
-def _summary_task(engine: Engine, item: Stale) -> Tuple[str, str]:
-    return item.path, _summary_of(engine, item)
+def _phase_one(engine: Engine, work: Union[Tuple[str, Stale], Stale]
+               ) -> Union[FirstPass, Tuple[str, str]]:
+    """A file to check (``(path, stale module)``): its first pass. A stale module nobody asked
+    to check: only its summary, ``(absolute path, summary JSON)``, for the index."""
+    if isinstance(work, Stale):
+        return work.path, _summary_of(engine, work)
+    return _first_pass(engine, work)
 
 
 def _second_pass(engine: Engine, work: Union[str, Judge]) -> Result:
@@ -155,12 +160,14 @@ def _two_phases(engine: Engine, files: List[str], jobs: int,
     seen = {item.path for _, item in mine}
     others = [item for item in stale.values() if item.path not in seen]
     if progress:
-        progress.total = len(mine) + len(files)
-    firsts: List[FirstPass] = run_tasks(engine, _first_pass, mine, jobs,
-                                        sum(len(item.data) for _, item in mine), progress)
+        progress.total = len(mine) + len(others) + len(files)
+    # one pool for phase one: the files to check and the other stale modules of their roots
+    work: List[Union[Tuple[str, Stale], Stale]] = [*mine, *others]
+    size = sum(len(item.data) for _, item in mine) + sum(len(item.data) for item in others)
+    outcomes = run_tasks(engine, _phase_one, work, jobs, size, progress)
+    firsts = [o for o in outcomes if isinstance(o, FirstPass)]
     summaries = {f.source: f.summary for f in firsts}
-    summaries.update(run_tasks(engine, _summary_task, others, jobs,
-                               sum(len(item.data) for item in others)))
+    summaries.update(o for o in outcomes if not isinstance(o, FirstPass))
     for plan in plans:
         engine.indexes.complete(plan, ((item.rel, summaries[item.path]) for item in plan.stale))
     data = {path: item.data for path, item in mine}
@@ -176,7 +183,7 @@ def _two_phases(engine: Engine, files: List[str], jobs: int,
         else:
             results.append(([], first.diagnostic))
     if progress:
-        progress.total = len(mine) + len(second)
+        progress.total = len(mine) + len(others) + len(second)
     # judging from the index costs about a tenth of checking a file
     size = size_of(w for w in second if isinstance(w, str)) + sum(
         len(w.data) // 10 for w in second if isinstance(w, Judge))
