@@ -11,10 +11,11 @@ import pytest
 from truthlint.core.config import (DEFAULT_LAYER_MAP, ConfigError, ConfigFinder, build_config,
                                    parse_layer, parse_settings)
 from truthlint.engine.check import Engine
-from truthlint.core.files import FileSystem
+from truthlint.core.files import FileSystem, python_files
 from truthlint.core.location import header_layer
 from truthlint.project.layout import layer_from_map, locate
 from truthlint.rules.soi.module_singleton import ModuleSingleton
+from truthlint.rules.tbv.import_time_side_effect import ImportTimeSideEffect
 
 
 @pytest.mark.parametrize("text, layer", [("L2", 2), ("l4", 4), ("L2a", 2), ("L3.5", 3),
@@ -143,6 +144,55 @@ def test_failing_rule_is_dropped_for_the_file_and_others_still_report(monkeypatc
         findings = Engine().check_source(source, "x.py")
     assert [f.code for f in findings] == ["TBV001"]
     assert "ModuleSingleton failed on x.py" in caplog.text
+
+
+def test_a_failing_collector_drops_the_rules_that_read_it(monkeypatch, tmp_path, caplog):
+    """STI002 judges the evidence the Behaviour collector gathers: when the collector fails
+    half-way, STI002 must not judge the half it saw."""
+    from truthlint.facts.behaviour import Behaviour
+
+    (tmp_path / "pyproject.toml").write_text("[tool.truthlint]\n")
+    models = tmp_path / "app" / "models"
+    models.mkdir(parents=True)
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (models / "__init__.py").write_text("")
+    source = "@app.task\ndef refresh(): ...\n\nclass Item:\n    __tablename__ = 'items'\n"
+    path = str(models / "item.py")
+    (models / "item.py").write_text(source)
+    assert [f.code for f in Engine().check_source(source, path)] == []  # L6, and shows L6
+
+    def boom(self, node):
+        raise RuntimeError("collector bug")
+
+    monkeypatch.setattr(Behaviour, "visit_ClassDef", boom)
+    with caplog.at_level(logging.WARNING, logger="truthlint"):
+        assert [f.code for f in Engine().check_source(source, path)] == []
+    assert "Behaviour failed" in caplog.text and "LayerClaimMismatch failed" in caplog.text
+
+
+def test_a_rule_failing_after_it_reported_loses_those_findings(monkeypatch):
+    def boom(self):
+        raise RuntimeError("rule bug in end")
+
+    source = "import json\nCONFIG = json.load(open('x'))\ninit_db()\n"
+    assert [f.code for f in Engine().check_source(source, "x.py")] == ["TBV001", "TBV001"]
+    monkeypatch.setattr(ImportTimeSideEffect, "end", boom)
+    assert Engine().check_source(source, "x.py") == []
+
+
+def test_the_file_walker_skips_virtualenvs_by_content_and_build_output_by_name(tmp_path):
+    for rel in ("app/__init__.py", "app/env/__init__.py", "app/env/settings.py",
+                "venv/lib/site.py", "env/bin/tool.py", "build/lib/app/x.py", "app/dist/y.py",
+                ".hidden/z.py", "app/__pycache__/w.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("")
+    (tmp_path / "venv" / "pyvenv.cfg").write_text("home = /usr\n")
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr\n")
+    found = [os.path.relpath(p, tmp_path).replace(os.sep, "/") for p in python_files([str(tmp_path)])]
+    assert found == ["app/__init__.py", "app/env/__init__.py", "app/env/settings.py"]
+    # a file named explicitly is taken as it is
+    assert python_files([str(tmp_path / "build" / "lib" / "app" / "x.py")]) == [
+        str(tmp_path / "build" / "lib" / "app" / "x.py")]
 
 
 def test_anonymous_stdin_has_no_location():

@@ -106,13 +106,22 @@ class Walker:
         self.hooks = plan.hooks
 
     def _fail(self, visitor: Visitor) -> None:
-        """A rule bug must never abort the user's flake8 run: drop the rule for this file."""
+        """A rule bug must never abort the user's flake8 run: drop the rule for this file, and
+        every visitor that reads what a failed collector collected (its ``needs``): it would
+        judge on partial facts. The caller drops the findings of every failed visitor."""
         self.failed.add(visitor)
         for table in (self.enter, self.leave):
             for node_type, handlers in table.items():
                 table[node_type] = [(v, h) for v, h in handlers if v is not visitor]
         warn("truthlint: %s failed on %s; its findings for this file are skipped",
              type(visitor).__name__, getattr(self.ctx, "display", "?"))
+        for other in self.visitors:
+            if other not in self.failed and type(visitor) in getattr(other, "needs", ()):
+                self._fail(other)
+
+    def failed_codes(self) -> Set[str]:
+        """The codes of the visitors (rules) that failed: their findings are not reported."""
+        return {code for v in self.failed for code in getattr(v, "codes", ())}
 
     def _hook(self, name: str) -> None:
         for index in self.hooks[name]:  # only the visitors that define the hook

@@ -85,20 +85,23 @@ class Engine:
             if not isinstance(index, ProjectIndex) or module is None or module not in index.modules:
                 return Checked([], None, False)
             ctx.memo["view"] = IndexView(index, module, index.modules[module])
-            Walker(rules, ctx).finish()
-            return Checked(self._wanted(ctx), None, False)
+            walker = Walker(rules, ctx)
+            walker.finish()
+            return Checked(self._wanted(ctx, walker), None, False)
         if not rules and phase is Phase.WHOLE:
             return Checked([], None, False)
+        if tree is None:
+            raise ValueError("a walk needs the parsed tree")
         summary = phase is Phase.LOCAL
         collectors = [c(ctx) for c in _collectors_for(rules, ctx, summary)]
         for collector in collectors:
             ctx.add_collector(collector)
-        assert tree is not None
-        Walker([ctx.imports] + collectors + list(rules), ctx).run(tree)
+        walker = Walker([ctx.imports] + collectors + list(rules), ctx)
+        walker.run(tree)
         data = None
         if summary:
             data = ctx.collector(Summary).data if ctx.has_collector(Summary) else empty_summary("")
-        return Checked(self._wanted(ctx), data, ctx.wanted_index)
+        return Checked(self._wanted(ctx, walker), data, ctx.wanted_index)
 
     def check_source(self, source: str, filename: Optional[str]) -> List[Finding]:
         """Parse and check; a file that does not parse has no findings (flake8 says E999)."""
@@ -108,8 +111,8 @@ class Engine:
             return []
         return self.check(split_lines(source), filename, tree).findings
 
-    def _wanted(self, ctx: FileContext) -> List[Finding]:
-        wanted = self.selection.codes
+    def _wanted(self, ctx: FileContext, walker: Walker) -> List[Finding]:
+        wanted = self.selection.codes - walker.failed_codes()
         return sorted({f for f in ctx.findings if f.code in wanted})
 
 
