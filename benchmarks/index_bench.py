@@ -27,6 +27,7 @@ from flake8_ratio import alternate, compile_truthlint, run  # noqa: E402  (one f
 
 from truthlint.core.config import ConfigFinder  # noqa: E402
 from truthlint.project.index import ProjectIndex  # noqa: E402
+from truthlint.project.summaries import summarize_file  # noqa: E402
 from truthlint.core.files import FileSystem  # noqa: E402
 
 
@@ -49,7 +50,7 @@ def parse_all(root: str) -> float:
 def build(root: str, cache: str) -> float:
     config = ConfigFinder().for_dir(root)
     start = time.perf_counter()
-    ProjectIndex(os.path.abspath(root), config, FileSystem(), cache).build()
+    ProjectIndex(os.path.abspath(root), config, FileSystem(), cache, summarize_file).build()
     return time.perf_counter() - start
 
 

@@ -17,7 +17,7 @@ from truthlint.engine.check import Engine
 from truthlint.rules.registry import RULES
 from truthlint.run.filecheck import check_file
 from truthlint.run.noqa import noqa_lines, statement_starts
-from truthlint.project.index import summarize_file
+from truthlint.project.summaries import summarize_file
 from truthlint.project.layout import find_root
 from truthlint.core.source import split_lines
 from truthlint.core.files import python_files
@@ -199,7 +199,8 @@ def test_cold_run_without_fork(tmp_path, monkeypatch):
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_cold_run_over_part_of_a_root_pools_twice(tmp_path, monkeypatch, jobs):
     """Checking some files of a stale root also summarises the others for the index; both go
-    through phase one's one pool, so a cold run uses the pool twice (phase one, phase two)."""
+    through phase one's one round of tasks, so a cold run has two rounds (phase one, phase
+    two), each one pool when the work is worth it (here, with ``jobs=2``, it is)."""
     monkeypatch.setattr("truthlint.run.pool.PARALLEL_FROM", 1)
     tree = copy_tree(FIXTURES / "indexed", tmp_path)
     files = python_files([str(tree / "app" / "cycle_a.py"), str(tree / "app" / "main.py"),

@@ -10,6 +10,7 @@ import pytest
 from truthlint.core.config import build_config
 from truthlint.project.graph import strongly_connected
 from truthlint.project.index import INDEX_VERSION, ProjectIndex
+from truthlint.project.summaries import summarize_file
 from truthlint.core.files import FileSystem
 
 from .conftest import REPO, run_flake8
@@ -24,7 +25,7 @@ def examples(tmp_path):
 
 def _index(root, cache):
     config = build_config(None, str(root.parent))
-    return ProjectIndex(str(root), config, FileSystem(), str(cache)).build()
+    return ProjectIndex(str(root), config, FileSystem(), str(cache), summarize_file).build()
 
 
 def test_strongly_connected_components():

@@ -1,8 +1,8 @@
 """What every rule and fact collector may ask about the file being checked, and its findings.
 
-The context knows the project index only through :class:`ProjectLookup`, a callable the
-engine hands it: the floors above (the index, the rules) stay above, and nothing here
-builds them.
+The context reaches the project index only through a lookup the engine hands it (a callable
+that returns the index, typed here by the :class:`ProjectLookup` protocol): the floors above
+(the index, the rules) stay above, and nothing here builds them.
 """
 
 from __future__ import annotations

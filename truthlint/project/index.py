@@ -9,23 +9,18 @@ unreadable or corrupt cache is rebuilt without a word.
 
 from __future__ import annotations
 
-import ast
 import json
 import os
-import warnings
 from typing import (Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tuple,
                     TypeVar, Union, cast)
 
 from ..core.config import Config
-from ..core.digest import blake2b, digest as _digest
+from ..core.digest import digest as _digest
 from ..core.files import FileSystem, python_files_under
-from ..core.source import PARSE_ERRORS, split_lines
-from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules, summarize
-from .graph import strongly_connected
 from ..core.location import module_name
-from .layout import is_migration, locate
-
-__all__ = ["INDEX_VERSION", "ProjectIndex", "Stale", "Summarizer", "blake2b", "summarize_file"]
+from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules
+from .graph import strongly_connected
+from .layout import is_migration
 
 INDEX_VERSION = 7
 T = TypeVar("T")
@@ -42,23 +37,6 @@ class Stale(NamedTuple):
     path: str
     digest: str
     data: bytes
-
-
-def summarize_file(path: str, data: bytes, config: Config, fs: FileSystem,
-                   module: str) -> Dict[str, Any]:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(data, filename=path)
-    except PARSE_ERRORS:
-        return empty_summary(module)
-    text = data.decode("utf-8", errors="replace")
-    try:
-        lines = split_lines(text)
-        return summarize(tree, lines, locate(path, lines, config, fs), config, fs,
-                         providers=b"yield" in data)
-    except RecursionError:
-        return empty_summary(module)
 
 
 class Summaries:
@@ -117,9 +95,9 @@ class ProjectIndex:
     """Every module under one package root, with the queries the rules ask."""
 
     def __init__(self, root: str, config: Config, fs: FileSystem, cache_dir: Optional[str],
-                 summarize: Optional[Summarizer] = None) -> None:
+                 summarize: Summarizer) -> None:
         self.root = root
-        self.summarize: Summarizer = summarize or summarize_file
+        self.summarize = summarize  # what a module's summary is: the facts floor's business
         self.config = config
         self.fs = fs
         self.cache_dir = cache_dir
@@ -214,7 +192,7 @@ class ProjectIndex:
 
     def build(self) -> "ProjectIndex":
         """Load the cache, re-summarise what changed, save the cache if anything moved. (A
-        cold ``truthlint check`` summarises in its own parallel walk instead: ``coldrun``.)"""
+        cold ``truthlint check`` summarises in its own parallel walk instead: ``run.pipeline``.)"""
         return self.complete(self._summarize(self.plan()))
 
     def plan(self) -> List["Stale"]:

@@ -11,6 +11,7 @@ from ..core.config import Config, ConfigFinder
 from ..core.files import FileSystem
 from ..core.walker import warn
 from .index import ProjectIndex, Stale
+from .summaries import summarize_file
 from .layout import PROJECT_MARKERS, find_root
 
 Key = Tuple[str, Optional[str]]  # (package root, configuration file)
@@ -83,7 +84,7 @@ class Indexes:
     def _new(self, root: str, config: Config) -> ProjectIndex:
         """An index not yet built, its cache beside the configuration (or the project)."""
         cache_dir = config.cache_dir if config.source else _project_cache(root)
-        return ProjectIndex(root, config, self.fs, cache_dir)
+        return ProjectIndex(root, config, self.fs, cache_dir, summarize_file)
 
     def _adopt(self, key: Key, index: Optional[ProjectIndex]) -> None:
         if index is None:

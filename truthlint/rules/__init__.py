@@ -1,4 +1,5 @@
-"""Every rule, in one explicit list (a test checks it against the registry).
+"""Floor 4, rules: the rules only, every one in one explicit list (a test checks it against
+the registry). Imports only from project, facts and core.
 
 A rule is one module in its family's package — ``sti/`` (structural truth), ``tbv/`` (temporal
 boundaries), ``soi/`` (state ownership) — named after the rule (``sti/missing_init.py`` holds

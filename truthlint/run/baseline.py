@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Tuple
 
 from ..core.config import ConfigError
-from ..project.index import blake2b
+from ..core.digest import blake2b
 
 BASELINE_VERSION = 1
 

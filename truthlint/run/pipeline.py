@@ -22,11 +22,12 @@ from typing import Dict, List, NamedTuple, Optional, Tuple, Union
 from ..core.context import Finding, Phase
 from ..core.source import decode, parse, split_lines
 from ..engine.check import Engine
-from ..project.index import Stale, summarize_file
+from ..project.index import Stale
+from ..project.summaries import summarize_file
 from ..facts.summary import empty_summary
 from .filecheck import Located, check_file, locate_findings, unreadable
 from .noqa import noqa_file, statement_starts
-from .pool import Progress, run_tasks, size_of
+from .pool import run_tasks, size_of
 from .results import ResultsCache
 
 Result = Tuple[List[Located], Optional[str]]
@@ -190,4 +191,4 @@ def _two_phases(engine: Engine, files: List[str], jobs: int,
     return results + run_tasks(engine, _second_pass, second, jobs, size, progress)
 
 
-__all__ = ["Bar", "Progress", "run"]
+__all__ = ["Bar", "run"]

@@ -68,8 +68,8 @@ def _parts(engine: Engine, task: Task, items: Sequence[Any], jobs: int,
     chunks = [list(items[i:i + chunk]) for i in range(0, len(items), chunk)]
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    # (STI002 reads L5 as "background work", the seed's layer meaning; in truthlint's own
-    # floors L2 is this run floor, and starting the pool is its job)
+    # (STI002 gives layers the seed's meanings, L5 "background work", L6 "tables and
+    # engines"; in truthlint's own floors L6 is this run floor, and starting a pool is its job)
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,  # noqa: STI002
                              initargs=(engine, task)) as pool:
         yield from pool.map(_run_chunk, chunks)
