@@ -69,6 +69,9 @@ class Visitor:
     ``end`` run before and after the walk.
     """
 
+    needs: Tuple[Type["Visitor"], ...] = ()  # the collectors whose facts it reads
+    codes: Tuple[str, ...] = ()              # the codes it reports (rules only)
+
     def begin(self) -> None:
         """Called once before the walk."""
 
@@ -116,12 +119,12 @@ class Walker:
         warn("truthlint: %s failed on %s; its findings for this file are skipped",
              type(visitor).__name__, getattr(self.ctx, "display", "?"))
         for other in self.visitors:
-            if other not in self.failed and type(visitor) in getattr(other, "needs", ()):
+            if other not in self.failed and type(visitor) in other.needs:
                 self._fail(other)
 
     def failed_codes(self) -> Set[str]:
         """The codes of the visitors (rules) that failed: their findings are not reported."""
-        return {code for v in self.failed for code in getattr(v, "codes", ())}
+        return {code for v in self.failed for code in v.codes}
 
     def _hook(self, name: str) -> None:
         for index in self.hooks[name]:  # only the visitors that define the hook

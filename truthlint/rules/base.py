@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Any, ClassVar, NamedTuple, Tuple, Type, Union
+from typing import Any, ClassVar, NamedTuple, Tuple, Union
 
 from ..core.context import FileContext
 from ..core.walker import Visitor
@@ -40,11 +40,17 @@ class Rule(Visitor):
     collectors it reads; ``applies`` gates it per file."""
 
     doc: ClassVar[RuleDoc]                # set by every rule class, beside its code
-    codes: Tuple[str, ...] = ()           # the codes it emits: ``(doc.code,)``
-    needs: Tuple[Type[Visitor], ...] = ()
     # judged in ``end`` from the project index alone (the file's summary included): a cold
     # run judges it after building the index, without walking the file again
     from_index = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A rule class that carries its doc emits the doc's code (bases like ProjectRule
+        carry none)."""
+        super().__init_subclass__(**kwargs)
+        doc = cls.__dict__.get("doc")
+        if isinstance(doc, RuleDoc):
+            cls.codes = (doc.code,)
 
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx

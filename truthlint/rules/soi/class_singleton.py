@@ -46,7 +46,6 @@ def get_rbac_engine(request: Request) -> RBACEngine:
         limits=("Classes that only declare `_instance = None` without assigning it are not "
                 "flagged.",),
     )
-    codes = (doc.code,)
     needs = (Methods,)
 
     @classmethod

@@ -43,7 +43,6 @@ from app.models.costsim_cb import CostSimCBState
             "`declared_attr` on a base) are not seen.",
         ),
     )
-    codes = (doc.code,)
 
     @classmethod
     def applies(cls, ctx: FileContext) -> bool:

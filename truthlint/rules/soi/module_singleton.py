@@ -76,7 +76,6 @@ async def lifespan(app):
             "inside it.",
         ),
     )
-    codes = (doc.code,)
     needs = (Methods,)
 
     def begin(self) -> None:

@@ -42,7 +42,6 @@ def finish_run(runs: RunWriteService, run: Run):
             "Test files (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`) are not checked.",
         ),
     )
-    codes = (doc.code,)
     needs = (SessionFacts,)
 
     @classmethod

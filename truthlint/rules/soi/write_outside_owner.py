@@ -45,7 +45,6 @@ GuardWriteService(session).freeze(t)
         opt_in=True,
         enabled_by="owners",
     )
-    codes = (doc.code,)
     needs = (SessionFacts,)
 
     @classmethod

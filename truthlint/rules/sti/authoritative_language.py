@@ -79,7 +79,6 @@ def explain(score):
             "and are not checked.",
         ),
     )
-    codes = (doc.code,)
 
     @classmethod
     def applies(cls, ctx: FileContext) -> bool:

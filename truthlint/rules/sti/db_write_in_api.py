@@ -52,7 +52,6 @@ def create_item(item: ItemIn, items: ItemWriteService = Depends(get_item_service
             "`commit()`/`rollback()` are SOI004's, so one line never carries both codes.",
         ),
     )
-    codes = (doc.code,)
     needs = (SessionFacts,)
 
     @classmethod

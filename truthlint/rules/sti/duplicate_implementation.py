@@ -40,7 +40,6 @@ class TenantMiddleware: ...   # the one implementation
         ),
         opt_in=True,
     )
-    codes = (doc.code,)
 
     def judge(self, view: IndexView) -> None:
         by_key = view.index.roles()

@@ -49,7 +49,6 @@ app/planners/stub.py        # the stub lives with the real ones
 """,
         limits=("Names that merely share a prefix (`route/` vs `router/`) never collide.",),
     )
-    codes = (doc.code,)
 
     @classmethod
     def applies(cls, ctx: FileContext) -> bool:

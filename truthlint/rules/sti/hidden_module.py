@@ -47,7 +47,6 @@ __all__ = ["enqueue_recovery", "update_memory"]
             "flagged.",
         ),
     )
-    codes = (doc.code,)
     needs = (Summary,)
 
     @classmethod

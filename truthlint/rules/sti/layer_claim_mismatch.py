@@ -50,7 +50,6 @@ def list_policies(engine: PolicyEngine = Depends(get_policy_engine)):
             "`__init__.py` files are not judged (they re-export).",
         ),
     )
-    codes = (doc.code,)
     needs = (Behaviour,)
 
     @classmethod

@@ -39,7 +39,6 @@ from .replay import replay
             "project directory (or one named `app`); set `roots` when that guess is wrong.",
         ),
     )
-    codes = (doc.code,)
 
     @classmethod
     def applies(cls, ctx: FileContext) -> bool:

@@ -38,7 +38,6 @@ class PermissionAnomaly(Rule):
             "judged.",
         ),
     )
-    codes = (doc.code,)
 
     @classmethod
     def applies(cls, ctx: FileContext) -> bool:

@@ -45,7 +45,6 @@ __all__ = ["aggregate_daily_costs"]
             "packages whose directory holds data files.",
         ),
     )
-    codes = (doc.code,)
 
     @classmethod
     def applies(cls, ctx: FileContext) -> bool:

@@ -67,7 +67,6 @@ class SilentFallback(Rule):
             "is missed.",
         ),
     )
-    codes = (doc.code,)
 
     @classmethod
     def applies(cls, ctx: FileContext) -> bool:

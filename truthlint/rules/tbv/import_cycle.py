@@ -38,7 +38,6 @@ class Run: ...
             "`a.b` whose `__init__` also runs.",
         ),
     )
-    codes = (doc.code,)
 
     def judge(self, view: IndexView) -> None:
         reported: Set[Tuple[int, str]] = set()

@@ -57,8 +57,6 @@ app = FastAPI(lifespan=lifespan)
             "import and are not flagged.",
         ),
     )
-    codes = (doc.code,)
-
     needs = (Summary,)
 
     def begin(self) -> None:

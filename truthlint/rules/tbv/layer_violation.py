@@ -55,7 +55,6 @@ from app.services.runs import enqueue_run   # L4 owns the hand-off to the worker
             "violation.",
         ),
     )
-    codes = (doc.code,)
 
     @classmethod
     def applies(cls, ctx: FileContext) -> bool:

@@ -58,7 +58,6 @@ async def get_run(run_id: int, session: AsyncSession = Depends(get_async_session
             "Blocking calls inside a sync helper that the coroutine calls are not followed.",
         ),
     )
-    codes = (doc.code,)
     needs = (SessionFacts,)
 
     @classmethod
