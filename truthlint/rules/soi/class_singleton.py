@@ -54,11 +54,11 @@ def get_rbac_engine(request: Request) -> RBACEngine:
         return "instance" in text or "singleton" in text
 
     def begin(self) -> None:
+        self.methods = self.ctx.collector(Methods)  # once per file, not per statement
         self.reported: Set[ast.ClassDef] = set()
 
     def _check(self, targets: List[ast.expr], line: int) -> None:
-        methods: Methods = self.ctx.collector(Methods)
-        current = methods.current()
+        current = self.methods.current()
         if current is None or current.cls in self.reported:
             return
         owners = {current.cls.name} | ({current.first} if current.first else set())

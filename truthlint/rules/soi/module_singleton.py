@@ -79,6 +79,7 @@ async def lifespan(app):
     needs = (Methods,)
 
     def begin(self) -> None:
+        self.methods = self.ctx.collector(Methods)  # once per file, not per mutation
         self.bindings: Dict[str, Tuple[ast.AST, Optional[ast.AST]]] = {}
         self.functions: Dict[ast.AST, FunctionState] = {}
         self.mutations: List[Tuple[str, ast.AST, int]] = []   # (name, function, line)
@@ -193,8 +194,7 @@ async def lifespan(app):
 
     def _self_mutation(self, target: ast.AST, line: int, method: str = "") -> None:
         """``self.x = ...``/``self.x[k] = ...``/``self.x.append()`` outside the constructor."""
-        methods: Methods = self.ctx.collector(Methods)
-        current = methods.current()
+        current = self.methods.current()
         if current is None or current.first is None or current.name in SETUP_METHODS:
             return
         while isinstance(target, ast.Subscript):

@@ -59,6 +59,7 @@ def finish_run(runs: RunWriteService, run: Run):
         return True
 
     def begin(self) -> None:
+        self.facts = self.ctx.collector(SessionFacts)  # once per file, not per call
         self.generators: Dict[ast.AST, bool] = {}
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -66,8 +67,7 @@ def finish_run(runs: RunWriteService, run: Run):
         if (self.ctx.scope.type_checking or not isinstance(func, ast.Attribute)
                 or func.attr not in TRANSACTION_METHODS):
             return
-        facts: SessionFacts = self.ctx.collector(SessionFacts)
-        session = facts.session(func.value)
+        session = self.facts.session(func.value)
         if session is None:
             return
         function = self.ctx.scope.function

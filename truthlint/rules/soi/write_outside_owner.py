@@ -52,6 +52,7 @@ GuardWriteService(session).freeze(t)
         return bool(ctx.config.owners) and ctx.location.module is not None
 
     def begin(self) -> None:
+        self.facts = self.ctx.collector(SessionFacts)  # once per file, not per call
         self.instances: Dict[Tuple[Optional[ast.AST], str], str] = {}  # (function, var) -> model
 
     def _model(self, expr: Optional[ast.AST]) -> Optional[str]:
@@ -84,7 +85,7 @@ GuardWriteService(session).freeze(t)
     def visit_Call(self, node: ast.Call) -> None:
         if self.ctx.scope.type_checking or not isinstance(node.func, ast.Attribute):
             return
-        facts: SessionFacts = self.ctx.collector(SessionFacts)
+        facts = self.facts
         write = facts.write(node)
         if write is None or facts.session(node.func.value) is None or not node.args:
             return

@@ -58,10 +58,13 @@ def create_item(item: ItemIn, items: ItemWriteService = Depends(get_item_service
     def applies(cls, ctx: FileContext) -> bool:
         return ctx.location.layer == 2
 
+    def begin(self) -> None:
+        self.facts = self.ctx.collector(SessionFacts)  # once per file, not per call
+
     def visit_Call(self, node: ast.Call) -> None:
         if self.ctx.scope.type_checking or not isinstance(node.func, ast.Attribute):
             return
-        facts: SessionFacts = self.ctx.collector(SessionFacts)
+        facts = self.facts
         write = facts.write(node)
         if write is None:
             return

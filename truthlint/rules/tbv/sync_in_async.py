@@ -65,6 +65,7 @@ async def get_run(run_id: int, session: AsyncSession = Depends(get_async_session
         return "async" in ctx.text
 
     def begin(self) -> None:
+        self.facts = self.ctx.collector(SessionFacts)  # once per file, not per call
         self.awaited: Set[int] = set()
         self.executor_futures: Set[Tuple[Optional[ast.AST], str]] = set()  # (function, name)
 
@@ -97,8 +98,7 @@ async def get_run(run_id: int, session: AsyncSession = Depends(get_async_session
         if func.attr == "result" and not node.args and self._is_future(func.value):
             return f"`{call_text(node)}`", "`await` it (asyncio.wrap_future for executor futures)"
         if func.attr in SESSION_IO:
-            facts: SessionFacts = self.ctx.collector(SessionFacts)
-            session = facts.session(func.value)
+            session = self.facts.session(func.value)
             if session is not None and session.kind == "sync":
                 return (f"`{call_text(node)}` on a sync DB session ({session.evidence})",
                         f"use an AsyncSession and await it, {OFFLOAD}")
