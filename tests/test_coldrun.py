@@ -97,9 +97,9 @@ def test_first_pass_summary_is_the_index_summary(tree):
     project = Engine()
     for path in python_files([str(tree)]):
         data = Path(path).read_bytes()
-        index = project.index_for(find_root(project.fs, str(Path(path).parent.resolve()),
-                                            project.finder.for_file(path)) or "",
-                                  project.finder.for_file(path))
+        config = project.finder.for_file(path)
+        root = find_root(project.fs, str(Path(path).parent.resolve()), config)
+        index = project.indexes.get(root or "", config)
         if index is None:
             continue  # outside every package root
         stale = next(s for s in _stale(index, path, data))

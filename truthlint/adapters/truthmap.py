@@ -40,7 +40,7 @@ def collect(engine: Engine, root: str, findings: Sequence[Located]) -> Dict[str,
     """Everything the map shows, as plain data (the JSON format is exactly this)."""
     root = os.path.abspath(root)
     config = engine.finder.for_dir(root)
-    index = engine.index_for(root, config)
+    index = engine.indexes.get(root, config)
     base = os.path.dirname(root)
 
     def show(p: str) -> str:

@@ -51,7 +51,7 @@ class ProjectLookup(Protocol):
         """What a dependency function yields: "sync", "async", "unknown" or None."""
 
 
-C = TypeVar("C", bound=Visitor)
+C = TypeVar("C", bound="Collector")
 
 
 class Collector(Visitor):
@@ -78,7 +78,7 @@ class FileContext:
         self.findings: List[Finding] = []
         self.imports = Imports(location)
         self.memo: Dict[str, object] = {}  # facts derived once per file (the index view …)
-        self._collectors: Dict[type, Visitor] = {}
+        self._collectors: Dict[type, Collector] = {}
         self._lookup = lookup
         self._text: Optional[str] = None
         self.wanted_index = False  # a rule asked for the index during a LOCAL walk
@@ -99,7 +99,7 @@ class FileContext:
             return None
         return self._lookup()
 
-    def add_collector(self, collector: Visitor) -> None:
+    def add_collector(self, collector: Collector) -> None:
         self._collectors[type(collector)] = collector
 
     def collector(self, kind: Type[C]) -> C:

@@ -14,16 +14,15 @@ from ..core.config import Config, ConfigFinder
 from ..core.context import Collector, FileContext, Finding, Phase, ProjectLookup
 from ..core.files import FileSystem
 from ..core.location import Location
-from ..core.source import PARSE_ERRORS, split_lines
+from ..core.source import parse, split_lines
 from ..core.walker import Visitor, Walker
 from ..facts.behaviour import Behaviour
 from ..facts.methods import Methods
 from ..facts.sessions import SessionFacts
 from ..facts.summary import Summary, empty_summary
-from ..project.index import ProjectIndex
 from ..project.lifecycle import Indexes
 from ..project.layout import locate
-from ..project.view import IndexView
+from ..project.view import IndexView, index_of
 from ..rules.base import Rule
 from .selection import rules_for, selection
 
@@ -49,9 +48,6 @@ class Engine:
         self.stdin_display = stdin_display  # the name an editor buffer is linted under
         self.selection = selection(codes)   # codes nobody will see: their rules do not run
         self.indexes = Indexes(self.fs)
-
-    def index_for(self, root: str, config: Config) -> Optional[ProjectIndex]:
-        return self.indexes.get(root, config)
 
     def context(self, lines: Sequence[str], filename: Optional[str],
                 phase: Phase = Phase.WHOLE) -> FileContext:
@@ -80,9 +76,9 @@ class Engine:
         ctx = self.context(lines, filename, phase)
         rules = rules_for(self.selection, ctx)
         if phase is Phase.INDEX:
-            index = ctx.index()
+            index = index_of(ctx)
             module = ctx.location.module
-            if not isinstance(index, ProjectIndex) or module is None or module not in index.modules:
+            if index is None or module is None or module not in index.modules:
                 return Checked([], None, False)
             ctx.memo["view"] = IndexView(index, module, index.modules[module])
             walker = Walker(rules, ctx)
@@ -105,14 +101,15 @@ class Engine:
 
     def check_source(self, source: str, filename: Optional[str]) -> List[Finding]:
         """Parse and check; a file that does not parse has no findings (flake8 says E999)."""
-        try:
-            tree = ast.parse(source)
-        except PARSE_ERRORS:
+        tree, _ = parse(source, filename or "stdin")
+        if tree is None:
             return []
         return self.check(split_lines(source), filename, tree).findings
 
     def _wanted(self, ctx: FileContext, walker: Walker) -> List[Finding]:
-        wanted = self.selection.codes - walker.failed_codes()
+        wanted = self.selection.codes
+        if walker.failed:
+            wanted = wanted - walker.failed_codes()
         return sorted({f for f in ctx.findings if f.code in wanted})
 
 
