@@ -16,9 +16,7 @@ from ..core.files import FileSystem
 from ..core.location import Location
 from ..core.source import parse, split_lines
 from ..core.walker import Visitor, Walker
-from ..facts.behaviour import Behaviour
-from ..facts.methods import Methods
-from ..facts.sessions import SessionFacts
+from ..facts.order import collectors_for
 from ..facts.summary import Summary, empty_summary
 from ..project.lifecycle import Indexes
 from ..project.layout import locate
@@ -115,14 +113,11 @@ class Engine:
 
 def _collectors_for(rules: Sequence[Rule], ctx: FileContext,
                     summary: bool = False) -> List[Type[Collector]]:
-    """The shared collectors the rules need, in the one order that satisfies their own
-    dependencies (the summary reads the session facts). A file outside every package root
-    has no place in the index, so it gets no summary."""
+    """The shared collectors the rules need (``summary``: and the module's summary). A file
+    outside every package root has no place in the index, so it gets no summary."""
     needed: Set[Type[Visitor]] = {c for rule in rules for c in rule.needs}
     if summary:
         needed.add(Summary)
     if ctx.location.module is None:
         needed.discard(Summary)
-    if Summary in needed:
-        needed.add(SessionFacts)
-    return [c for c in (SessionFacts, Methods, Behaviour, Summary) if c in needed]
+    return collectors_for(needed)

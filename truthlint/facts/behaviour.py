@@ -44,7 +44,7 @@ class Behaviour(Collector):
     """Collects the first evidence of each layer a module's behaviour shows."""
 
     def __init__(self, ctx: FileContext) -> None:
-        self.ctx = ctx
+        super().__init__(ctx)
         self.evidence: Dict[int, Evidence] = {}
         self.apps: Set[str] = set()        # names bound to APIRouter()/FastAPI()/...
 

@@ -31,7 +31,7 @@ class Methods(Collector):
     """Collects every method of the file while the walker goes by."""
 
     def __init__(self, ctx: FileContext) -> None:
-        self.ctx = ctx
+        super().__init__(ctx)
         self.of: Dict[ast.AST, Method] = {}
 
     def visit_FunctionDef(self, node: Function) -> None:

@@ -49,7 +49,7 @@ class SessionFacts(Collector):
     """Collects session bindings per function while the walker goes by."""
 
     def __init__(self, ctx: FileContext) -> None:
-        self.ctx = ctx
+        super().__init__(ctx)
         self.aliases: Dict[str, Session] = {}
         self.bound: Dict[Optional[ast.AST], Dict[str, object]] = {}
         self.statements: Dict[Optional[ast.AST], Dict[str, str]] = {}

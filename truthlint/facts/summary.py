@@ -32,7 +32,7 @@ class Summary(Collector):
     """Collects a module's summary while the walker goes by."""
 
     def __init__(self, ctx: FileContext) -> None:
-        self.ctx = ctx
+        super().__init__(ctx)
         self.data = empty_summary(ctx.location.module or "")
         self.keys: Dict[ast.AST, str] = {}   # function node -> its key ("f", "Cls.m")
 
