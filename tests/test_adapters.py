@@ -16,8 +16,19 @@ from .conftest import REPO
 
 def test_flake8_in_process_matches_expected_output(capsys, monkeypatch):
     monkeypatch.chdir(REPO)
-    assert flake8_main(["--select", "STI,TBV,SOI", "-j1", "examples/"]) == 1
+    assert flake8_main(["--select", "STI,TBV,SOI,STI014", "-j1", "examples/"]) == 1
     assert capsys.readouterr().out == (REPO / "examples" / "expected.txt").read_text()
+
+
+def test_flake8_prefix_select_leaves_opt_in_codes_off(capsys, monkeypatch):
+    """``--select STI`` means the default STI rules: an opt-in code must be named exactly."""
+    monkeypatch.chdir(REPO)
+    assert flake8_main(["--select", "STI,TBV,SOI", "-j1", "examples/"]) == 1
+    expected = (REPO / "examples" / "expected.txt").read_text().splitlines(keepends=True)
+    assert capsys.readouterr().out == "".join(line for line in expected if " STI014 " not in line)
+    assert flake8_main(["--select", "STI,TBV,SOI", "--extend-select", "STI014", "-j1",
+                        "examples/app/middleware/tenancy.py", "examples/app/middleware/tenant.py"]) == 1
+    assert [line.split()[1] for line in capsys.readouterr().out.splitlines()] == ["STI014", "STI014"]
 
 
 def test_flake8_in_process_config_error_exits_2(tmp_path, capsys, monkeypatch):

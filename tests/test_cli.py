@@ -36,7 +36,7 @@ def project(tmp_path):
 
 
 def test_check_gives_the_flake8_plugin_findings():
-    result = truthlint("check", "--select", "STI,TBV,SOI", "examples/")
+    result = truthlint("check", "--select", "STI,TBV,SOI,STI014", "examples/")
     assert result.stdout == EXPECTED
     assert result.returncode == 1 and result.stderr == ""
 
@@ -45,6 +45,8 @@ def test_opt_in_codes_need_selecting():
     default = truthlint("check", "examples/")
     assert "STI014" not in default.stdout
     assert default.stdout.splitlines() == [line_ for line_ in EXPECTED.splitlines() if "STI014" not in line_]
+    families = truthlint("check", "--select", "STI,TBV,SOI", "examples/")
+    assert families.stdout == default.stdout  # a prefix never turns an opt-in code on
     only = truthlint("check", "--select", "STI014", "examples/")
     assert [line.split()[1] for line in only.stdout.splitlines()] == ["STI014", "STI014"]
 

@@ -16,6 +16,7 @@ from .. import __version__
 from ..core.config import SETTINGS, SETTINGS_BY_KEY, ConfigError, ConfigFinder, validate_tree
 from ..core.context import Finding
 from ..engine.check import Engine
+from ..engine.selection import opt_in_unnamed
 from ..rules.registry import RULES
 
 if TYPE_CHECKING:  # the baseline module is imported only by runs that name a baseline
@@ -68,15 +69,19 @@ def overrides_from_options(options: Any) -> Dict[str, Any]:
 
 def _unselected(options: Any) -> FrozenSet[str]:
     """Codes flake8 will drop anyway (``--select``, ``--ignore``, opt-in defaults): their rules
-    need not run. Asked of flake8's own decision engine, so the answer matches its output."""
+    need not run. Asked of flake8's own decision engine, so the answer matches its output;
+    and an opt-in code runs only when ``select`` or ``extend-select`` names it exactly (flake8
+    alone would take ``--select STI`` to mean it too)."""
+    named = [*(getattr(options, "select", None) or ()), *(getattr(options, "extend_select", None) or ())]
+    unnamed = opt_in_unnamed(c.strip() for c in named)
     try:
         from flake8.style_guide import Decision, DecisionEngine
 
         engine = DecisionEngine(options)
-        return frozenset(code for code in RULES
-                         if engine.decision_for(code) is not Decision.Selected)
+        return unnamed | frozenset(code for code in RULES
+                                   if engine.decision_for(code) is not Decision.Selected)
     except Exception:  # older or newer flake8 internals: run everything, flake8 filters
-        return frozenset()
+        return unnamed
 
 
 class _Checker:

@@ -12,6 +12,12 @@ from typing import NamedTuple, Optional, Sequence, Tuple
 
 HEADER_RE = re.compile(r"#\s*layer\s*:\s*L([1-8])(?:\.\d+)?[a-z]?\b", re.IGNORECASE)
 HEADER_LINES = 10
+# a schema migration, told by what it is rather than where it lives: Alembic revisions
+# (``from alembic import op`` + ``revision``), Alembic's ``env.py`` (``from alembic import
+# context``) and Django migrations (``class Migration(migrations.Migration)``)
+ALEMBIC_RE = re.compile(r"^from alembic import[ (]+(?:op|context)\b", re.MULTILINE)
+DJANGO_RE = re.compile(r"^class Migration\(migrations\.Migration\)", re.MULTILINE)
+MIGRATION_DIRS = ("alembic", "migrations")  # generated schema history, not the live models
 
 
 class Location(NamedTuple):
@@ -23,6 +29,7 @@ class Location(NamedTuple):
     module: Optional[str]          # dotted module name, e.g. "app.api.items"
     layer: Optional[int]           # claimed layer
     layer_origin: str              # where the claim comes from, for messages
+    migration: bool = False        # a schema migration (see ``is_migration``): no rule judges it
 
     @property
     def is_init(self) -> bool:
@@ -58,6 +65,18 @@ def header_layer(lines: Sequence[str]) -> Optional[Tuple[int, int]]:
             if match:
                 return int(match.group(1)), number
     return None
+
+
+def is_migration(parts: Sequence[str], lines: Sequence[str]) -> bool:
+    """A schema migration, by its content wherever it lives, or by an ``alembic/`` or
+    ``migrations/`` directory. Migrations are generated history run by a migration tool:
+    their tables are snapshots, their import-time work is their purpose."""
+    if any(d in parts[:-1] for d in MIGRATION_DIRS):
+        return True
+    text = "".join(lines)
+    if "alembic" in text:
+        return ALEMBIC_RE.search(text) is not None
+    return "Migration" in text and DJANGO_RE.search(text) is not None
 
 
 def module_name(parts: Sequence[str]) -> str:

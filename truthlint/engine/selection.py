@@ -21,19 +21,27 @@ class SelectionError(ValueError):
     """A ``--select``/``--ignore`` entry that names no code."""
 
 
+def opt_in_unnamed(named: Iterable[str]) -> FrozenSet[str]:
+    """The opt-in codes that ``named`` (a select list) does not name exactly."""
+    chosen = set(named)
+    return frozenset(c for c, r in RULES.items() if r.off_by_default and c not in chosen)
+
+
 def default_codes() -> FrozenSet[str]:
     """Every code but the opt-in ones (they run only when selected by code)."""
     return frozenset(c for c, r in RULES.items() if not r.off_by_default)
 
 
 def parse_codes(select: Sequence[str], ignore: Sequence[str]) -> List[str]:
-    """flake8's rules: an explicit ``select`` may name opt-in codes; by default they are off.
+    """flake8's rules, except that an opt-in code runs only when ``select`` names it exactly:
+    ``--select STI`` means the default STI rules, not every experiment in the family.
     Codes come back in registry order."""
     for prefix in list(select) + list(ignore):
         if not CODE_RE.match(prefix) or not any(c.startswith(prefix) for c in RULES):
             raise SelectionError(f"unknown code or prefix {prefix!r} (`truthlint rules` lists them)")
     codes = [c for c in RULES
-             if (c.startswith(tuple(select)) if select else not RULES[c].off_by_default)]
+             if (c in select if RULES[c].off_by_default
+                 else not select or c.startswith(tuple(select)))]
     return [c for c in codes if not (ignore and c.startswith(tuple(ignore)))]
 
 
@@ -57,8 +65,8 @@ def selection(codes: Optional[Iterable[str]] = None) -> Selection:
 
 def rules_for(chosen: Selection, ctx: FileContext) -> List[Rule]:
     """The selected rules that apply to this file in its phase. Test code gets none: it is not
-    deployed, so no rule judges it."""
-    if ctx.location.is_test:
+    deployed, so no rule judges it; nor a schema migration, which its tool runs."""
+    if ctx.location.is_test or ctx.location.migration:
         return []
     phase = ctx.phase
     return [rule(ctx) for rule in chosen.rules

@@ -89,6 +89,21 @@ STATELESS_MODULES = ("prometheus_client.", "logging.", "structlog.", "re.", "typ
 # Imported classes whose names say they hold state between calls.
 STATEFUL_WORDS = ("Limiter", "Tracker", "Cache", "Registry", "Counter", "Buffer", "Breaker",
                   "Bucket", "Accumulator", "Aggregator", "Throttler", "Throttle")
+# classes that describe data rather than implement behaviour (ORM models, schemas, DTOs,
+# enums, column types, GraphQL types): two of them with one name are a model and its schema,
+# not a legacy/new pair of implementations
+DATA_BASES = frozenset({
+    "BaseModel", "RootModel", "SQLModel", "BaseSettings", "TypedDict", "NamedTuple", "Enum",
+    "IntEnum", "StrEnum", "Flag", "IntFlag", "Base", "DeclarativeBase", "DeclarativeBaseNoMeta",
+    "Model", "TypeDecorator", "UserDefinedType", "Schema", "SQLAlchemySchema",
+    "SQLAlchemyAutoSchema", "ModelSchema", "Struct", "Serializer", "ModelSerializer",
+    "Exception", "BaseException", "Protocol",
+})
+DATA_DECORATORS = frozenset({"dataclass", "type", "input", "interface", "enum", "s", "define",
+                             "frozen", "attrs", "dataclass_json", "pydantic_dataclass"})
+DATA_SUFFIXES = ("Model", "Schema", "Response", "Request", "DTO", "Dto", "Input", "Output",
+                 "Payload", "Type", "Config", "Settings", "Params", "Args", "Event", "Error",
+                 "Exception", "Enum", "Table", "Row", "Record", "Data", "Info", "Spec", "Result")
 STATEFUL_PREFIXES = ("InMemory", "Memory", "Local")
 
 MUTATING_METHODS = frozenset({

@@ -17,7 +17,7 @@ from ..core.files import FileSystem
 from ..core.location import Location
 from ..core.names import dotted, last_name, resolve_relative
 from ..core.walker import Visitor, Walker
-from .catalogue import is_thread_start, side_effect
+from .catalogue import DATA_BASES, DATA_DECORATORS, DATA_SUFFIXES, is_thread_start, side_effect
 from .sessions import SessionFacts
 
 # kinds of import edge
@@ -34,6 +34,8 @@ class Summary(Collector):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self.data = empty_summary(ctx.location.module or "")
+        if ctx.location.migration:
+            self.data["migration"] = True
         self.keys: Dict[ast.AST, str] = {}   # function node -> its key ("f", "Cls.m")
 
     # --- imports ----------------------------------------------------------------------------
@@ -87,7 +89,8 @@ class Summary(Collector):
                     table = value
                 elif target == "__abstract__" and value is True:
                     abstract = True
-        self.data["classes"][node.name] = [node.lineno, bases, abstract, role_key(node.name)]
+        key = None if table or _data_shape(node, bases) else role_key(node.name)
+        self.data["classes"][node.name] = [node.lineno, bases, abstract, key]
         if table and not abstract:
             self.data["models"].append([node.name, table, node.lineno, node.col_offset])
 
@@ -159,6 +162,18 @@ def _stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]
     return word
+
+
+def _data_shape(node: ast.ClassDef, bases: List[str]) -> bool:
+    """A class that describes data (see ``DATA_BASES``): it has no role to duplicate."""
+    if node.name.endswith(DATA_SUFFIXES) or any(
+            b.split(".")[-1].split("[")[0] in DATA_BASES for b in bases):
+        return True
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if last_name(target) in DATA_DECORATORS:
+            return True
+    return any(isinstance(b, ast.Subscript) and last_name(b.value) in DATA_BASES for b in node.bases)
 
 
 def role_key(name: str) -> Optional[str]:

@@ -20,9 +20,8 @@ from ..core.files import FileSystem, python_files_under
 from ..core.location import module_name
 from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules
 from .graph import strongly_connected
-from .layout import is_migration
 
-INDEX_VERSION = 7
+INDEX_VERSION = 8
 T = TypeVar("T")
 
 # (path, content, settings, directory cache, module name) -> the module's summary
@@ -276,6 +275,12 @@ class ProjectIndex:
     def exists(self, module: str) -> bool:
         return module in self.modules
 
+    def in_graph(self, module: str) -> bool:
+        """A project module whose imports were read and that the app imports: migrations
+        (run by their tool) and modules that did not parse stay out of the import graph."""
+        summary = self.modules.get(module)
+        return summary is not None and in_graph(summary)
+
     def edges(self, summary: Dict[str, Any]) -> List[List[Any]]:
         return imported_modules(summary, self.exists)
 
@@ -283,9 +288,9 @@ class ProjectIndex:
         """Module-level import edges between project modules (what runs at import)."""
         def compute() -> Dict[str, List[str]]:
             return {module: sorted({row[0] for row in self.edges(summary)
-                                    if row[3] == MODULE_LEVEL and row[0] in self.modules
+                                    if row[3] == MODULE_LEVEL and self.in_graph(row[0])
                                     and row[0] != module})
-                    for module, summary in self.modules.items()}
+                    for module, summary in self.modules.items() if in_graph(summary)}
 
         return self.memo("graph", compute)
 
@@ -370,12 +375,16 @@ class ProjectIndex:
         def compute() -> Dict[str, List[Tuple[str, str, int]]]:
             tables: Dict[str, List[Tuple[str, str, int]]] = {}
             for module, summary in self.modules.items():
-                if not is_migration(self.paths.get(module, "")):
+                if not summary.get("migration"):
                     for cls, table, line, _ in summary["models"]:
                         tables.setdefault(table, []).append((module, cls, line))
             return tables
 
         return self.memo("tables", compute)
+
+
+def in_graph(summary: Dict[str, Any]) -> bool:
+    return not summary.get("migration") and not summary.get("unparsed")
 
 
 def _valid(entry: Any) -> bool:

@@ -12,10 +12,9 @@ from typing import Optional, Sequence, Tuple
 
 from ..core.config import Config
 from ..core.files import FileSystem
-from ..core.location import NOWHERE, Location, header_layer, module_name
+from ..core.location import NOWHERE, Location, header_layer, is_migration, module_name
 
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", ".flake8", ".git")
-MIGRATION_DIRS = ("alembic", "migrations")  # generated schema history, not the live models
 
 
 def find_root(fs: FileSystem, directory: str, config: Config) -> Optional[str]:
@@ -80,14 +79,16 @@ def locate(path: Optional[str], lines: Sequence[str], config: Config, fs: FileSy
     if parts[0] == os.pardir:
         return Location(path, None, (), None, None, "")
     module = module_name((os.path.basename(root),) + parts)
+    migration = is_migration(parts, lines)
     header = header_layer(lines)
     if header is not None:
         layer, line = header
-        return Location(path, root, parts, module, layer, f"the '# Layer: L{layer}' header on line {line}")
+        return Location(path, root, parts, module, layer,
+                        f"the '# Layer: L{layer}' header on line {line}", migration)
     mapped = layer_from_map(parts, config)
     if mapped is not None:
-        return Location(path, root, parts, module, mapped[0], mapped[1])
-    return Location(path, root, parts, module, None, "")
+        return Location(path, root, parts, module, mapped[0], mapped[1], migration)
+    return Location(path, root, parts, module, None, "", migration)
 
 
 def module_layer(root: str, module: str, config: Config, fs: FileSystem) -> Optional[Tuple[int, str]]:
@@ -104,8 +105,3 @@ def module_layer(root: str, module: str, config: Config, fs: FileSystem) -> Opti
     if not rel:
         return None
     return layer_from_map(rel, config) or layer_from_map(rel[:-1] + [rel[-1] + ".py"], config)
-
-
-def is_migration(path: str) -> bool:
-    parts = path.replace(os.sep, "/").split("/")
-    return any(d in parts for d in MIGRATION_DIRS)

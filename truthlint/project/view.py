@@ -57,7 +57,7 @@ class IndexView:
 
     def own_edges(self) -> List[List[Any]]:
         return [row for row in self.index.edges(self.summary)
-                if row[3] == MODULE_LEVEL and row[0] in self.index.modules
+                if row[3] == MODULE_LEVEL and self.index.in_graph(row[0])
                 and row[0] != self.module]
 
     def cycle(self, target: str) -> Optional[List[str]]:

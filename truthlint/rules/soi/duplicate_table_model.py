@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from ...core.context import FileContext
-from ...project.layout import MIGRATION_DIRS
 from ...project.view import IndexView
 from ..base import ProjectRule, RuleDoc
 
@@ -38,15 +36,13 @@ from app.models.costsim_cb import CostSimCBState
 """,
         limits=(
             "Abstract bases (`__abstract__ = True`, SQLModel classes without `table=True`) and "
-            "Alembic or other `migrations/` files are not models; a re-export is the same model.",
+            "schema migrations are not models: Alembic revisions and `env.py`, Django migrations "
+            "(told by their content, wherever they live) and files under `alembic/` or "
+            "`migrations/`; a re-export is the same model.",
             "SQLAlchemy declarative classes without an explicit `__tablename__` (names made by a "
             "`declared_attr` on a base) are not seen.",
         ),
     )
-
-    @classmethod
-    def applies(cls, ctx: FileContext) -> bool:
-        return super().applies(ctx) and not set(ctx.location.parts[:-1]) & set(MIGRATION_DIRS)
 
     def judge(self, view: IndexView) -> None:
         models = view.summary["models"]
