@@ -86,7 +86,7 @@ def collect(engine: Engine, root: str, findings: Sequence[Located]) -> Dict[str,
                "violation": a != b and b not in config.allowed_imports.get(a, {b})}
               for (a, b), n in sorted(edges.items())]
     models = sorted([show(index.paths[m]), cls, table, line]
-                    for m, s in index.modules.items() for cls, table, line, _ in s["models"]
+                    for m, s in index.modules.items() for cls, table, line, *_ in s["models"]
                     ) if index else []
     by_code = Counter(i.finding.code for i in findings)
 

@@ -44,7 +44,7 @@ class Summary(Collector):
         scope = self.ctx.scope
         if scope.type_checking:
             return TYPE_ONLY
-        return MODULE_LEVEL if scope.function is None else FUNCTION_LEVEL
+        return MODULE_LEVEL if scope.import_time else FUNCTION_LEVEL  # a main guard never runs on import
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -92,7 +92,21 @@ class Summary(Collector):
         key = None if table or _data_shape(node, bases) else role_key(node.name)
         self.data["classes"][node.name] = [node.lineno, bases, abstract, key]
         if table and not abstract:
-            self.data["models"].append([node.name, table, node.lineno, node.col_offset])
+            registry = self._registry(node.bases[0]) if node.bases else ""
+            self.data["models"].append([node.name, table, node.lineno, node.col_offset, registry])
+
+    def _registry(self, expr: ast.AST) -> str:
+        """Which declarative base or metadata a model joins, qualified: two models of one
+        table under different bases live in different databases (one backend or another)."""
+        name = dotted(expr)
+        if name is None:
+            return ""
+        if name.endswith(".metadata"):  # Table("t", Base.metadata) joins Base's models
+            name = name[: -len(".metadata")]
+            expr = expr.value  # type: ignore[attr-defined]
+        if name.partition(".")[0] in self.ctx.imports.aliases:
+            return self.ctx.qualify(expr) or name
+        return f"{self.ctx.location.module}.{name}"
 
     def visit_Assign(self, node: ast.Assign) -> None:
         """``items = Table("items", metadata, ...)`` is a model too."""
@@ -102,8 +116,9 @@ class Summary(Collector):
                 and last_name(value.func) == "Table" and value.args
                 and isinstance(value.args[0], ast.Constant) and isinstance(value.args[0].value, str)
                 and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            registry = self._registry(value.args[1]) if len(value.args) > 1 else ""
             self.data["models"].append([node.targets[0].id, value.args[0].value, node.lineno,
-                                        node.col_offset])
+                                        node.col_offset, registry])
 
     # --- behaviour --------------------------------------------------------------------------
 

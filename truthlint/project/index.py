@@ -21,7 +21,7 @@ from ..core.location import module_name
 from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules
 from .graph import strongly_connected
 
-INDEX_VERSION = 8
+INDEX_VERSION = 9
 T = TypeVar("T")
 
 # (path, content, settings, directory cache, module name) -> the module's summary
@@ -288,8 +288,7 @@ class ProjectIndex:
         """Module-level import edges between project modules (what runs at import)."""
         def compute() -> Dict[str, List[str]]:
             return {module: sorted({row[0] for row in self.edges(summary)
-                                    if row[3] == MODULE_LEVEL and self.in_graph(row[0])
-                                    and row[0] != module})
+                                    if runs_at_import(row, module) and self.in_graph(row[0])})
                     for module, summary in self.modules.items() if in_graph(summary)}
 
         return self.memo("graph", compute)
@@ -370,17 +369,27 @@ class ProjectIndex:
 
         return self.memo("roles", compute)
 
-    def tables(self) -> Dict[str, List[Tuple[str, str, int]]]:
-        """Table name -> [(module, class, line)] over every non-migration module."""
-        def compute() -> Dict[str, List[Tuple[str, str, int]]]:
-            tables: Dict[str, List[Tuple[str, str, int]]] = {}
+    def tables(self) -> Dict[str, List[Tuple[str, str, int, str]]]:
+        """Table name -> [(module, class, line, registry)] over every non-migration module."""
+        def compute() -> Dict[str, List[Tuple[str, str, int, str]]]:
+            tables: Dict[str, List[Tuple[str, str, int, str]]] = {}
             for module, summary in self.modules.items():
                 if not summary.get("migration"):
-                    for cls, table, line, _ in summary["models"]:
-                        tables.setdefault(table, []).append((module, cls, line))
+                    for cls, table, line, _, registry in summary["models"]:
+                        tables.setdefault(table, []).append((module, cls, line, registry))
             return tables
 
         return self.memo("tables", compute)
+
+
+def runs_at_import(row: List[Any], module: str) -> bool:
+    """An import edge (an ``imported_modules`` row) that can make import order matter: at
+    module level, to another module, and not the binding of an ancestor package's module
+    object (``import app.models as models`` inside ``app/models/x.py``: the package is always
+    being initialised already, and nothing is read from it yet)."""
+    target = row[0]
+    return (row[3] == MODULE_LEVEL and target != module
+            and not (row[4] == target and module.startswith(target + ".")))
 
 
 def in_graph(summary: Dict[str, Any]) -> bool:

@@ -8,8 +8,8 @@ from collections import deque
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ..core.context import FileContext
-from ..facts.summary import MODULE_LEVEL, Summary
-from .index import ProjectIndex
+from ..facts.summary import Summary
+from .index import ProjectIndex, runs_at_import
 
 MAX_CHAIN = 8  # calls followed from an import-time call to the effect it reaches
 
@@ -57,8 +57,7 @@ class IndexView:
 
     def own_edges(self) -> List[List[Any]]:
         return [row for row in self.index.edges(self.summary)
-                if row[3] == MODULE_LEVEL and self.index.in_graph(row[0])
-                and row[0] != self.module]
+                if runs_at_import(row, self.module) and self.index.in_graph(row[0])]
 
     def cycle(self, target: str) -> Optional[List[str]]:
         """The shortest import cycle ``self.module -> target -> ... -> self.module``."""
@@ -114,10 +113,11 @@ class IndexView:
 
     # --- SOI001 -----------------------------------------------------------------------------
 
-    def same_table(self, table: str) -> List[Tuple[str, str, int]]:
-        """Other models (module, class, line) mapping ``table``."""
-        return [entry for entry in self.index.tables().get(table, ())
-                if entry[0] != self.module]
+    def same_table(self, table: str, registry: str) -> List[Tuple[str, str, int]]:
+        """Other models (module, class, line) mapping ``table`` in the same declarative base
+        or metadata (``registry``, see the summary)."""
+        return [(module, cls, line) for module, cls, line, other in self.index.tables().get(table, ())
+                if module != self.module and other == registry]
 
     # --- STI004 -----------------------------------------------------------------------------
 

@@ -39,6 +39,10 @@ from app.models.costsim_cb import CostSimCBState
             "schema migrations are not models: Alembic revisions and `env.py`, Django migrations "
             "(told by their content, wherever they live) and files under `alembic/` or "
             "`migrations/`; a re-export is the same model.",
+            "Two models of one table under different declarative bases or `MetaData` objects "
+            "are not compared: they may live in different databases (one storage backend or "
+            "another, each with its own `Base`). A base re-exported under another module path "
+            "counts as a different base, so such a duplicate is missed.",
             "SQLAlchemy declarative classes without an explicit `__tablename__` (names made by a "
             "`declared_attr` on a base) are not seen.",
         ),
@@ -46,9 +50,10 @@ from app.models.costsim_cb import CostSimCBState
 
     def judge(self, view: IndexView) -> None:
         models = view.summary["models"]
-        for cls, table, line, col in models:
-            others = [f"`{c}` ({view.path_of(m)}:{n})" for m, c, n in view.same_table(table)]
-            others += [f"`{c}` (line {n})" for c, t, n, _ in models if t == table and c != cls]
+        for cls, table, line, col, registry in models:
+            others = [f"`{c}` ({view.path_of(m)}:{n})" for m, c, n in view.same_table(table, registry)]
+            others += [f"`{c}` (line {n})" for c, t, n, _, r in models
+                       if t == table and c != cls and r == registry]
             if others:
                 self.report(line, col, model=f"`{cls}`", table=table,
                             others=", ".join(sorted(others)))
