@@ -7,7 +7,7 @@ from typing import Callable, Dict, FrozenSet, Optional, Tuple
 
 from ..core.names import dotted, last_name
 
-DB = "creates a DB engine or connection"
+DB = "opens a DB connection"
 DB_INIT = "initialises the database"
 NETWORK = "opens a network client"
 SDK = "creates an SDK client"
@@ -19,29 +19,20 @@ CUSTOM = "is listed in side-effect-calls"
 
 _CATALOGUE: Dict[str, Tuple[str, ...]] = {
     DB: (
-        "sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlmodel.create_engine",
-        "sqlalchemy.ext.asyncio.create_async_engine", "sqlite3.connect", "psycopg.connect",
+        "sqlite3.connect", "psycopg.connect",
         "psycopg2.connect", "psycopg.AsyncConnection.connect", "asyncpg.connect",
         "asyncpg.create_pool", "pymysql.connect", "MySQLdb.connect", "aiosqlite.connect",
-        "pymongo.MongoClient", "motor.motor_asyncio.AsyncIOMotorClient", "duckdb.connect",
+        "duckdb.connect",
         "cx_Oracle.connect", "oracledb.connect",
     ),
     NETWORK: (
-        "redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url",
-        "redis.StrictRedis.from_url", "redis.asyncio.Redis", "redis.asyncio.from_url",
-        "redis.asyncio.Redis.from_url", "aioredis.from_url", "aioredis.Redis",
-        "httpx.Client", "httpx.AsyncClient", "requests.Session", "requests.get", "requests.post",
-        "requests.put", "requests.patch", "requests.delete", "requests.head", "requests.request",
-        "urllib.request.urlopen", "urllib3.PoolManager", "aiohttp.ClientSession",
-        "boto3.client", "boto3.resource", "nats.connect", "pika.BlockingConnection",
+        "requests.get", "requests.post", "requests.put", "requests.patch", "requests.delete",
+        "requests.head", "requests.request", "urllib.request.urlopen", "httpx.get", "httpx.post",
+        "httpx.request", "boto3.client", "boto3.resource", "pika.BlockingConnection",
         "kafka.KafkaProducer", "kafka.KafkaConsumer", "socket.create_connection",
-        "elasticsearch.Elasticsearch", "grpc.insecure_channel", "grpc.secure_channel",
-        "hvac.Client", "pymemcache.client.base.Client",
+        "pymongo.MongoClient", "motor.motor_asyncio.AsyncIOMotorClient",
     ),
-    SDK: (
-        "anthropic.Anthropic", "anthropic.AsyncAnthropic", "openai.OpenAI", "openai.AsyncOpenAI",
-        "openai.AzureOpenAI", "google.cloud.storage.Client", "stripe.StripeClient",
-    ),
+    SDK: ("google.cloud.storage.Client",),
     PROCESS: (
         "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
         "subprocess.Popen", "os.system", "os.popen",
@@ -56,18 +47,30 @@ _CATALOGUE: Dict[str, Tuple[str, ...]] = {
 
 SIDE_EFFECTS: Dict[str, str] = {name: effect for effect, names in _CATALOGUE.items() for name in names}
 
-# Called by name whatever their module: the seed's own import-time offenders.
-BY_NAME: Dict[str, str] = {
-    "init_db": DB_INIT,
-    "create_engine": DB,
-    "create_async_engine": DB,
-}
+# Constructors that build a client or an engine without any I/O: the pool connects, the
+# client sends, on first use. A module-level `engine = create_engine(url)` is SQLAlchemy's
+# and FastAPI's documented idiom, not import-time work; what it is used for may be.
+LAZY_CLIENTS = frozenset({
+    "sqlalchemy.create_engine", "sqlalchemy.engine.create_engine", "sqlmodel.create_engine",
+    "sqlalchemy.ext.asyncio.create_async_engine",
+    "redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url",
+    "redis.StrictRedis.from_url", "redis.asyncio.Redis", "redis.asyncio.from_url",
+    "redis.asyncio.Redis.from_url", "aioredis.from_url", "aioredis.Redis",
+    "httpx.Client", "httpx.AsyncClient", "requests.Session", "urllib3.PoolManager",
+    "aiohttp.ClientSession", "elasticsearch.Elasticsearch", "grpc.insecure_channel",
+    "grpc.secure_channel", "hvac.Client", "pymemcache.client.base.Client", "nats.connect",
+    "anthropic.Anthropic", "anthropic.AsyncAnthropic", "openai.OpenAI", "openai.AsyncOpenAI",
+    "openai.AzureOpenAI", "stripe.StripeClient",
+})
+
+# Called by name whatever their module: the seed's own import-time offender.
+BY_NAME: Dict[str, str] = {"init_db": DB_INIT}
 
 THREAD_TYPES = frozenset({"threading.Thread", "threading.Timer", "multiprocessing.Process"})
 
 # Factories whose results are per-process by design (connection pools, clients): a lazy
 # global holding one is not the per-process *state* SOI002 is about.
-CLIENT_FACTORIES = frozenset(SIDE_EFFECTS) | frozenset({
+CLIENT_FACTORIES = frozenset(SIDE_EFFECTS) | LAZY_CLIENTS | frozenset({
     "sqlalchemy.orm.sessionmaker", "sqlalchemy.ext.asyncio.async_sessionmaker",
     "sqlmodel.Session", "sqlalchemy.orm.scoped_session",
 })

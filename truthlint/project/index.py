@@ -21,7 +21,7 @@ from ..core.location import module_name
 from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules
 from .graph import strongly_connected
 
-INDEX_VERSION = 9
+INDEX_VERSION = 11
 T = TypeVar("T")
 
 # (path, content, settings, directory cache, module name) -> the module's summary

@@ -23,13 +23,14 @@ class ImportTimeSideEffect(Rule):
         name="import-time-side-effect",
         message="{call} {effect} at import time — move it into a function called from the "
                 "app's lifespan/startup handler (or a lazy getter)",
-        summary="Flags a call that does real work when the module is imported: DB engines, "
-                "connections and `init_db()`/`metadata.create_all()`, network and SDK clients "
-                "(`redis.Redis`, `httpx.Client`, `boto3.client`, `anthropic.Anthropic()`, "
-                "`openai.OpenAI()`), thread and process starts, subprocesses, file loads "
-                "(`open()`, `json.load(...)`), `asyncio.run`/`uvicorn.run`, and any call listed "
-                "in `side-effect-calls`. Module level, class bodies, decorators and default "
-                "arguments all run at import.",
+        summary="Flags a call that does real work when the module is imported: DB "
+                "connections (`sqlite3.connect`, `psycopg.connect` …) and "
+                "`init_db()`/`metadata.create_all()`, network requests (`requests.get`, "
+                "`urlopen`) and clients that connect or resolve credentials when built "
+                "(`boto3.client`, `pymongo.MongoClient`, Kafka producers), thread and process "
+                "starts, subprocesses, file loads (`open()`, `json.load(...)`), "
+                "`asyncio.run`/`uvicorn.run`, and any call listed in `side-effect-calls`. Module "
+                "level, class bodies, decorators and default arguments all run at import.",
         rationale="The seed's `main.py` ran `init_db()` at import: every process that imports "
                   "the app (tests, workers, scripts, Alembic) connects to the database, and an "
                   "unreachable DB breaks the import itself.",
@@ -37,7 +38,7 @@ class ImportTimeSideEffect(Rule):
         bad="""# app/main.py
 app = FastAPI()
 init_db()
-engine = create_engine(settings.database_url)
+FLAGS = json.load(open("/etc/app/flags.json"))
 """,
         good="""# app/main.py
 @asynccontextmanager
@@ -55,6 +56,9 @@ app = FastAPI(lifespan=lifespan)
             "callbacks or methods of instances are not followed. `init_db()` is flagged by name.",
             "Calls under `if __name__ == \"__main__\":` and `if TYPE_CHECKING:` never run on "
             "import and are not flagged.",
+            "Building a client or an engine that does no I/O until first use "
+            "(`create_engine`, `redis.Redis`, `httpx.Client`, `anthropic.Anthropic()` …) is "
+            "not flagged: it is the libraries' documented module-level idiom.",
         ),
     )
     needs = (Summary,)
