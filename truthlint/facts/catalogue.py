@@ -66,6 +66,11 @@ LAZY_CLIENTS = frozenset({
 # Called by name whatever their module: the seed's own import-time offender.
 BY_NAME: Dict[str, str] = {"init_db": DB_INIT}
 
+# what builds the app a server imports (an ASGI/WSGI module is never "just a script")
+APP_FACTORIES = frozenset({"FastAPI", "Flask", "Starlette", "Quart", "Litestar", "Sanic",
+                           "get_asgi_application", "get_wsgi_application", "create_app",
+                           "make_app", "App"})
+
 THREAD_TYPES = frozenset({"threading.Thread", "threading.Timer", "multiprocessing.Process"})
 
 # Factories whose results are per-process by design (connection pools, clients): a lazy

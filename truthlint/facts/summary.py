@@ -16,8 +16,8 @@ from ..core.context import Collector, FileContext
 from ..core.files import FileSystem
 from ..core.location import Location
 from ..core.names import dotted, last_name, resolve_relative
-from ..core.walker import Visitor, Walker
-from .catalogue import DATA_BASES, DATA_DECORATORS, DATA_SUFFIXES, is_thread_start, side_effect
+from ..core.walker import Visitor, Walker, is_main_guard
+from .catalogue import APP_FACTORIES, DATA_BASES, DATA_DECORATORS, DATA_SUFFIXES, is_thread_start, side_effect
 from .sessions import SessionFacts
 
 # kinds of import edge
@@ -36,6 +36,7 @@ class Summary(Collector):
         self.data = empty_summary(ctx.location.module or "")
         if ctx.location.migration:
             self.data["migration"] = True
+        self.app = False  # builds an ASGI/WSGI app at import: the server imports it
         self.keys: Dict[ast.AST, str] = {}   # function node -> its key ("f", "Cls.m")
 
     # --- imports ----------------------------------------------------------------------------
@@ -127,9 +128,16 @@ class Summary(Collector):
         key = self.keys.get(func) if func is not None else None
         return self.data["functions"].get(key) if key else None
 
+    def visit_If(self, node: ast.If) -> None:
+        scope = self.ctx.scope
+        if scope.function is None and scope.cls is None and is_main_guard(node.test):
+            self.data["script"] = True  # runs as a program too (see end: not if it is the app)
+
     def visit_Call(self, node: ast.Call) -> None:
         record = self._function()
         if record is None:
+            if self.ctx.scope.import_time and last_name(node.func) in APP_FACTORIES:
+                self.app = True
             return
         ctx = self.ctx
         qual = ctx.qualify(node.func)
@@ -149,6 +157,8 @@ class Summary(Collector):
             record["calls"].append([f"{owner}.{func.attr}", node.lineno])
 
     def end(self) -> None:
+        if self.app:
+            self.data.pop("script", None)
         if self.ctx.has_collector(SessionFacts):
             for name, kind in self.ctx.collector(SessionFacts).providers.items():
                 if name in self.data["functions"]:

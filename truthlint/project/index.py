@@ -14,6 +14,7 @@ import os
 from typing import (Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tuple,
                     TypeVar, Union, cast)
 
+from .. import __version__
 from ..core.config import Config
 from ..core.digest import digest as _digest
 from ..core.files import FileSystem, python_files_under
@@ -21,7 +22,9 @@ from ..core.location import module_name
 from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules
 from .graph import strongly_connected
 
-INDEX_VERSION = 11
+INDEX_VERSION = 13
+# a summary is what this truthlint's facts floor makes of a file: another release's is stale
+CACHE_VERSION = f"{INDEX_VERSION}/{__version__}"
 T = TypeVar("T")
 
 # (path, content, settings, directory cache, module name) -> the module's summary
@@ -36,6 +39,9 @@ class Stale(NamedTuple):
     path: str
     digest: str
     data: bytes
+
+
+SUMMARY_KEYS = frozenset(empty_summary(""))  # what every summary holds (flags may add keys)
 
 
 class Summaries:
@@ -55,7 +61,7 @@ class Summaries:
                 decoded = json.loads(value)
             except ValueError:
                 decoded = None
-            if isinstance(decoded, dict) and len(decoded) == 5:
+            if isinstance(decoded, dict) and SUMMARY_KEYS <= decoded.keys():
                 value = decoded
             else:
                 value = empty_summary(module)  # a damaged line: as if the module were empty
@@ -128,7 +134,7 @@ class ProjectIndex:
                 text = fh.read()
             head, _, body = text.partition("\n")
             header = json.loads(head)
-            if (header.get("version") != INDEX_VERSION or header.get("root") != self.root
+            if (header.get("version") != CACHE_VERSION or header.get("root") != self.root
                     or header.get("body") != _digest(body.encode("utf-8"))):
                 return {}  # another version, another tree, or a damaged or truncated file
             lines = [head] + body.split("\n")
@@ -164,7 +170,7 @@ class ProjectIndex:
                 body.append(json.dumps(value, separators=(",", ":")))
                 header_facts[name] = len(body)
             text = "\n".join(body)
-            header = json.dumps({"version": INDEX_VERSION, "root": self.root,
+            header = json.dumps({"version": CACHE_VERSION, "root": self.root,
                                  "body": _digest(text.encode("utf-8")),
                                  "files": header_files, "facts": header_facts},
                                 separators=(",", ":"))

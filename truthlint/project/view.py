@@ -130,6 +130,18 @@ class IndexView:
 
     # --- TBV001 and session providers: following calls --------------------------------------
 
+    def import_start(self) -> Optional[str]:
+        """Why this module's import-time work does not run when the app is imported, or
+        None: every project module that imports it does so inside a function (it is loaded
+        lazily, by the command or handler that needs it), or it is a script (a ``__main__``
+        guard) that no module imports."""
+        importers = self.importers_of(self.module)
+        if importers and not self.index.reverse_graph().get(self.module):
+            return "imported only inside functions"
+        if not importers and self.summary.get("script"):
+            return "a script no module imports"
+        return None
+
     def effect_chain(self, qual: str, local: bool = False
                      ) -> Optional[Tuple[List[Tuple[str, int, str]], str]]:
         """From a call of ``qual`` down to the first side effect it reaches: the rows

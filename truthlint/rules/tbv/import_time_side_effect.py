@@ -7,6 +7,7 @@ from typing import List, Optional, Set, Tuple
 
 from ...core.names import dotted
 from ...facts.catalogue import FILE, THREAD, THREAD_TYPES, is_thread_start, side_effect
+from ...core.context import FileContext
 from ...facts.summary import Summary
 from ...project.view import view_of
 from ..base import Rule, RuleDoc
@@ -63,12 +64,26 @@ app = FastAPI(lifespan=lifespan)
     )
     needs = (Summary,)
 
+    @classmethod
+    def applies(cls, ctx: FileContext) -> bool:
+        return not ctx.location.parts or ctx.location.parts[-1] != "__main__.py"  # the program itself
+
     def begin(self) -> None:
+        self.found: List[Tuple[ast.Call, str, str]] = []  # (call, text, effect), judged in end()
+        self.handler = False  # a serverless handler module: its import is the cold start
         self.consumed: Set[int] = set()
         self.threads: Set[str] = set()
         self.project_calls: List[Tuple[ast.Call, str, bool]] = []  # followed in end()
         loc = self.ctx.location
         self.root_package = loc.module.split(".")[0] if loc.module else None
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        """``def handler(event, context)`` at top level (AWS Lambda, and the same shape in
+        other serverless runtimes): work at import is the documented place for a cold start."""
+        args = [a.arg for a in node.args.args]
+        if self.ctx.scope.function is None and self.ctx.scope.cls is None and args[:2] == [
+                "event", "context"]:
+            self.handler = True
 
     def visit_Assign(self, node: ast.Assign) -> None:
         if (self.ctx.scope.import_time and isinstance(node.value, ast.Call)
@@ -105,7 +120,7 @@ app = FastAPI(lifespan=lifespan)
         for inner in ast.walk(node):
             if isinstance(inner, ast.Call):
                 self.consumed.add(id(inner))
-        self.report(node, call=f"`{call_text(node)}`", effect=effect)
+        self.found.append((node, f"`{call_text(node)}`", effect))
 
     def _remember_project_call(self, node: ast.Call) -> None:
         """A call of a project function at import time: its effects are looked up in end()."""
@@ -123,14 +138,16 @@ app = FastAPI(lifespan=lifespan)
             self.project_calls.append((node, self.ctx.qualify(func) or head, False))
 
     def end(self) -> None:
-        if not self.project_calls:
+        if self.handler or not (self.found or self.project_calls):
             return
         view = view_of(self.ctx)
-        if view is None:
-            return
-        for node, qual, local in self.project_calls:
-            found = view.effect_chain(qual, local)
-            if found:
-                rows, effect = found
+        if view is not None and not self.ctx.location.is_init and view.import_start():
+            return  # its import is not the app's: a lazily loaded module or a script
+        for node, qual, local in self.project_calls if view is not None else ():
+            chain = view.effect_chain(qual, local)  # type: ignore[union-attr]
+            if chain:
+                rows, effect = chain
                 steps = " → ".join(f"{path}:{line} `{text}`" for path, line, text in rows)
-                self.report(node, call=f"`{call_text(node)}` → {steps}", effect=effect)
+                self.found.append((node, f"`{call_text(node)}` → {steps}", effect))
+        for node, text, effect in self.found:
+            self.report(node, call=text, effect=effect)
