@@ -4,6 +4,7 @@ entry points; these make the adapter's branches visible to coverage)."""
 from __future__ import annotations
 
 import ast
+import sys
 
 import pytest
 from flake8.main.cli import main as flake8_main
@@ -80,3 +81,52 @@ def test_cli_explain(capsys):
     assert capsys.readouterr().out.startswith("# STI001 db-write-in-api\n")
     assert cli.main(["explain", "XYZ999"]) == 2
     assert "unknown code 'XYZ999'" in capsys.readouterr().err
+
+
+def _tree(root, files):
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def test_a_file_that_does_not_parse_is_a_finding_line_and_makes_no_claim_rest_on_it(
+        tmp_path, capsys, monkeypatch):
+    """Newer syntax than the running Python (simulated by a syntax error): `truthlint check`
+    reports it as flake8 reports E999 and exits 1; its imports, read line by line, still
+    reach the index, and STI004 claims nothing while a module is unread."""
+    root = _tree(tmp_path, {
+        "pyproject.toml": "[tool.truthlint]\n",
+        "app/__init__.py": "",
+        "app/newer.py": "from app.tasks import worker\n\nx = 1\n)\n",
+        "app/tasks/__init__.py": '"""Tasks."""\n',
+        "app/tasks/worker.py": "def work():\n    return 1\n",
+        "app/tasks/dead.py": "def unused():\n    return 1\n",
+    })
+    monkeypatch.chdir(root)
+    assert cli.main(["check", "--no-progress", "-j1", "."]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == ["app/newer.py:4:1: E999 SyntaxError: unmatched ')'"]
+    assert err.splitlines() == [
+        "truthlint: 1 file(s) do not parse under Python "
+        f"{sys.version_info[0]}.{sys.version_info[1]} (app/newer.py); if they use newer "
+        "syntax, run truthlint under the project's Python. Their imports are read line by "
+        "line, and no finding claims that nothing imports a module"]
+    assert cli.main(["check", "--no-progress", "--exit-zero", "-j1", "."]) == 0
+    capsys.readouterr()
+    (root / "app" / "newer.py").write_text("from app.tasks import worker\n")
+    assert cli.main(["check", "--no-progress", "-j1", "."]) == 1  # now STI004 may speak
+    out = capsys.readouterr().out
+    assert out.splitlines() == [
+        "app/tasks/__init__.py:1:1: STI004 package app.tasks exports none of its public "
+        "submodules and no module imports dead.py — re-export its API in __init__.py (or "
+        "declare __all__), or delete dead modules"]
+
+
+def test_an_unparsed_module_keeps_its_imports_through_the_line_reader():
+    from truthlint.project.summaries import unparsed_summary
+
+    summary = unparsed_summary(b"import app.a as x, os\nfrom app.b import (c,\n  d)\n)\n", "app.m")
+    assert summary["unparsed"] is True
+    assert [row[0] for row in summary["imports"]] == ["app.a", "app.b", "app.b.c", "app.b.d"]

@@ -12,11 +12,12 @@ import json
 import os
 import re
 import sys
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Tuple
 
 from .. import __version__
 from ..core.config import DEFAULT_LAYER_MAP, ConfigError, ConfigFinder, validate_tree
 from ..core.files import python_files
+from ..core.source import SYNTAX_CODE
 from ..engine.check import Engine
 from ..engine.selection import SelectionError, parse_codes
 from ..rules.registry import RULES
@@ -49,8 +50,17 @@ def _check(args: argparse.Namespace) -> int:
     progress = not args.no_progress and sys.stderr.isatty() and len(files) > 300
     gc.freeze()  # what lives now (modules, configuration) is never garbage: stop rescanning it
     located, diagnostics = run(engine, files, args.jobs, progress)
+    unparsed = [d for d in diagnostics if f": {SYNTAX_CODE} " in d]
     for line in diagnostics:
-        print(f"truthlint: {line}", file=sys.stderr)
+        if line not in unparsed or args.format != "text":
+            print(f"truthlint: {line}", file=sys.stderr)
+    if unparsed:
+        version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        print(f"truthlint: {len(unparsed)} file(s) do not parse under Python {version} "
+              f"({', '.join(d.split(':')[0] for d in unparsed[:3])}"
+              f"{' …' if len(unparsed) > 3 else ''}); if they use newer syntax, run truthlint "
+              "under the project's Python. Their imports are read line by line, and no finding "
+              "claims that nothing imports a module", file=sys.stderr)
     baseline_file = args.write_baseline or args.baseline
     if baseline_file or args.format in ("json", "sarif"):
         from ..run.baseline import Baseline, entry, keys_for, split  # only these runs need it
@@ -93,12 +103,22 @@ def _check(args: argparse.Namespace) -> int:
             print(f"truthlint: {args.baseline} now holds {len(baseline.entries)} entries",
                   file=sys.stderr)
     output = RENDER[args.format](shown, [k[2] for k in shown_keys])
+    if unparsed and args.format == "text":  # a finding line, as flake8's E999
+        output = "".join(sorted(output.splitlines(True) + [d + "\n" for d in unparsed],
+                                key=_position))
     if args.output_file:
         with open(args.output_file, "w", encoding="utf-8") as fh:
             fh.write(output)
     else:
         sys.stdout.write(output)
-    return 1 if shown and not args.exit_zero else 0
+    return 1 if (shown or unparsed) and not args.exit_zero else 0
+
+
+def _position(line: str) -> Tuple[str, int, int]:
+    path, _, rest = line.partition(":")
+    row, _, rest = rest.partition(":")
+    col = rest.partition(":")[0]
+    return (path, int(row) if row.isdigit() else 0, int(col) if col.isdigit() else 0)
 
 
 def _map(args: argparse.Namespace) -> int:

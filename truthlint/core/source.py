@@ -8,7 +8,7 @@ import io
 import re
 import tokenize
 import warnings
-from typing import List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 # characters str.splitlines() breaks on that Python's tokenizer (and flake8) do not
 _OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -44,6 +44,17 @@ def read_source(path: str) -> Optional[str]:
     return decode(data)[0]
 
 
+SYNTAX_CODE = "E999"  # flake8's code for a file it cannot parse; ruff reports the same way
+
+
+def syntax_error(path: str, exc: BaseException) -> str:
+    """``path:LINE:COL: E999 SyntaxError: message``, as flake8 prints a file it cannot parse."""
+    line = getattr(exc, "lineno", None) or 1
+    col = getattr(exc, "offset", None) or 1
+    detail = getattr(exc, "msg", None) or str(exc) or "too deeply nested"
+    return f"{path}:{line}:{col}: {SYNTAX_CODE} {type(exc).__name__}: {detail}"
+
+
 def parse(source: str, path: str) -> Tuple[Optional[ast.Module], Optional[str]]:
     """The tree, or the diagnostic that says why there is none."""
     try:
@@ -51,4 +62,31 @@ def parse(source: str, path: str) -> Tuple[Optional[ast.Module], Optional[str]]:
             warnings.simplefilter("ignore")
             return ast.parse(source), None
     except PARSE_ERRORS as exc:
-        return None, f"{path}: does not parse ({type(exc).__name__}); skipped"
+        return None, syntax_error(path, exc)
+
+
+IMPORT_RE = re.compile(
+    r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)|import[ \t]+([^\n#;]+))",
+    re.MULTILINE)
+
+
+def imported_names(text: str, package: str) -> Iterator[str]:
+    """The dotted names of ``package`` that the import statements in ``text`` name, read
+    line by line without parsing (``from a.b import c`` names ``a.b`` and ``a.b.c``): for
+    files that are not parsed, or that do not parse."""
+    prefix = package + "."
+    for match in IMPORT_RE.finditer(text):
+        base, names, plain = match.groups()
+        if base is not None:
+            if base != package and not base.startswith(prefix):
+                continue
+            yield base
+            for name in names.strip("() \t\n").split(","):
+                name = name.split(" as ")[0].strip()
+                if name and name != "*" and name.isidentifier():
+                    yield f"{base}.{name}"
+        else:
+            for name in plain.split(","):
+                name = name.split(" as ")[0].strip()
+                if name == package or name.startswith(prefix):
+                    yield name

@@ -37,6 +37,8 @@ class Summary(Collector):
         if ctx.location.migration:
             self.data["migration"] = True
         self.app = False  # builds an ASGI/WSGI app at import: the server imports it
+        module = ctx.location.module
+        self.root_prefix = module.split(".")[0] + "." if module else ""
         self.keys: Dict[ast.AST, str] = {}   # function node -> its key ("f", "Cls.m")
 
     # --- imports ----------------------------------------------------------------------------
@@ -52,6 +54,8 @@ class Summary(Collector):
             self.data["imports"].append([alias.name, [], node.lineno, node.col_offset, self._kind()])
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if any(a.name == "*" for a in node.names) and self.ctx.scope.function is None:
+            self.data["public"] = True  # a star re-export: an API for whoever imports it
         loc = self.ctx.location
         base = (resolve_relative(loc.module, loc.is_init, node.level, node.module) if node.level
                 else node.module or "")
@@ -63,6 +67,9 @@ class Summary(Collector):
     def visit_FunctionDef(self, node: Union[ast.FunctionDef, ast.AsyncFunctionDef]) -> None:
         scope = self.ctx.scope
         name = node.name
+        if (scope.function is None and scope.cls is None
+                and [a.arg for a in node.args.args[:2]] == ["event", "context"]):
+            self.data["handler"] = True  # def handler(event, context): a serverless entry
         if scope.function is None:
             key = f"{scope.cls.name}.{name}" if scope.cls is not None else name
         else:
@@ -109,8 +116,21 @@ class Summary(Collector):
             return self.ctx.qualify(expr) or name
         return f"{self.ctx.location.module}.{name}"
 
+    def visit_Constant(self, node: ast.Constant) -> None:
+        """A string naming a project module (``"app.tasks.cleanup"``, ``"app.worker:main"``,
+        ``"python:app.gunicorn_conf"``): loaded by name — settings, plugin lists, task
+        autodiscovery, server configs — so the module is reachable."""
+        value = node.value
+        if type(value) is str and self.root_prefix and self.root_prefix in value and len(value) < 200:
+            match = MODULE_STRING_RE.match(value)
+            if match and match.group(1).startswith(self.root_prefix):
+                self.data.setdefault("names", []).append(match.group(1))
+
     def visit_Assign(self, node: ast.Assign) -> None:
         """``items = Table("items", metadata, ...)`` is a model too."""
+        if self.ctx.scope.function is None and any(
+                isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            self.data["public"] = True  # declares its API
         value = node.value
         if (self.ctx.scope.import_time and isinstance(value, ast.Call)
                 and (self.ctx.qualify(value.func) or "").startswith(("sqlalchemy.", "sqlmodel."))
@@ -135,8 +155,11 @@ class Summary(Collector):
 
     def visit_Call(self, node: ast.Call) -> None:
         record = self._function()
+        name = last_name(node.func)
+        if name in DISCOVERY and not (node.args and isinstance(node.args[0], ast.Constant)):
+            self.data["discovers"] = True  # loads modules it finds or is told by name
         if record is None:
-            if self.ctx.scope.import_time and last_name(node.func) in APP_FACTORIES:
+            if self.ctx.scope.import_time and name in APP_FACTORIES:
                 self.app = True
             return
         ctx = self.ctx
@@ -159,6 +182,8 @@ class Summary(Collector):
     def end(self) -> None:
         if self.app:
             self.data.pop("script", None)
+        if "names" in self.data:
+            self.data["names"] = sorted(set(self.data["names"]))
         if self.ctx.has_collector(SessionFacts):
             for name, kind in self.ctx.collector(SessionFacts).providers.items():
                 if name in self.data["functions"]:
@@ -175,6 +200,10 @@ class Summary(Collector):
         self.data["functions"] = {k: r for k, r in local.items()
                                   if r["effects"] or r["calls"] or r["yields"]}
 
+
+MODULE_STRING_RE = re.compile(r"^(?:python:)?([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?::[\w.]+)?$")
+DISCOVERY = frozenset({"import_module", "__import__", "walk_packages", "iter_modules",
+                       "autodiscover_tasks", "load_module", "spec_from_file_location"})
 
 CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b)|[A-Z]?[a-z]+|\d+")
 STEM_SUFFIXES = ("ancy", "ency", "ance", "ence", "ant", "ent", "ing", "ies", "es", "s", "y")

@@ -18,11 +18,13 @@ from .. import __version__
 from ..core.config import Config
 from ..core.digest import digest as _digest
 from ..core.files import FileSystem, python_files_under
+from ..core.source import imported_names
+from .layout import PROJECT_MARKERS
 from ..core.location import module_name
 from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules
 from .graph import strongly_connected
 
-INDEX_VERSION = 13
+INDEX_VERSION = 14
 # a summary is what this truthlint's facts floor makes of a file: another release's is stale
 CACHE_VERSION = f"{INDEX_VERSION}/{__version__}"
 T = TypeVar("T")
@@ -374,6 +376,45 @@ class ProjectIndex:
             return roles
 
         return self.memo("roles", compute)
+
+    def named(self) -> Set[str]:
+        """Project modules named in a string somewhere (loaded by name: settings, plugin
+        lists, server configs), as the summaries record them."""
+        return self.memo("named", lambda: {n for s in self.modules.values() for n in s.get("names", ())})
+
+    def unread(self) -> List[str]:
+        """Modules that could not be parsed: a claim about who imports what is unknown."""
+        return self.memo("unread", lambda: sorted(m for m, s in self.modules.items() if s.get("unparsed")))
+
+    def outside_imports(self) -> Set[str]:
+        """Modules of this root imported by Python files of the project outside it (tests/,
+        conftest.py, scripts/, alembic/, other roots), read line by line, never executed.
+        Asked only when a rule is about to say nothing imports a module."""
+        def compute() -> Set[str]:
+            project = os.path.dirname(self.root)
+            for _ in range(3):  # up to the directory holding the project's marker file
+                if any(os.path.isfile(os.path.join(project, m)) for m in PROJECT_MARKERS):
+                    break
+                parent = os.path.dirname(project)
+                if parent == project:
+                    break
+                project = parent
+            found: Set[str] = set()
+            root = self.root.rstrip(os.sep) + os.sep
+            package = os.path.basename(self.root)
+            for path in python_files_under(project):
+                if path.startswith(root):
+                    continue
+                try:
+                    with open(path, "rb") as fh:
+                        text = fh.read(1_000_000).decode("utf-8", "replace")
+                except OSError:
+                    continue
+                if package in text:
+                    found.update(imported_names(text, package))
+            return found
+
+        return self.memo("outside", compute)
 
     def tables(self) -> Dict[str, List[Tuple[str, str, int, str]]]:
         """Table name -> [(module, class, line, registry)] over every non-migration module."""

@@ -1,7 +1,9 @@
 """A module's summary from its bytes: the summarize function the project index is given.
 
-It parses the module (never imports it) and runs the facts floor's summary collectors; a
-module that does not parse, or nests too deep, has the empty summary.
+It parses the module (never imports it) and runs the facts floor's summary collectors. A
+module that does not parse (newer syntax than the running Python, or broken) is marked
+``unparsed``, with the imports of its own package read line by line: the import graph leaves
+it out, and no rule claims that nothing imports a module while one is unread.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from typing import Any, Dict
 
 from ..core.config import Config
 from ..core.files import FileSystem
-from ..core.source import PARSE_ERRORS, split_lines
-from ..facts.summary import empty_summary, summarize
+from ..core.source import PARSE_ERRORS, imported_names, split_lines
+from ..facts.summary import FUNCTION_LEVEL, empty_summary, summarize
 from .layout import locate
 
 
@@ -24,11 +26,22 @@ def summarize_file(path: str, data: bytes, config: Config, fs: FileSystem,
             warnings.simplefilter("ignore")
             tree = ast.parse(data, filename=path)
     except PARSE_ERRORS:
-        return empty_summary(module)
+        return unparsed_summary(data, module)
     text = data.decode("utf-8", errors="replace")
     try:
         lines = split_lines(text)
         return summarize(tree, lines, locate(path, lines, config, fs), config, fs,
                          providers=b"yield" in data)
     except RecursionError:
-        return empty_summary(module)
+        return unparsed_summary(data, module)
+
+
+def unparsed_summary(data: bytes, module: str) -> Dict[str, Any]:
+    summary = empty_summary(module)
+    summary["unparsed"] = True
+    text = data.decode("utf-8", errors="replace")
+    package = module.split(".")[0]
+    if package:
+        summary["imports"] = [[name, [], 0, 0, FUNCTION_LEVEL]
+                              for name in sorted(set(imported_names(text, package)))]
+    return summary

@@ -23,7 +23,7 @@ from ..core.context import Finding, Phase
 from ..core.source import decode, parse, split_lines
 from ..engine.check import Engine
 from ..project.index import Stale
-from ..project.summaries import summarize_file
+from ..project.summaries import summarize_file, unparsed_summary
 from ..facts.summary import empty_summary
 from .filecheck import Located, check_file, locate_findings, unreadable
 from .noqa import noqa_file, statement_starts
@@ -126,7 +126,7 @@ def _summary_of(engine: Engine, item: Stale) -> str:
     try:
         return json.dumps(summarize_file(item.path, item.data, config, engine.fs, item.module))
     except Exception:
-        return json.dumps(empty_summary(item.module))
+        return json.dumps(unparsed_summary(item.data, item.module))
 
 
 def _phase_one(engine: Engine, work: Union[Tuple[str, Stale], Stale]

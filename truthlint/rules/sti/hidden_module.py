@@ -88,10 +88,15 @@ __all__ = ["enqueue_recovery", "update_memory"]
     def end(self) -> None:
         if not self.submodules or self.exports:
             return
-        hidden = self.submodules
         view = view_of(self.ctx)
-        if view is not None:  # a submodule some module imports is reachable, if deeply
-            hidden = [m for m in hidden if not view.importers_of(f"{self.package}.{m}")]
+        if view is None or view.index.unread():
+            return  # who imports what is not known: no claim that nothing does
+        hidden = [m for m in self.submodules if not view.reachable(f"{self.package}.{m}")]
+        if hidden and view.discovered(self.package):
+            return  # the package loads modules by name or by listing them
+        if hidden:
+            outside = view.index.outside_imports()
+            hidden = [m for m in hidden if f"{self.package}.{m}" not in outside]
         if hidden:
             shown = ", ".join(f"{m}.py" for m in hidden[:5])
             if len(hidden) > 5:

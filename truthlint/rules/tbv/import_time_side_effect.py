@@ -70,20 +70,11 @@ app = FastAPI(lifespan=lifespan)
 
     def begin(self) -> None:
         self.found: List[Tuple[ast.Call, str, str]] = []  # (call, text, effect), judged in end()
-        self.handler = False  # a serverless handler module: its import is the cold start
         self.consumed: Set[int] = set()
         self.threads: Set[str] = set()
         self.project_calls: List[Tuple[ast.Call, str, bool]] = []  # followed in end()
         loc = self.ctx.location
         self.root_package = loc.module.split(".")[0] if loc.module else None
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        """``def handler(event, context)`` at top level (AWS Lambda, and the same shape in
-        other serverless runtimes): work at import is the documented place for a cold start."""
-        args = [a.arg for a in node.args.args]
-        if self.ctx.scope.function is None and self.ctx.scope.cls is None and args[:2] == [
-                "event", "context"]:
-            self.handler = True
 
     def visit_Assign(self, node: ast.Assign) -> None:
         if (self.ctx.scope.import_time and isinstance(node.value, ast.Call)
@@ -138,7 +129,11 @@ app = FastAPI(lifespan=lifespan)
             self.project_calls.append((node, self.ctx.qualify(func) or head, False))
 
     def end(self) -> None:
-        if self.handler or not (self.found or self.project_calls):
+        # a serverless handler module (``def handler(event, context)``): work at import is
+        # the documented place for a cold start
+        ctx = self.ctx
+        handler = ctx.has_collector(Summary) and ctx.collector(Summary).data.get("handler")
+        if handler or not (self.found or self.project_calls):
             return
         view = view_of(self.ctx)
         if view is not None and not self.ctx.location.is_init and view.import_start():
