@@ -69,7 +69,7 @@ BY_NAME: Dict[str, str] = {"init_db": DB_INIT}
 # what builds the app a server imports (an ASGI/WSGI module is never "just a script")
 APP_FACTORIES = frozenset({"FastAPI", "Flask", "Starlette", "Quart", "Litestar", "Sanic",
                            "get_asgi_application", "get_wsgi_application", "create_app",
-                           "make_app", "App"})
+                           "make_app", "App", "Celery"})
 
 THREAD_TYPES = frozenset({"threading.Thread", "threading.Timer", "multiprocessing.Process"})
 

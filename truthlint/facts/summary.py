@@ -182,6 +182,7 @@ class Summary(Collector):
     def end(self) -> None:
         if self.app:
             self.data.pop("script", None)
+            self.data["app"] = True
         if "names" in self.data:
             self.data["names"] = sorted(set(self.data["names"]))
         if self.ctx.has_collector(SessionFacts):

@@ -130,15 +130,17 @@ class IndexView:
 
     def reachable(self, module: str) -> bool:
         """Imported by some module (even deeply, even inside a function), named in a string
-        (loaded by name), or an entry in its own right: a script, a serverless handler, or a
-        module that declares its API (``__all__``, a star re-export) for whoever imports it."""
+        (loaded by name), or an entry in its own right: a script, a serverless handler, an
+        app a server or worker loads (FastAPI, Flask, Celery …), or a module that declares its
+        API (``__all__``, a star re-export) for whoever imports it."""
         if self.importers_of(module):
             return True
         named = self.index.named()
         if module in named or any(n.startswith(module + ".") for n in named):
             return True
         summary = self.index.modules.get(module)
-        return summary is not None and any(summary.get(k) for k in ("script", "handler", "public"))
+        return summary is not None and any(
+            summary.get(k) for k in ("script", "handler", "public", "app"))
 
     def discovered(self, package: str) -> bool:
         """Some module of ``package`` loads modules it finds or is given by name

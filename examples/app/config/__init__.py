@@ -5,7 +5,8 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings
 
-FLAGS_PATH = Path(__file__).with_name("feature_flags.json")
+FLAGS_PATH = os.environ.get("FEATURE_FLAGS_FILE", "/etc/app/feature_flags.json")
+DEFAULTS_PATH = Path(__file__).with_name("feature_flags.json")  # shipped with the package
 
 
 class Settings(BaseSettings):
@@ -17,6 +18,7 @@ class Settings(BaseSettings):
 settings = Settings()
 
 FEATURE_FLAGS = json.load(open(FLAGS_PATH))
+DEFAULT_FLAGS = json.load(open(DEFAULTS_PATH))  # the package's own data: not the world
 
 
 def load_flags() -> dict:

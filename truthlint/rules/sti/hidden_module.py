@@ -42,6 +42,15 @@ __all__ = ["enqueue_recovery", "update_memory"]
 """,
         limits=(
             "The package root itself and test packages are never flagged.",
+            "A submodule counts as reachable when any module imports it (tests/, scripts/ and "
+            "other directories of the project beside the package included), when a string "
+            "names it (`\"app.tasks.cleanup\"`, `\"python:app.gunicorn_conf\"`), when it is a "
+            "script, a serverless handler, an app module (FastAPI, Flask, Celery …) or declares "
+            "its API (`__all__`, a star re-export), and when its package loads modules by "
+            "name (`importlib.import_module(name)`, `pkgutil.iter_modules`). While any module "
+            "of the project does not parse, nothing is claimed.",
+            "Modules used only by code outside the project directory (library users, a "
+            "sibling repository) cannot be seen and are reported.",
             "A submodule that any module imports (even by deep import, even inside a function) "
             "counts as reachable: packages used through deep imports by convention are not "
             "flagged.",

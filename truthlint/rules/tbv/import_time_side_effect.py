@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import List, Optional, Set, Tuple
 
-from ...core.names import dotted
+from ...core.names import dotted, last_name
 from ...facts.catalogue import FILE, THREAD, THREAD_TYPES, is_thread_start, side_effect
 from ...core.context import FileContext
 from ...facts.summary import Summary
@@ -14,6 +14,9 @@ from ..base import Rule, RuleDoc
 from ._call_text import call_text
 
 PATH_TYPES = frozenset({"pathlib.Path", "Path", "pathlib.PurePath"})
+# where a package finds the data it ships with
+RESOURCE_CALLS = frozenset({"files", "resource_filename", "resource_string", "resource_stream",
+                            "get_data", "open_text", "open_binary", "read_binary"})
 
 
 class ImportTimeSideEffect(Rule):
@@ -57,6 +60,12 @@ app = FastAPI(lifespan=lifespan)
             "callbacks or methods of instances are not followed. `init_db()` is flagged by name.",
             "Calls under `if __name__ == \"__main__\":` and `if TYPE_CHECKING:` never run on "
             "import and are not flagged.",
+            "A module whose import is not the app's is not judged: `__main__.py`, a "
+            "serverless handler module (`def handler(event, context)`), a script (a "
+            "`__main__` guard) no module imports, a module every importer imports inside a "
+            "function. The ASGI/WSGI app module is judged even with a `__main__` guard.",
+            "Reading the package's own data (a path built from `__file__` or "
+            "`importlib.resources.files()`) is not flagged.",
             "Building a client or an engine that does no I/O until first use "
             "(`create_engine`, `redis.Redis`, `httpx.Client`, `anthropic.Anthropic()` …) is "
             "not flagged: it is the libraries' documented module-level idiom.",
@@ -72,14 +81,30 @@ app = FastAPI(lifespan=lifespan)
         self.found: List[Tuple[ast.Call, str, str]] = []  # (call, text, effect), judged in end()
         self.consumed: Set[int] = set()
         self.threads: Set[str] = set()
+        self.bundled: Set[str] = set()  # module names bound to paths of the package's own files
         self.project_calls: List[Tuple[ast.Call, str, bool]] = []  # followed in end()
         loc = self.ctx.location
         self.root_package = loc.module.split(".")[0] if loc.module else None
 
     def visit_Assign(self, node: ast.Assign) -> None:
-        if (self.ctx.scope.import_time and isinstance(node.value, ast.Call)
-                and self.ctx.qualify(node.value.func) in THREAD_TYPES):
-            self.threads.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        if not self.ctx.scope.import_time:
+            return
+        names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        if isinstance(node.value, ast.Call) and self.ctx.qualify(node.value.func) in THREAD_TYPES:
+            self.threads.update(names)
+        if names and self._bundled(node.value):
+            self.bundled.update(names)
+
+    def _bundled(self, expr: ast.AST) -> bool:
+        """A path into the package's own files (``Path(__file__).parent / "x.json"``,
+        ``importlib.resources.files(pkg)``, a name bound to one): reading data the package
+        ships is not reading the world."""
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Name) and (node.id == "__file__" or node.id in self.bundled):
+                return True
+            if isinstance(node, ast.Call) and last_name(node.func) in RESOURCE_CALLS:
+                return True
+        return False
 
     def _effect(self, node: ast.Call) -> Optional[str]:
         ctx = self.ctx
@@ -105,8 +130,9 @@ app = FastAPI(lifespan=lifespan)
         if not self.ctx.scope.import_time or id(node) in self.consumed:
             return
         effect = self._effect(node)
-        if effect is None:
-            self._remember_project_call(node)
+        if effect is None or (effect == FILE and self._bundled(node)):
+            if effect is None and not self._bundled(node):
+                self._remember_project_call(node)
             return
         for inner in ast.walk(node):
             if isinstance(inner, ast.Call):
