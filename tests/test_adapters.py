@@ -10,6 +10,7 @@ import pytest
 from flake8.main.cli import main as flake8_main
 
 from truthlint.adapters import cli
+from truthlint.rules.registry import RULES
 from truthlint.adapters.flake8_plugin import SoiChecker, StiChecker, TbvChecker, _Checker
 
 from .conftest import REPO
@@ -17,7 +18,7 @@ from .conftest import REPO
 
 def test_flake8_in_process_matches_expected_output(capsys, monkeypatch):
     monkeypatch.chdir(REPO)
-    assert flake8_main(["--select", "STI,TBV,SOI,STI014", "-j1", "examples/"]) == 1
+    assert flake8_main(["--select", "STI,TBV,SOI,STI014,SOI002,SOI003", "-j1", "examples/"]) == 1
     assert capsys.readouterr().out == (REPO / "examples" / "expected.txt").read_text()
 
 
@@ -26,7 +27,9 @@ def test_flake8_prefix_select_leaves_opt_in_codes_off(capsys, monkeypatch):
     monkeypatch.chdir(REPO)
     assert flake8_main(["--select", "STI,TBV,SOI", "-j1", "examples/"]) == 1
     expected = (REPO / "examples" / "expected.txt").read_text().splitlines(keepends=True)
-    assert capsys.readouterr().out == "".join(line for line in expected if " STI014 " not in line)
+    opt_in = tuple(f" {c} " for c, r in RULES.items() if r.off_by_default)
+    assert capsys.readouterr().out == "".join(
+        line for line in expected if not any(code in line for code in opt_in))
     assert flake8_main(["--select", "STI,TBV,SOI", "--extend-select", "STI014", "-j1",
                         "examples/app/middleware/tenancy.py", "examples/app/middleware/tenant.py"]) == 1
     assert [line.split()[1] for line in capsys.readouterr().out.splitlines()] == ["STI014", "STI014"]
@@ -44,7 +47,10 @@ def test_flake8_in_process_config_error_exits_2(tmp_path, capsys, monkeypatch):
                    "expected a list of strings, got 1\n")
 
 
-def test_checkers_share_one_engine_run_per_tree():
+def test_checkers_share_one_engine_run_per_tree(monkeypatch):
+    from truthlint.engine.check import Engine
+
+    monkeypatch.setattr(_Checker, "_engine", Engine(codes=RULES))  # every rule, opt-in ones too
     source = "rate_limiter = RateLimiter()\ninit_db()\n"
     tree = ast.parse(source)
     lines = source.splitlines(True)

@@ -18,7 +18,7 @@ EXAMPLE_FILES = sorted(p.relative_to(REPO).as_posix() for p in EXAMPLES.rglob("*
 
 
 def test_examples_match_expected_output_exactly():
-    result = run_flake8("--select", "STI,TBV,SOI,STI014", "examples/")
+    result = run_flake8("--select", "STI,TBV,SOI,STI014,SOI002,SOI003", "examples/")
     assert result.stderr == ""
     assert result.stdout == (EXAMPLES / "expected.txt").read_text(encoding="utf-8")
     assert result.returncode == 1
@@ -119,7 +119,7 @@ def test_one_answer_everywhere(path, whole_run_by_file):
 
 def test_anonymous_stdin_skips_path_rules_but_keeps_the_rest():
     source = (EXAMPLES / "app/main.py").read_text(encoding="utf-8")
-    result = run_flake8("--select", "STI,TBV,SOI", "-", stdin=source)
+    result = run_flake8("--select", "STI,TBV,SOI,SOI002", "-", stdin=source)
     codes = [line.split()[1] for line in result.stdout.splitlines()]
     assert codes == ["SOI002", "SOI002", "TBV001"]
 

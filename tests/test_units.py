@@ -11,6 +11,7 @@ import pytest
 from truthlint.core.config import (DEFAULT_LAYER_MAP, ConfigError, ConfigFinder, build_config,
                                    parse_layer, parse_settings)
 from truthlint.engine.check import Engine
+from truthlint.rules.registry import RULES
 from truthlint.core.files import FileSystem, python_files
 from truthlint.core.location import header_layer
 from truthlint.project.layout import layer_from_map, locate
@@ -141,7 +142,7 @@ def test_failing_rule_is_dropped_for_the_file_and_others_still_report(monkeypatc
     monkeypatch.setattr(ModuleSingleton, "visit_Assign", boom)
     source = "import threading\nrate_limiter = RateLimiter()\ninit_db()\n"
     with caplog.at_level(logging.WARNING, logger="truthlint"):
-        findings = Engine().check_source(source, "x.py")
+        findings = Engine(codes=RULES).check_source(source, "x.py")
     assert [f.code for f in findings] == ["TBV001"]
     assert "ModuleSingleton failed on x.py" in caplog.text
 

@@ -90,7 +90,20 @@ STATELESS_NAMES: FrozenSet[str] = frozenset({
     "APIKeyHeader", "APIKeyQuery", "APIKeyCookie", "CryptContext", "Lock", "RLock",
     "Semaphore", "BoundedSemaphore", "MetaData", "Table", "DeclarativeBase", "Settings",
     "BaseSettings", "Environment", "FileSystemLoader", "Logger", "Console",
+    # per-process by nature: nothing to share between workers
+    "Event", "Condition", "Queue", "LifoQueue", "PriorityQueue", "ThreadPoolExecutor",
+    "ProcessPoolExecutor", "CapacityLimiter", "LocalProxy", "local", "WeakSet",
 })
+# module containers whose names say they hold what only makes sense in one process (locks,
+# tasks, threads, connections, live sockets, loggers, clients) or what every process fills
+# the same way (registries, plugins, handlers): not state to share
+PER_PROCESS_WORDS = ("lock", "task", "thread", "socket", "connection", "conn", "client",
+                     "logger", "executor", "pool", "semaphore", "listener", "subscriber",
+                     "handler", "callback", "registry", "registered", "plugin", "hook",
+                     "loop", "future", "watcher", "signal", "engine", "session_factor")
+# flags that record one-time work done in this process (it is done once in every process)
+ONCE_WORDS = ("init", "setup", "started", "start", "loaded", "configured", "registered",
+              "ready", "done", "ran", "warned", "installed", "patched", "booted")
 STATELESS_MODULES = ("prometheus_client.", "logging.", "structlog.", "re.", "typing.",
                      "opentelemetry.")
 

@@ -7,24 +7,34 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple, Union, cast
 
 from ...core.names import last_name
 from ...facts.catalogue import (CLIENT_FACTORIES, CONTAINER_FACTORIES, MUTATING_METHODS,
-                                STATEFUL_PREFIXES, STATEFUL_WORDS, STATELESS_MODULES,
-                                STATELESS_NAMES, side_effect)
+                                ONCE_WORDS, PER_PROCESS_WORDS, STATEFUL_PREFIXES,
+                                STATEFUL_WORDS, STATELESS_MODULES, STATELESS_NAMES,
+                                side_effect)
 from ...facts.methods import Methods
 from ..base import Rule, RuleDoc
 
 SETUP_METHODS = frozenset({"__init__", "__post_init__", "__new__", "__set_name__",
-                           "__init_subclass__"})
+                           "__init_subclass__", "init_app", "setup", "configure", "initialize"})
 
 
 class FunctionState:
     """The names one function binds locally and the ones it declares ``global``."""
 
-    __slots__ = ("name", "locals", "globals")
+    __slots__ = ("name", "locals", "globals", "params")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.locals: Set[str] = set()
         self.globals: Set[str] = set()
+        self.params: Set[str] = set()
+
+
+def _computed(value: Optional[ast.AST], params: Set[str]) -> bool:
+    """A stored value the function computed, not one it was handed (``store[k] = v``)."""
+    if value is None:
+        return False
+    values = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+    return not (values and values <= params)
 
 
 def _is_class_name(name: str) -> bool:
@@ -74,7 +84,20 @@ async def lifespan(app):
             "per-process by design and not flagged.",
             "An imported class is judged by its name only, until the project index can look "
             "inside it.",
+            "Not flagged either: containers whose names say they hold per-process things "
+            "(locks, tasks, threads, connections, sockets, loggers, clients, pools) or what "
+            "every process fills alike (registries, plugins, handlers, hooks); containers only "
+            "decorators or `register*` functions fill; memo caches (a function looks the key "
+            "up, then stores what it computed); one-time flags (`_initialized = True`); "
+            "anything under `if __name__ == \"__main__\":`; a class whose only change to "
+            "`self` is in `init_app`/`setup`/`configure` or an in-place operator.",
+            "Opt-in (`--select SOI002`): on six real backends 7% of its findings were true "
+            "(docs/precision.md), well under the 90% a default rule needs. Real backends keep "
+            "much of their module state per process on purpose (caches they invalidate, "
+            "state mirrored to Redis, backends a setting selects), and telling that from lost "
+            "state needs data flow the rule does not have yet.",
         ),
+        opt_in=True,
     )
     needs = (Methods,)
 
@@ -86,6 +109,10 @@ async def lifespan(app):
         self.rebinds: List[Tuple[str, ast.AST, int, Optional[ast.AST]]] = []
         self.stateful_classes: Dict[str, str] = {}           # class -> evidence
         self.local_classes: Set[str] = set()
+        self.decorators: Set[str] = set()                    # names used as decorators
+        # (name, function): stores a value it computed / looks the name up before storing
+        self.computed: Set[Tuple[str, ast.AST]] = set()
+        self.probed: Set[Tuple[str, ast.AST]] = set()
 
     # --- collection -------------------------------------------------------------------------
 
@@ -104,12 +131,21 @@ async def lifespan(app):
         for arg in args.posonlyargs + args.args + args.kwonlyargs + [args.vararg, args.kwarg]:
             if arg is not None:
                 state.locals.add(arg.arg)
+                state.params.add(arg.arg)
+        for decorator in node.decorator_list:  # @register / @register("x"): filled at import
+            name = last_name(decorator.func if isinstance(decorator, ast.Call) else decorator)
+            if name:
+                self.decorators.add(name)
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         if self.ctx.scope.function is None and self.ctx.scope.cls is None:
             self.local_classes.add(node.name)
+        for decorator in node.decorator_list:
+            name = last_name(decorator.func if isinstance(decorator, ast.Call) else decorator)
+            if name:
+                self.decorators.add(name)
 
     def visit_Global(self, node: ast.Global) -> None:
         state = self._function()
@@ -166,7 +202,7 @@ async def lifespan(app):
         function = cast(ast.AST, scope.function)  # not None whenever ``state`` is not
         for target in targets:
             if state is None:
-                if (scope.cls is None and not scope.type_checking and isinstance(target, ast.Name)
+                if (scope.cls is None and scope.import_time and isinstance(target, ast.Name)
                         and target.id not in self.bindings and not augmented):
                     self.bindings[target.id] = (node, value)
                 continue
@@ -177,10 +213,21 @@ async def lifespan(app):
             base = target.value if isinstance(target, (ast.Subscript, ast.Attribute)) else None
             if isinstance(target, ast.Subscript) and isinstance(base, ast.Name):
                 self.mutations.append((base.id, function, node.lineno))
+                if not augmented and _computed(value, state.params):
+                    self.computed.add((base.id, function))
             self._self_mutation(target, node.lineno)
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        """``key in _cache``: a lookup before the store (a memo's first half)."""
+        if self.ctx.scope.function is not None and isinstance(node.ops[0], (ast.In, ast.NotIn)) \
+                and isinstance(node.comparators[0], ast.Name):
+            self.probed.add((node.comparators[0].id, cast(ast.AST, self.ctx.scope.function)))
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
+        if (isinstance(func, ast.Attribute) and func.attr == "get" and isinstance(func.value, ast.Name)
+                and self.ctx.scope.function is not None):
+            self.probed.add((func.value.id, cast(ast.AST, self.ctx.scope.function)))
         if not isinstance(func, ast.Attribute) or func.attr not in MUTATING_METHODS:
             return
         state = self._function()
@@ -195,8 +242,9 @@ async def lifespan(app):
     def _self_mutation(self, target: ast.AST, line: int, method: str = "") -> None:
         """``self.x = ...``/``self.x[k] = ...``/``self.x.append()`` outside the constructor."""
         current = self.methods.current()
-        if current is None or current.first is None or current.name in SETUP_METHODS:
-            return
+        if (current is None or current.first is None or current.name in SETUP_METHODS
+                or (current.name.startswith("__i") and current.name.endswith("__"))):
+            return  # set-up, or an in-place operator (``x /= y`` on a module constant is rare)
         while isinstance(target, ast.Subscript):
             target = target.value
         if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
@@ -206,6 +254,22 @@ async def lifespan(app):
                                   f"(line {line})")
 
     # --- judgement --------------------------------------------------------------------------
+
+    def _once_flag(self, name: str, value: Optional[ast.AST]) -> bool:
+        """``_initialized = True``: one-time work done once in each process, by design."""
+        return (isinstance(value, ast.Constant) and isinstance(value.value, bool)
+                and any(word in name.lower() for word in ONCE_WORDS))
+
+    def _registry_or_memo(self, name: str) -> bool:
+        """Every function that mutates the container is a decorator or a ``register*``
+        function (a registry, filled the same way at import in every process), or stores by
+        its own arguments (a memo cache of what the arguments determine)."""
+        funcs = {func for n, func, _ in self.mutations if n == name}
+        return bool(funcs) and all(
+            self.functions[f].name in self.decorators or self.functions[f].name.startswith(
+                ("register", "_register", "add_", "_add_"))
+            or ((name, f) in self.computed and (name, f) in self.probed)
+            for f in funcs if f in self.functions)
 
     def _harmless_value(self, value: Optional[ast.AST]) -> bool:
         """Values a lazy global may hold without being per-process *state*."""
@@ -265,7 +329,11 @@ async def lifespan(app):
     def _judge(self, name: str, value: Optional[ast.AST],
                rebinds: Sequence[Tuple[ast.AST, int, Optional[ast.AST]]],
                mutated: Optional[Tuple[ast.AST, int]]) -> Optional[str]:
-        risky = [(f, line) for f, line, v in rebinds if not self._harmless_value(v)]
+        lowered = name.lower()
+        if any(word in lowered for word in PER_PROCESS_WORDS):
+            return None  # per-process by nature, or the same in every process
+        risky = [(f, line) for f, line, v in rebinds
+                 if not self._harmless_value(v) and not self._once_flag(name, v)]
         if risky:
             func, line = risky[0]
             fname = self.functions[func].name
@@ -273,7 +341,7 @@ async def lifespan(app):
                 return f"is a lazy singleton that {fname}() fills via `global` (line {line})"
             return f"is rebound by {fname}() via `global` (line {line})"
         kind = self._container(value)
-        if kind and mutated:
+        if kind and mutated and not self._registry_or_memo(name):
             func, line = mutated
             return f"is a {kind} that {self.functions[func].name}() mutates (line {line})"
         if isinstance(value, ast.Call) and not rebinds:

@@ -82,6 +82,7 @@ app = FastAPI(lifespan=lifespan)
         self.consumed: Set[int] = set()
         self.threads: Set[str] = set()
         self.bundled: Set[str] = set()  # module names bound to paths of the package's own files
+        self.derived: Set[str] = set()  # names bound to paths built further from those
         self.project_calls: List[Tuple[ast.Call, str, bool]] = []  # followed in end()
         loc = self.ctx.location
         self.root_package = loc.module.split(".")[0] if loc.module else None
@@ -92,19 +93,28 @@ app = FastAPI(lifespan=lifespan)
         names = [t.id for t in node.targets if isinstance(t, ast.Name)]
         if isinstance(node.value, ast.Call) and self.ctx.qualify(node.value.func) in THREAD_TYPES:
             self.threads.update(names)
-        if names and self._bundled(node.value):
+        if names and self._bundled(node.value, direct=True):
             self.bundled.update(names)
+        elif names and self._bundled(node.value):
+            self.derived.update(names)  # a further path from one: not known to be shipped
 
-    def _bundled(self, expr: ast.AST) -> bool:
+    def _bundled(self, expr: ast.AST, direct: bool = False) -> bool:
         """A path into the package's own files (``Path(__file__).parent / "x.json"``,
-        ``importlib.resources.files(pkg)``, a name bound to one): reading data the package
-        ships is not reading the world."""
+        ``importlib.resources.files(pkg)``, or a name bound to one of those directly):
+        reading data the package ships is not reading the world. A path the environment can
+        move (``os.getenv``), or one derived further (``BASE / "data"``), may be anywhere."""
+        found = False
         for node in ast.walk(expr):
-            if isinstance(node, ast.Name) and (node.id == "__file__" or node.id in self.bundled):
-                return True
-            if isinstance(node, ast.Call) and last_name(node.func) in RESOURCE_CALLS:
-                return True
-        return False
+            if isinstance(node, ast.Name):
+                if node.id == "__file__" or (not direct and node.id in self.bundled):
+                    found = True
+                elif node.id == "os" or node.id in self.derived:
+                    return False
+            elif isinstance(node, ast.Attribute) and node.attr in ("getenv", "environ"):
+                return False
+            elif isinstance(node, ast.Call) and last_name(node.func) in RESOURCE_CALLS:
+                found = True
+        return found
 
     def _effect(self, node: ast.Call) -> Optional[str]:
         ctx = self.ctx
