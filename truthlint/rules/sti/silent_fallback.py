@@ -19,6 +19,10 @@ FAILURE_WORDS = ("Import", "NotFound", "Connection", "Connect", "Timeout", "Unav
                  "OSError", "KeyError", "Refused")
 LOUD_METHODS = frozenset({"warning", "warn", "error", "exception", "critical", "fatal"})
 ENV_CALLS = frozenset({"os.getenv", "os.environ.get", "os.environ.__getitem__"})
+# a deliberate switch (``settings.TESTING``, ``DEBUG``, ``USE_REDIS``): choosing a stand-in on
+# purpose is not a missing setting
+SWITCH_RE = re.compile(r"^(?:TESTING|TEST|TESTS|DEBUG|DEV|DEVELOPMENT|LOCAL|MOCK|DRY_RUN|"
+                       r"(?:USE|ENABLE|IS|DISABLE)_\w+|\w+_(?:ENABLED|DISABLED|MODE))$", re.IGNORECASE)
 
 
 def _fallback(expr: Optional[ast.AST]) -> Optional[str]:
@@ -38,12 +42,14 @@ class SilentFallback(Rule):
         name="silent-fallback",
         message="{function}() falls back to {fallback} when {trigger}, without a warning — log "
                 "at warning level, call warnings.warn, or raise in strict mode",
-        summary="Flags configuration auto-detection that degrades silently: inside a function, a "
-                "`return` of an in-memory, no-op or local stand-in (`InMemory*`, `Noop*`, "
-                "`Null*`, `Dummy*`, `Fake*`, `Stub*`, `Local*`, `Logging*`, `Sqlite*` …) in an "
-                "`except` handler for an import, connection, timeout or lookup error, or in a "
-                "branch taken when an environment variable or setting is missing — unless that "
-                "handler or branch warns or raises.",
+        summary="Flags configuration auto-detection that degrades silently: an in-memory, "
+                "no-op or local stand-in (`InMemory*`, `Noop*`, `Null*`, `Dummy*`, `Fake*`, "
+                "`Stub*`, `Local*`, `Logging*`, `Sqlite*` …) returned — directly, or assigned to "
+                "a local or module global the function returns — in an `except` handler for an "
+                "import, connection, timeout or lookup error, in a branch taken when an "
+                "environment variable or setting is missing, or at the end of a factory whose "
+                "configured branches were skipped or failed; unless the path warns or always "
+                "raises.",
         rationale="The seed's `stores/` picked an in-memory budget store whenever Redis was not "
                   "configured: a production deploy with a typo in REDIS_URL ran with per-process "
                   "budgets and nobody knew.",
@@ -62,7 +68,10 @@ class SilentFallback(Rule):
     return RedisBudgetStore(url)
 """,
         limits=(
-            "Logging at info or debug level does not count as visible.",
+            "Logging at info or debug level does not count as visible, nor does a raise "
+            "under a condition (strict mode only): the other path stays silent.",
+            "An explicit switch (`settings.TESTING`, `DEBUG`, `USE_*`, `*_ENABLED`, `*_MODE`) "
+            "chooses the stand-in on purpose and is not a missing setting.",
             "Fallbacks are recognised by their class name; a stand-in with an ordinary name "
             "is missed.",
         ),
@@ -76,27 +85,48 @@ class SilentFallback(Rule):
     def begin(self) -> None:
         self.env_names: Dict[Optional[ast.AST], Set[str]] = {}  # function -> names read from the env
         self.reported: Set[int] = set()
+        self.returned: Dict[ast.AST, Set[str]] = {}  # function -> names it returns
+        self.pending_tail: Dict[ast.AST, List[ast.stmt]] = {}  # judged in end()
 
     def _loud(self, statements: List[ast.stmt]) -> bool:
+        """A warning anywhere in the branch, or a raise it always reaches (a raise under an
+        ``if``, such as strict mode only, leaves the other path silent)."""
+        if any(isinstance(stmt, ast.Raise) for stmt in statements):
+            return True
         for stmt in statements:
             for node in ast.walk(stmt):
-                if isinstance(node, ast.Raise):
-                    return True
                 if isinstance(node, ast.Call):
                     qual = self.ctx.qualify(node.func) or ""
                     if qual == "warnings.warn" or last_name(node.func) in LOUD_METHODS:
                         return True
         return False
 
-    def _returns(self, statements: List[ast.stmt]) -> List[Tuple[ast.Return, str]]:
-        found = []
+    def _returns(self, statements: List[ast.stmt]) -> List[Tuple[ast.AST, str]]:
+        """Stand-ins the statements return: ``return InMemoryX()``, or ``x = InMemoryX()``
+        (a local or a module global) when the function returns ``x``."""
+        found: List[Tuple[ast.AST, str]] = []
+        returned = self._returned_names()
         for stmt in statements:
             for node in ast.walk(stmt):
                 if isinstance(node, ast.Return):
                     fallback = _fallback(node.value)
                     if fallback:
                         found.append((node, fallback))
+                elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
+                        node.targets[0], ast.Name) and node.targets[0].id in returned:
+                    fallback = _fallback(node.value)
+                    if fallback:
+                        found.append((node, fallback))
         return found
+
+    def _returned_names(self) -> Set[str]:
+        func = self.ctx.scope.function
+        if func is None:
+            return set()
+        if func not in self.returned:
+            self.returned[func] = {n.value.id for n in ast.walk(func)
+                                   if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)}
+        return self.returned[func]
 
     def _env_test(self, test: ast.AST) -> Optional[str]:
         """What missing configuration a condition checks for, or None."""
@@ -110,8 +140,22 @@ class SilentFallback(Rule):
                 return f"`{node.id}` (from the environment) is unset"
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
                     node.value.id in ("settings", "config", "cfg", "conf"):
+                if SWITCH_RE.match(node.attr):
+                    return None  # an explicit switch: the stand-in is chosen on purpose
                 return f"`{node.value.id}.{node.attr}` is not configured"
         return None
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        """The fall-through shape: configured branches (a setting or variable tested, a
+        ``try``) that return the real thing, then a stand-in at the end of the body."""
+        body = node.body
+        tail = body[-2:]
+        if not any(isinstance(s, (ast.If, ast.Try)) for s in body[:-1]):
+            return
+        configured = any(isinstance(s, ast.Try) or (isinstance(s, ast.If) and self._env_test(s.test))
+                         for s in body[:-1] if isinstance(s, (ast.If, ast.Try)))
+        if configured and not self._loud(body[-3:]):
+            self.pending_tail[node] = tail
 
     def visit_Assign(self, node: ast.Assign) -> None:
         func = self.ctx.scope.function
@@ -148,6 +192,22 @@ class SilentFallback(Rule):
             trigger = self._env_test(value.test) if fallback else None
             if fallback and trigger:
                 self._report(node, fallback, trigger)
+
+    def end(self) -> None:
+        for func, tail in self.pending_tail.items():
+            returned = {n.value.id for n in ast.walk(func)
+                        if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)}
+            for stmt in tail:
+                fallback = None
+                if isinstance(stmt, ast.Return):
+                    fallback = _fallback(stmt.value)
+                elif (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                      and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id in returned):
+                    fallback = _fallback(stmt.value)
+                if fallback and id(stmt) not in self.reported:
+                    self.reported.add(id(stmt))
+                    self.report(stmt, function=getattr(func, "name", "?"), fallback=f"`{fallback}`",
+                                trigger="its configured branches are skipped or fail")
 
     def _report(self, node: ast.AST, fallback: str, trigger: str) -> None:
         if id(node) in self.reported:
