@@ -24,8 +24,8 @@ class PlaceholderPackage(_InitFile):
         summary="Flags a placeholder: a package whose `__init__.py` holds nothing but a "
                 "docstring or comments and whose directory holds nothing else (no modules, "
                 "subpackages or data files), or a module that "
-                "says it holds jobs or tasks (by its package name or docstring) and defines no "
-                "function or class.",
+                "says it holds jobs or tasks (by its package name or docstring) and holds "
+                "nothing but a docstring.",
         rationale="The seed's `jobs/` was seven lines exporting nothing and `tasks/` was an "
                   "empty shell; placeholders make the layer map claim capabilities the code "
                   "does not have.",
@@ -93,8 +93,8 @@ __all__ = ["aggregate_daily_costs"]
                         f"docstring or comments and it has no submodules")
                 self.report(1, 0, what=what)
                 return
-        if self.defines:
-            return
+        if self.defines or (self.code and not loc.is_init):
+            return  # constants, settings, re-exports: a module with a job of its own
         claim = self._claim()
         if claim:
             kind = "package" if loc.is_init else "module"
