@@ -16,6 +16,8 @@ HEADER_LINES = 10
 # (``from alembic import op`` + ``revision``), Alembic's ``env.py`` (``from alembic import
 # context``) and Django migrations (``class Migration(migrations.Migration)``)
 ALEMBIC_RE = re.compile(r"^from alembic import[ (]+(?:op|context)\b", re.MULTILINE)
+# a revision needs no import at all (an empty upgrade): its header variables tell it
+REVISION_RE = re.compile(r"^down_revision\s*(?::[^=\n]*)?=", re.MULTILINE)
 DJANGO_RE = re.compile(r"^class Migration\(migrations\.Migration\)", re.MULTILINE)
 MIGRATION_DIRS = ("alembic", "migrations")  # generated schema history, not the live models
 
@@ -74,8 +76,10 @@ def is_migration(parts: Sequence[str], lines: Sequence[str]) -> bool:
     if any(d in parts[:-1] for d in MIGRATION_DIRS):
         return True
     text = "".join(lines)
-    if "alembic" in text:
-        return ALEMBIC_RE.search(text) is not None
+    if "alembic" in text and ALEMBIC_RE.search(text) is not None:
+        return True
+    if "down_revision" in text and "def upgrade" in text and REVISION_RE.search(text):
+        return True
     return "Migration" in text and DJANGO_RE.search(text) is not None
 
 

@@ -148,6 +148,20 @@ class Summary(Collector):
         key = self.keys.get(func) if func is not None else None
         return self.data["functions"].get(key) if key else None
 
+    def _import_call(self, func: ast.AST) -> None:
+        """A project function called at import time, qualified as TBV001 follows it: one
+        effect reached from many modules is one root cause."""
+        module = self.ctx.location.module
+        aliases = self.ctx.imports.aliases
+        if isinstance(func, ast.Name) and func.id not in aliases:
+            if func.id in self.data["functions"]:
+                self.data.setdefault("import_calls", []).append(f"{module}.{func.id}")
+            return
+        head = dotted(func)
+        if head and self.root_prefix and aliases.get(head.split(".")[0], "").startswith(
+                self.root_prefix[:-1]):
+            self.data.setdefault("import_calls", []).append(self.ctx.qualify(func) or head)
+
     def visit_If(self, node: ast.If) -> None:
         scope = self.ctx.scope
         if scope.function is None and scope.cls is None and is_main_guard(node.test):
@@ -159,8 +173,10 @@ class Summary(Collector):
         if name in DISCOVERY and not (node.args and isinstance(node.args[0], ast.Constant)):
             self.data["discovers"] = True  # loads modules it finds or is told by name
         if record is None:
-            if self.ctx.scope.import_time and name in APP_FACTORIES:
-                self.app = True
+            if self.ctx.scope.import_time:
+                if name in APP_FACTORIES:
+                    self.app = True
+                self._import_call(node.func)
             return
         ctx = self.ctx
         qual = ctx.qualify(node.func)

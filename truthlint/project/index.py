@@ -24,7 +24,7 @@ from ..core.location import module_name
 from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules
 from .graph import strongly_connected
 
-INDEX_VERSION = 17
+INDEX_VERSION = 19
 # a summary is what this truthlint's facts floor makes of a file: another release's is stale
 CACHE_VERSION = f"{INDEX_VERSION}/{__version__}"
 T = TypeVar("T")
@@ -381,6 +381,17 @@ class ProjectIndex:
         """Project modules named in a string somewhere (loaded by name: settings, plugin
         lists, server configs), as the summaries record them."""
         return self.memo("named", lambda: {n for s in self.modules.values() for n in s.get("names", ())})
+
+    def import_callers(self) -> Dict[str, List[str]]:
+        """Project function -> the modules that call it at import time, sorted."""
+        def compute() -> Dict[str, List[str]]:
+            callers: Dict[str, Set[str]] = {}
+            for module, summary in self.modules.items():
+                for qual in summary.get("import_calls", ()):
+                    callers.setdefault(qual, set()).add(module)
+            return {qual: sorted(mods) for qual, mods in callers.items()}
+
+        return self.memo("import_callers", compute)
 
     def unread(self) -> List[str]:
         """Modules that could not be parsed: a claim about who imports what is unknown."""

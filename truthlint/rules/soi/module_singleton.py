@@ -219,15 +219,17 @@ async def lifespan(app):
 
     def visit_Compare(self, node: ast.Compare) -> None:
         """``key in _cache``: a lookup before the store (a memo's first half)."""
-        if self.ctx.scope.function is not None and isinstance(node.ops[0], (ast.In, ast.NotIn)) \
+        function = self.ctx.scope.function
+        if function is not None and isinstance(node.ops[0], (ast.In, ast.NotIn)) \
                 and isinstance(node.comparators[0], ast.Name):
-            self.probed.add((node.comparators[0].id, cast(ast.AST, self.ctx.scope.function)))
+            self.probed.add((node.comparators[0].id, function))
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
+        function = self.ctx.scope.function
         if (isinstance(func, ast.Attribute) and func.attr == "get" and isinstance(func.value, ast.Name)
-                and self.ctx.scope.function is not None):
-            self.probed.add((func.value.id, cast(ast.AST, self.ctx.scope.function)))
+                and function is not None):
+            self.probed.add((func.value.id, function))
         if not isinstance(func, ast.Attribute) or func.attr not in MUTATING_METHODS:
             return
         state = self._function()

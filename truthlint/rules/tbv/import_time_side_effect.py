@@ -9,7 +9,7 @@ from ...core.names import dotted, last_name
 from ...facts.catalogue import FILE, THREAD, THREAD_TYPES, is_thread_start, side_effect
 from ...core.context import FileContext
 from ...facts.summary import Summary
-from ...project.view import view_of
+from ...project.view import IndexView, view_of
 from ..base import Rule, RuleDoc
 from ._call_text import call_text
 
@@ -25,8 +25,8 @@ class ImportTimeSideEffect(Rule):
     doc = RuleDoc(
         code="TBV001",
         name="import-time-side-effect",
-        message="{call} {effect} at import time — move it into a function called from the "
-                "app's lifespan/startup handler (or a lazy getter)",
+        message="{call} {effect} at import time{also} — move it into a function called from "
+                "the app's lifespan/startup handler (or a lazy getter)",
         summary="Flags a call that does real work when the module is imported: DB "
                 "connections (`sqlite3.connect`, `psycopg.connect` …) and "
                 "`init_db()`/`metadata.create_all()`, network requests (`requests.get`, "
@@ -78,7 +78,7 @@ app = FastAPI(lifespan=lifespan)
         return not ctx.location.parts or ctx.location.parts[-1] != "__main__.py"  # the program itself
 
     def begin(self) -> None:
-        self.found: List[Tuple[ast.Call, str, str]] = []  # (call, text, effect), judged in end()
+        self.found: List[Tuple[ast.Call, str, str, str]] = []  # (call, text, effect, also)
         self.consumed: Set[int] = set()
         self.threads: Set[str] = set()
         self.bundled: Set[str] = set()  # module names bound to paths of the package's own files
@@ -147,7 +147,7 @@ app = FastAPI(lifespan=lifespan)
         for inner in ast.walk(node):
             if isinstance(inner, ast.Call):
                 self.consumed.add(id(inner))
-        self.found.append((node, f"`{call_text(node)}`", effect))
+        self.found.append((node, f"`{call_text(node)}`", effect, ""))
 
     def _remember_project_call(self, node: ast.Call) -> None:
         """A call of a project function at import time: its effects are looked up in end()."""
@@ -174,11 +174,27 @@ app = FastAPI(lifespan=lifespan)
         view = view_of(self.ctx)
         if view is not None and not self.ctx.location.is_init and view.import_start():
             return  # its import is not the app's: a lazily loaded module or a script
-        for node, qual, local in self.project_calls if view is not None else ():
-            chain = view.effect_chain(qual, local)  # type: ignore[union-attr]
-            if chain:
-                rows, effect = chain
-                steps = " → ".join(f"{path}:{line} `{text}`" for path, line, text in rows)
-                self.found.append((node, f"`{call_text(node)}` → {steps}", effect))
-        for node, text, effect in self.found:
-            self.report(node, call=text, effect=effect)
+        if view is not None:
+            self._follow(view)
+        for node, text, effect, also in self.found:
+            self.report(node, call=text, effect=effect, also=also)
+
+    def _follow(self, view: IndexView) -> None:
+        """The project calls, followed to their effects. A function that several modules
+        call at import is one root cause: reported once, in the first of them by name."""
+        callers_of = view.index.import_callers()
+        for node, qual, local in self.project_calls:
+            chain = view.effect_chain(qual, local)
+            if not chain:
+                continue
+            rows, effect = chain
+            callers = callers_of.get(f"{view.module}.{qual}" if local else qual, [])
+            if view.module in callers and callers[0] != view.module:
+                continue
+            others = [view.path_of(m) for m in callers if m != view.module]
+            also = ""
+            if others:
+                shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+                also = f" (one root cause: {shown} make the same call at import)"
+            steps = " → ".join(f"{path}:{line} `{text}`" for path, line, text in rows)
+            self.found.append((node, f"`{call_text(node)}` → {steps}", effect, also))
