@@ -9,11 +9,12 @@ from ..core.names import dotted, last_name
 
 DB = "opens a DB connection"
 DB_INIT = "initialises the database"
-NETWORK = "opens a network client"
+NETWORK = "talks to the network"
 SDK = "creates an SDK client"
 THREAD = "starts a thread or process"
 PROCESS = "runs a subprocess"
 FILE = "reads a file"
+WRITE = "writes a file"
 LOOP = "runs an event loop or server"
 CUSTOM = "is listed in side-effect-calls"
 
@@ -145,6 +146,8 @@ def side_effect(call: ast.Call, qualname: Optional[str],
     name = last_name(call.func)
     if qualname is not None:
         effect = SIDE_EFFECTS.get(qualname)
+        if effect == FILE and qualname in ("open", "io.open") and _writes(call):
+            return WRITE
         if effect:
             return effect
         if extra and (qualname in extra or name in extra
@@ -157,6 +160,14 @@ def side_effect(call: ast.Call, qualname: Optional[str],
         if receiver.split(".")[-1].lower() == "metadata":
             return DB_INIT
     return None
+
+
+def _writes(call: ast.Call) -> bool:
+    """``open(path, "wb")``, ``open(path, mode="a")``: the mode says it writes."""
+    mode = call.args[1] if len(call.args) > 1 else next(
+        (k.value for k in call.keywords if k.arg == "mode"), None)
+    return isinstance(mode, ast.Constant) and isinstance(mode.value, str) and any(
+        c in mode.value for c in "wax+")
 
 
 def is_thread_start(call: ast.Call, qualify: Callable[[ast.AST], Optional[str]]) -> bool:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import ast
-from typing import List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from ...core.names import dotted, last_name
-from ...facts.catalogue import FILE, THREAD, THREAD_TYPES, is_thread_start, side_effect
+from ...facts.catalogue import FILE, THREAD, THREAD_TYPES, WRITE, is_thread_start, side_effect
 from ...core.context import FileContext
 from ...facts.summary import Summary
 from ...project.view import IndexView, view_of
@@ -78,14 +78,23 @@ app = FastAPI(lifespan=lifespan)
         return not ctx.location.parts or ctx.location.parts[-1] != "__main__.py"  # the program itself
 
     def begin(self) -> None:
+        self.blocks: List[Tuple[int, int]] = []
         self.found: List[Tuple[ast.Call, str, str, str]] = []  # (call, text, effect, also)
         self.consumed: Set[int] = set()
+        self.pending: List[Tuple[ast.Call, str, str, str, Optional[Tuple[int, int]]]] = []
         self.threads: Set[str] = set()
         self.bundled: Set[str] = set()  # module names bound to paths of the package's own files
         self.derived: Set[str] = set()  # names bound to paths built further from those
         self.project_calls: List[Tuple[ast.Call, str, bool]] = []  # followed in end()
         loc = self.ctx.location
         self.root_package = loc.module.split(".")[0] if loc.module else None
+
+    def visit_Module(self, node: ast.Module) -> None:
+        """The module's compound statements (``if``, ``try``, ``with``, ``for``): the effects
+        of one block at import are one root cause (an ``if CUSTOM_NAME:`` that downloads a
+        logo and writes it), reported once."""
+        self.blocks = [(s.lineno, getattr(s, "end_lineno", s.lineno) or s.lineno) for s in node.body
+                       if isinstance(s, (ast.If, ast.Try, ast.With, ast.For, ast.While))]
 
     def visit_Assign(self, node: ast.Assign) -> None:
         if not self.ctx.scope.import_time:
@@ -140,7 +149,7 @@ app = FastAPI(lifespan=lifespan)
         if not self.ctx.scope.import_time or id(node) in self.consumed:
             return
         effect = self._effect(node)
-        if effect is None or (effect == FILE and self._bundled(node)):
+        if effect is None or (effect in (FILE, WRITE) and self._bundled(node)):
             if effect is None and not self._bundled(node):
                 self._remember_project_call(node)
             return
@@ -176,7 +185,21 @@ app = FastAPI(lifespan=lifespan)
             return  # its import is not the app's: a lazily loaded module or a script
         if view is not None:
             self._follow(view)
-        for node, text, effect, also in self.found:
+        by_block: Dict[Tuple[int, int], List[int]] = {}
+        for node, text, effect, also in sorted(self.found, key=lambda f: (f[0].lineno, f[0].col_offset)):
+            block = next((b for b in self.blocks if b[0] <= node.lineno <= b[1]), None)
+            if block is not None and block in by_block:
+                by_block[block].append(node.lineno)
+                continue
+            if block is not None:
+                by_block[block] = []
+            self.pending.append((node, text, effect, also, block))
+        for node, text, effect, also, block in self.pending:
+            more = by_block.get(block, []) if block is not None else []
+            if more:
+                lines = ", ".join(str(n) for n in sorted(set(more)))
+                word = "line" if len(set(more)) == 1 else "lines"
+                also += f" (and {len(more)} more import-time effects in the same block: {word} {lines})"
             self.report(node, call=text, effect=effect, also=also)
 
     def _follow(self, view: IndexView) -> None:
