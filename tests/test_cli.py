@@ -44,7 +44,7 @@ def _opt_in(line: str) -> bool:
 
 
 def test_check_gives_the_flake8_plugin_findings():
-    result = truthlint("check", "--select", "STI,TBV,SOI,STI014,SOI002,SOI003", "examples/")
+    result = truthlint("check", "--select", "STI,TBV,SOI,STI004,STI014,SOI002,SOI003", "examples/")
     assert result.stdout == EXPECTED
     assert result.returncode == 1 and result.stderr == ""
 

@@ -44,6 +44,9 @@ _CATALOGUE: Dict[str, Tuple[str, ...]] = {
         "pandas.read_json", "pandas.read_parquet", "pandas.read_excel",
     ),
     LOOP: ("asyncio.run", "uvicorn.run"),
+    WRITE: ("shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree", "shutil.move",
+            "shutil.rmtree"),
+    DB_INIT: ("alembic.command.upgrade", "alembic.command.downgrade", "alembic.command.stamp"),
 }
 
 SIDE_EFFECTS: Dict[str, str] = {name: effect for effect, names in _CATALOGUE.items() for name in names}
