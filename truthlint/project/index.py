@@ -393,6 +393,12 @@ class ProjectIndex:
 
         return self.memo("import_callers", compute)
 
+    def discovering(self) -> List[str]:
+        """Modules that load modules by name or by listing a package (``import_module(name)``,
+        ``pkgutil.iter_modules``)."""
+        return self.memo("discovering", lambda: sorted(
+            m for m, s in self.modules.items() if s.get("discovers")))
+
     def unread(self) -> List[str]:
         """Modules that could not be parsed: a claim about who imports what is unknown."""
         return self.memo("unread", lambda: sorted(m for m, s in self.modules.items() if s.get("unparsed")))

@@ -146,8 +146,7 @@ class IndexView:
         """Some module of ``package`` loads modules it finds or is given by name
         (``pkgutil.iter_modules``, ``importlib.import_module(name)``)."""
         prefix = package + "."
-        return any(s.get("discovers") for m, s in self.index.modules.items()
-                   if m == package or m.startswith(prefix))
+        return any(m == package or m.startswith(prefix) for m in self.index.discovering())
 
     # --- TBV001 and session providers: following calls --------------------------------------
 
