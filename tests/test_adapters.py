@@ -136,3 +136,21 @@ def test_an_unparsed_module_keeps_its_imports_through_the_line_reader():
     summary = unparsed_summary(b"import app.a as x, os\nfrom app.b import (c,\n  d)\n)\n", "app.m")
     assert summary["unparsed"] is True
     assert [row[0] for row in summary["imports"]] == ["app.a", "app.b", "app.b.c", "app.b.d"]
+
+
+def test_statistics_count_per_code_and_show_missing_init_as_one_cause_per_directory(
+        tmp_path, capsys, monkeypatch):
+    root = _tree(tmp_path, {
+        "pyproject.toml": "[tool.truthlint]\n",
+        "app/__init__.py": "",
+        "app/utils/a.py": "A = 1\n",
+        "app/utils/b.py": "B = 1\n",
+        "app/routers/c.py": "init_db()\n",
+        "app/main.py": "from app.utils import a, b\nfrom app.routers import c\n",
+    })
+    monkeypatch.chdir(root)
+    assert cli.main(["check", "--no-progress", "--statistics", "-j1", "."]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2:] == ["3     STI006 missing-init (3 files in 2 directories: one cause each)",
+                          "1     TBV001 import-time-side-effect"]
+    assert len(lines) == 4 + 2  # the findings themselves come first, as without the flag

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import sys
-from typing import Callable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .. import __version__
 from ..core.config import DEFAULT_LAYER_MAP, ConfigError, ConfigFinder, validate_tree
@@ -21,6 +21,9 @@ from ..core.source import SYNTAX_CODE
 from ..engine.check import Engine
 from ..engine.selection import SelectionError, parse_codes
 from ..rules.registry import RULES
+
+if TYPE_CHECKING:
+    from ..run.filecheck import Located
 
 
 class UsageError(Exception):
@@ -106,12 +109,32 @@ def _check(args: argparse.Namespace) -> int:
     if unparsed and args.format == "text":  # a finding line, as flake8's E999
         output = "".join(sorted(output.splitlines(True) + [d + "\n" for d in unparsed],
                                 key=_position))
+    if args.statistics and args.format == "text":
+        output += statistics(shown)
     if args.output_file:
         with open(args.output_file, "w", encoding="utf-8") as fh:
             fh.write(output)
     else:
         sys.stdout.write(output)
     return 1 if (shown or unparsed) and not args.exit_zero else 0
+
+
+def statistics(items: Sequence["Located"]) -> str:
+    """``COUNT CODE name``, one line per code in registry order, as ``flake8 --statistics``
+    prints them. STI006 reports each file of a directory (the INP001 convention) but the
+    directory is the root cause, so its line also counts the directories."""
+    by_code: Dict[str, List["Located"]] = {}
+    for item in items:
+        by_code.setdefault(item.finding.code, []).append(item)
+    lines = []
+    for code in [c for c in RULES if c in by_code]:
+        found = by_code[code]
+        note = ""
+        if code == "STI006":
+            directories = {i.finding.message.split(" ", 1)[0] for i in found}
+            note = f" ({len(found)} files in {len(directories)} directories: one cause each)"
+        lines.append(f"{len(found):<5} {code} {RULES[code].name}{note}\n")
+    return "".join(lines)
 
 
 def _position(line: str) -> Tuple[str, int, int]:
@@ -229,6 +252,8 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--output-file", metavar="FILE")
     check.add_argument("-j", "--jobs", type=int, default=0, help="processes (default: cores)")
     check.add_argument("--no-progress", action="store_true")
+    check.add_argument("--statistics", action="store_true",
+                       help="after the findings, the count per code (as flake8 prints it)")
     check.set_defaults(func=_check)
 
     tmap = sub.add_parser("map", help="write the Structural Truth Map of a project")
