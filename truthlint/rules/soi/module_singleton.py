@@ -37,6 +37,16 @@ def _computed(value: Optional[ast.AST], params: Set[str]) -> bool:
     return not (values and values <= params)
 
 
+def _advice(what: str) -> str:
+    """The fix that fits the object: data belongs in a shared store; an object that keeps
+    state is built once in the lifespan and injected (backed by a shared store if it must
+    agree across workers)."""
+    if what.startswith(("is a lazy singleton", "holds a")):
+        return ("build it in the app's lifespan and inject it, backed by Redis or the DB if "
+                "workers must agree")
+    return "keep it in Redis or the DB, or build it in the app's lifespan and inject it"
+
+
 def _is_class_name(name: str) -> bool:
     return bool(name) and name[0].isupper() and any(c.islower() for c in name)
 
@@ -48,8 +58,7 @@ class ModuleSingleton(Rule):
         code="SOI002",
         name="module-singleton",
         message="module-level {name} {what}: per-process state, lost on restart and not shared "
-                "between workers — keep it in Redis or the DB, or build it in the app's "
-                "lifespan and inject it",
+                "between workers — {advice}",
         summary="Flags per-process mutable state at module level: instances of classes with "
                 "mutable state (a class in the same file whose methods change `self`, or an "
                 "imported class whose name says it keeps state: `*Limiter`, `*Tracker`, "
@@ -326,7 +335,7 @@ async def lifespan(app):
         for name, (node, value) in self.bindings.items():
             what = self._judge(name, value, rebinds.get(name, ()), mutated.get(name))
             if what:
-                self.report(node, name=f"`{name}`", what=what)
+                self.report(node, name=f"`{name}`", what=what, advice=_advice(what))
 
     def _judge(self, name: str, value: Optional[ast.AST],
                rebinds: Sequence[Tuple[ast.AST, int, Optional[ast.AST]]],
