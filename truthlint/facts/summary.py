@@ -128,9 +128,12 @@ class Summary(Collector):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         """``items = Table("items", metadata, ...)`` is a model too."""
-        if self.ctx.scope.function is None and any(
-                isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
-            self.data["public"] = True  # declares its API
+        if self.ctx.scope.function is None:
+            names = {t.id for t in node.targets if isinstance(t, ast.Name)}
+            if "__all__" in names:
+                self.data["public"] = True  # declares its API
+            if names & {"app", "application"} and self.ctx.scope.import_time:
+                self.app = True  # ``app = get_application()``: what the server imports
         value = node.value
         if (self.ctx.scope.import_time and isinstance(value, ast.Call)
                 and (self.ctx.qualify(value.func) or "").startswith(("sqlalchemy.", "sqlmodel."))
@@ -149,18 +152,11 @@ class Summary(Collector):
         return self.data["functions"].get(key) if key else None
 
     def _import_call(self, func: ast.AST) -> None:
-        """A project function called at import time, qualified as TBV001 follows it: one
+        """A project function called at import time, named as TBV001 follows it: one
         effect reached from many modules is one root cause."""
-        module = self.ctx.location.module
-        aliases = self.ctx.imports.aliases
-        if isinstance(func, ast.Name) and func.id not in aliases:
-            if func.id in self.data["functions"]:
-                self.data.setdefault("import_calls", []).append(f"{module}.{func.id}")
-            return
-        head = dotted(func)
-        if head and self.root_prefix and aliases.get(head.split(".")[0], "").startswith(
-                self.root_prefix[:-1]):
-            self.data.setdefault("import_calls", []).append(self.ctx.qualify(func) or head)
+        called = project_call(self.ctx, func)
+        if called is not None:
+            self.data.setdefault("import_calls", []).append(called)
 
     def visit_If(self, node: ast.If) -> None:
         scope = self.ctx.scope
@@ -233,6 +229,24 @@ def _stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]
     return word
+
+
+def project_call(ctx: FileContext, func: ast.AST) -> Optional[str]:
+    """The project function a call names, qualified (``app.planners.get_planner``; a function
+    of this module as ``app.main.setup``), or None for anything else. One answer for the
+    summary and for TBV001, so both name a root cause alike."""
+    module = ctx.location.module
+    if not module:
+        return None
+    aliases = ctx.imports.aliases
+    if isinstance(func, ast.Name) and func.id not in aliases:
+        return f"{module}.{func.id}"
+    head = dotted(func)
+    if head is None:
+        return None
+    if aliases.get(head.split(".")[0], "").split(".")[0] == module.split(".")[0]:
+        return ctx.qualify(func) or head
+    return None
 
 
 def _data_shape(node: ast.ClassDef, bases: List[str]) -> bool:

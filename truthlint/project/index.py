@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from typing import (Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tuple,
                     TypeVar, Union, cast)
 
@@ -19,12 +20,12 @@ from ..core.config import Config
 from ..core.digest import digest as _digest
 from ..core.files import FileSystem, python_files_under
 from ..core.source import imported_names
-from .layout import PROJECT_MARKERS
+from .layout import project_dir
 from ..core.location import module_name
 from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules
 from .graph import strongly_connected
 
-INDEX_VERSION = 22
+INDEX_VERSION = 25
 # a summary is what this truthlint's facts floor makes of a file: another release's is stale
 CACHE_VERSION = f"{INDEX_VERSION}/{__version__}"
 T = TypeVar("T")
@@ -408,21 +409,18 @@ class ProjectIndex:
         conftest.py, scripts/, alembic/, other roots), read line by line, never executed.
         Asked only when a rule is about to say nothing imports a module."""
         def compute() -> Set[str]:
-            project = os.path.dirname(self.root)
-            for _ in range(3):  # up to the directory holding the project's marker file
-                if any(os.path.isfile(os.path.join(project, m)) for m in PROJECT_MARKERS):
-                    break
-                parent = os.path.dirname(project)
-                if parent == project:
-                    break
-                project = parent
             found: Set[str] = set()
+            project = project_dir(self.root)
+            if project is None:  # outside any project: nothing beside the root is the project's
+                return found
             root = self.root.rstrip(os.sep) + os.sep
             package = os.path.basename(self.root)
             for path in python_files_under(project):
                 if path.startswith(root):
                     continue
                 try:
+                    if not stat.S_ISREG(os.lstat(path).st_mode):
+                        continue  # only regular files: never a FIFO, device or link
                     with open(path, "rb") as fh:
                         text = fh.read(1_000_000).decode("utf-8", "replace")
                 except OSError:

@@ -45,6 +45,19 @@ def _find_root(fs: FileSystem, directory: str, config: Config) -> Optional[str]:
         current = parent
 
 
+def project_dir(root: str) -> Optional[str]:
+    """The project directory of a package root: the nearest directory above it holding a
+    pyproject.toml, setup.cfg, .git …; None for a tree outside any project."""
+    current = os.path.dirname(root)
+    while True:
+        if any(os.path.exists(os.path.join(current, m)) for m in PROJECT_MARKERS):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
 def module_file(fs: FileSystem, root: str, module: str) -> Optional[str]:
     """The source file of ``app.api.items`` under ``root`` (``.py`` or package)."""
     parts = module.split(".")[1:]

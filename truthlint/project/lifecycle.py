@@ -12,7 +12,7 @@ from ..core.files import FileSystem
 from ..core.walker import warn
 from .index import ProjectIndex, Stale
 from .summaries import summarize_file
-from .layout import PROJECT_MARKERS, find_root
+from .layout import find_root, project_dir
 
 Key = Tuple[str, Optional[str]]  # (package root, configuration file)
 
@@ -93,14 +93,8 @@ class Indexes:
 
 
 def _project_cache(root: str) -> Optional[str]:
-    """Without a configuration file the cache goes in the project directory (the nearest
-    directory above the root with a pyproject.toml, setup.cfg, .git …); with none, nowhere:
-    a tree outside any project (the standard library, say) is indexed in memory only."""
-    current = os.path.dirname(root)
-    while True:
-        if any(os.path.exists(os.path.join(current, m)) for m in PROJECT_MARKERS):
-            return os.path.join(current, ".truthlint_cache")
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
+    """Without a configuration file the cache goes in the project directory (see
+    ``layout.project_dir``); with none, nowhere: a tree outside any project (the standard
+    library, say) is indexed in memory only."""
+    project = project_dir(root)
+    return os.path.join(project, ".truthlint_cache") if project else None

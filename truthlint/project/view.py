@@ -150,24 +150,35 @@ class IndexView:
 
     # --- TBV001 and session providers: following calls --------------------------------------
 
-    def import_start(self) -> Optional[str]:
-        """Why this module's import-time work does not run when the app is imported, or
-        None: every project module that imports it does so inside a function (it is loaded
-        lazily, by the command or handler that needs it), or it is a script (a ``__main__``
-        guard) that no module imports."""
-        importers = self.importers_of(self.module)
-        if importers and not self.index.reverse_graph().get(self.module):
+    def import_start(self, module: Optional[str] = None) -> Optional[str]:
+        """Why a module's import-time work (this one's by default) does not run when the app
+        is imported, or None. A serverless handler's import is its cold start; a module
+        every project module imports inside a function is loaded lazily, by the command or
+        handler that needs it; a script (a ``__main__`` guard) no module imports is a program
+        of its own. Never for an app module, a package, a module named in a string (a server
+        loads ``"app.main:app"``), or one an unread module imports (who knows how)."""
+        module = module or self.module
+        summary = self.summary if module == self.module else self.index.modules.get(module)
+        if summary is None or summary.get("migration"):
+            return "a migration" if summary else None
+        if summary.get("handler"):
+            return "a serverless handler"
+        if summary.get("app") or self.index.paths.get(module, "").endswith("__init__.py") \
+                or module in self.index.named():
+            return None
+        importers = self.importers_of(module)
+        if any(self.index.modules[m].get("unparsed") for m in importers if m in self.index.modules):
+            return None
+        if importers and not self.index.reverse_graph().get(module):
             return "imported only inside functions"
-        if not importers and self.summary.get("script"):
+        if not importers and summary.get("script"):
             return "a script no module imports"
         return None
 
-    def effect_chain(self, qual: str, local: bool = False
-                     ) -> Optional[Tuple[List[Tuple[str, int, str]], str]]:
-        """From a call of ``qual`` down to the first side effect it reaches: the rows
-        ``(path, line, call text)`` of each step, and the effect's description."""
-        target = f"{self.module}.{qual}" if local else qual
-        return self._chain(target, set(), 0)
+    def effect_chain(self, qual: str) -> Optional[Tuple[List[Tuple[str, int, str]], str]]:
+        """From a call of the project function ``qual`` down to the first side effect it
+        reaches: the rows ``(path, line, call text)`` of each step, and the effect."""
+        return self._chain(qual, set(), 0)
 
     def _chain(self, qual: str, seen: Set[str], depth: int
                ) -> Optional[Tuple[List[Tuple[str, int, str]], str]]:

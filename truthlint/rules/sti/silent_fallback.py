@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple, Union
 
 from ...core.context import FileContext
 from ...core.names import last_name
@@ -13,6 +13,8 @@ from ..base import Rule, RuleDoc
 FALLBACK_RE = re.compile(r"^(InMemory|Memory|Noop|NoOp|Null|Dummy|Fake|Stub|Local|Logging|Console"
                          r"|Sqlite|SQLite|Default|Mock)[A-Z_]|InMemory|NoOp|Noop")
 # (no leading ``\b\w*``: it always matches, and made the scan 15x slower)
+# what the fall-through shape accepts: stand-ins that keep state only in memory, or drop it
+STAND_IN_RE = re.compile(r"^(?:InMemory|Memory|Noop|NoOp|Null|Dummy|Fake|Stub)")
 FALLBACK_TEXT_RE = re.compile(r"(?:InMemory|Memory|Noop|NoOp|Null|Dummy|Fake|Stub|Local|Logging"
                               r"|Console|Sqlite|SQLite|Default|Mock)\w*\(")
 FAILURE_WORDS = ("Import", "NotFound", "Connection", "Connect", "Timeout", "Unavailable",
@@ -41,7 +43,8 @@ class SilentFallback(Rule):
         code="STI013",
         name="silent-fallback",
         message="{function}() falls back to {fallback} when {trigger}, without a warning — log "
-                "at warning level, call warnings.warn, or raise in strict mode",
+                "it at warning level or call warnings.warn on that path (a raise only in strict "
+                "mode leaves the other path silent)",
         summary="Flags configuration auto-detection that degrades silently: an in-memory, "
                 "no-op or local stand-in (`InMemory*`, `Noop*`, `Null*`, `Dummy*`, `Fake*`, "
                 "`Stub*`, `Local*`, `Logging*`, `Sqlite*` …) returned — directly, or assigned to "
@@ -119,8 +122,8 @@ class SilentFallback(Rule):
                         found.append((node, fallback))
         return found
 
-    def _returned_names(self) -> Set[str]:
-        func = self.ctx.scope.function
+    def _returned_names(self, function: Optional[ast.AST] = None) -> Set[str]:
+        func = function or self.ctx.scope.function
         if func is None:
             return set()
         if func not in self.returned:
@@ -128,9 +131,9 @@ class SilentFallback(Rule):
                                    if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)}
         return self.returned[func]
 
-    def _env_test(self, test: ast.AST) -> Optional[str]:
+    def _env_test(self, test: ast.AST, function: Optional[ast.AST] = None) -> Optional[str]:
         """What missing configuration a condition checks for, or None."""
-        names = self.env_names.get(self.ctx.scope.function, set())
+        names = self.env_names.get(function or self.ctx.scope.function, set())
         for node in ast.walk(test):
             if isinstance(node, ast.Call) and self.ctx.qualify(node.func) in ENV_CALLS:
                 return "the environment variable is unset"
@@ -145,17 +148,27 @@ class SilentFallback(Rule):
                 return f"`{node.value.id}.{node.attr}` is not configured"
         return None
 
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        """The fall-through shape: configured branches (a setting or variable tested, a
-        ``try``) that return the real thing, then a stand-in at the end of the body."""
+    def visit_FunctionDef(self, node: Union[ast.FunctionDef, ast.AsyncFunctionDef]) -> None:
+        """The fall-through shape: a branch on a missing setting, or a ``try`` whose failure
+        is swallowed, then, at the end of the body, an in-memory / no-op stand-in assigned to
+        the name the factory returns (a plain ``return Default()`` after ``if settings.X:``
+        is a default, not a fallback)."""
         body = node.body
-        tail = body[-2:]
-        if not any(isinstance(s, (ast.If, ast.Try)) for s in body[:-1]):
+        if len(body) < 2:
             return
-        configured = any(isinstance(s, ast.Try) or (isinstance(s, ast.If) and self._env_test(s.test))
-                         for s in body[:-1] if isinstance(s, (ast.If, ast.Try)))
+        names = self.env_names.setdefault(node, set())  # read before the walk reaches them
+        for stmt in body:
+            if (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)
+                    and self.ctx.qualify(stmt.value.func) in ENV_CALLS):
+                names.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
+        configured = any(
+            (isinstance(s, ast.If) and self._env_test(s.test, node))
+            or (isinstance(s, ast.Try) and any(not self._loud(h.body) for h in s.handlers))
+            for s in body[:-2])
         if configured and not self._loud(body[-3:]):
-            self.pending_tail[node] = tail
+            self.pending_tail[node] = body[-2:]
+
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_Assign(self, node: ast.Assign) -> None:
         func = self.ctx.scope.function
@@ -195,15 +208,14 @@ class SilentFallback(Rule):
 
     def end(self) -> None:
         for func, tail in self.pending_tail.items():
-            returned = {n.value.id for n in ast.walk(func)
-                        if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)}
+            returned = self._returned_names(func)
             for stmt in tail:
                 fallback = None
-                if isinstance(stmt, ast.Return):
+                if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                        and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id in returned):
                     fallback = _fallback(stmt.value)
-                elif (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-                      and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id in returned):
-                    fallback = _fallback(stmt.value)
+                    if fallback and not STAND_IN_RE.match(fallback):
+                        fallback = None  # a default (Local*, Default*, Console*): not a stand-in
                 if fallback and id(stmt) not in self.reported:
                     self.reported.add(id(stmt))
                     self.report(stmt, function=getattr(func, "name", "?"), fallback=f"`{fallback}`",

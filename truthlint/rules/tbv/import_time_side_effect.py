@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 from typing import Dict, List, Optional, Set, Tuple
 
-from ...core.names import dotted, last_name
+from ...core.names import last_name
 from ...facts.catalogue import FILE, THREAD, THREAD_TYPES, WRITE, is_thread_start, side_effect
 from ...core.context import FileContext
-from ...facts.summary import Summary
+from ...facts.summary import Summary, project_call
 from ...project.view import IndexView, view_of
 from ..base import Rule, RuleDoc
 from ._call_text import call_text
@@ -85,9 +85,7 @@ app = FastAPI(lifespan=lifespan)
         self.threads: Set[str] = set()
         self.bundled: Set[str] = set()  # module names bound to paths of the package's own files
         self.derived: Set[str] = set()  # names bound to paths built further from those
-        self.project_calls: List[Tuple[ast.Call, str, bool]] = []  # followed in end()
-        loc = self.ctx.location
-        self.root_package = loc.module.split(".")[0] if loc.module else None
+        self.project_calls: List[Tuple[ast.Call, str]] = []  # (call, function), followed in end()
 
     def visit_Module(self, node: ast.Module) -> None:
         """The module's compound statements (``if``, ``try``, ``with``, ``for``): the effects
@@ -117,7 +115,7 @@ app = FastAPI(lifespan=lifespan)
             if isinstance(node, ast.Name):
                 if node.id == "__file__" or (not direct and node.id in self.bundled):
                     found = True
-                elif node.id == "os" or node.id in self.derived:
+                elif node.id in self.derived:
                     return False
             elif isinstance(node, ast.Attribute) and node.attr in ("getenv", "environ"):
                 return False
@@ -160,18 +158,9 @@ app = FastAPI(lifespan=lifespan)
 
     def _remember_project_call(self, node: ast.Call) -> None:
         """A call of a project function at import time: its effects are looked up in end()."""
-        if self.root_package is None:
-            return
-        func = node.func
-        if isinstance(func, ast.Name) and func.id not in self.ctx.imports.aliases:
-            self.project_calls.append((node, func.id, True))
-            return
-        head = dotted(func)
-        if head is None:
-            return
-        target = self.ctx.imports.aliases.get(head.split(".")[0], "")
-        if target.split(".")[0] == self.root_package:
-            self.project_calls.append((node, self.ctx.qualify(func) or head, False))
+        called = project_call(self.ctx, node.func)
+        if called is not None:
+            self.project_calls.append((node, called))
 
     def end(self) -> None:
         # a serverless handler module (``def handler(event, context)``): work at import is
@@ -181,7 +170,7 @@ app = FastAPI(lifespan=lifespan)
         if handler or not (self.found or self.project_calls):
             return
         view = view_of(self.ctx)
-        if view is not None and not self.ctx.location.is_init and view.import_start():
+        if view is not None and view.import_start():
             return  # its import is not the app's: a lazily loaded module or a script
         if view is not None:
             self._follow(view)
@@ -206,12 +195,13 @@ app = FastAPI(lifespan=lifespan)
         """The project calls, followed to their effects. A function that several modules
         call at import is one root cause: reported once, in the first of them by name."""
         callers_of = view.index.import_callers()
-        for node, qual, local in self.project_calls:
-            chain = view.effect_chain(qual, local)
+        for node, qual in self.project_calls:
+            chain = view.effect_chain(qual)
             if not chain:
                 continue
             rows, effect = chain
-            callers = callers_of.get(f"{view.module}.{qual}" if local else qual, [])
+            # the modules whose import really runs the call; the first of them reports it
+            callers = [m for m in callers_of.get(qual, ()) if view.import_start(m) is None]
             if view.module in callers and callers[0] != view.module:
                 continue
             others = [view.path_of(m) for m in callers if m != view.module]
