@@ -55,7 +55,7 @@ def _check(args: argparse.Namespace) -> int:
     located, diagnostics = run(engine, files, args.jobs, progress)
     unparsed = [d for d in diagnostics if f": {SYNTAX_CODE} " in d]
     for line in diagnostics:
-        if line not in unparsed or args.format != "text":
+        if line not in unparsed or args.format not in ("text", "json"):
             print(f"truthlint: {line}", file=sys.stderr)
     if unparsed:
         version = f"{sys.version_info[0]}.{sys.version_info[1]}"
@@ -109,6 +109,10 @@ def _check(args: argparse.Namespace) -> int:
     if unparsed and args.format == "text":  # a finding line, as flake8's E999
         output = "".join(sorted(output.splitlines(True) + [d + "\n" for d in unparsed],
                                 key=_position))
+    elif unparsed and args.format == "json":
+        rows = json.loads(output) + [_syntax_row(d) for d in unparsed]
+        output = json.dumps(sorted(rows, key=lambda r: (r["path"], r["line"], r["column"])),
+                            indent=2) + "\n"
     if args.statistics and args.format == "text":
         output += statistics(shown)
     if args.output_file:
@@ -135,6 +139,13 @@ def statistics(items: Sequence["Located"]) -> str:
             note = f" ({len(found)} files in {len(directories)} directories: one cause each)"
         lines.append(f"{len(found):<5} {code} {RULES[code].name}{note}\n")
     return "".join(lines)
+
+
+def _syntax_row(line: str) -> Dict[str, object]:
+    path, row, col = _position(line)
+    message = line.split(f": {SYNTAX_CODE} ", 1)[1]
+    return {"path": path, "line": row, "column": col, "code": SYNTAX_CODE, "name": "syntax-error",
+            "message": message, "fingerprint": ""}
 
 
 def _position(line: str) -> Tuple[str, int, int]:
@@ -239,7 +250,8 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*")
     check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
     check.add_argument("--select", action="append", metavar="CODES",
-                       help="only these codes or prefixes (comma-separated); opt-in codes too")
+                       help="only these codes or prefixes (comma-separated); an opt-in code "
+                            "only by its exact code")
     check.add_argument("--ignore", action="append", metavar="CODES",
                        help="drop these codes or prefixes")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")

@@ -66,7 +66,7 @@ def parse(source: str, path: str) -> Tuple[Optional[ast.Module], Optional[str]]:
 
 
 IMPORT_RE = re.compile(
-    r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)|import[ \t]+([^\n#;]+))",
+    r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]{0,4000}\)|[^\n#;]+)|import[ \t]+([^\n#;]+))",
     re.MULTILINE)
 
 

@@ -104,10 +104,12 @@ STATELESS_NAMES: FrozenSet[str] = frozenset({
 PER_PROCESS_WORDS = ("lock", "task", "thread", "socket", "connection", "conn", "client",
                      "logger", "executor", "pool", "semaphore", "listener", "subscriber",
                      "handler", "callback", "registry", "registered", "plugin", "hook",
-                     "loop", "future", "watcher", "signal", "engine", "session_factor")
+                     "loop", "future", "watcher", "signal", "engine", "factory", "factorie",
+                     "ws", "websocket", "registries")
 # flags that record one-time work done in this process (it is done once in every process)
-ONCE_WORDS = ("init", "setup", "started", "start", "loaded", "configured", "registered",
-              "ready", "done", "ran", "warned", "installed", "patched", "booted")
+ONCE_WORDS = ("init", "initialized", "initialised", "setup", "started", "start", "loaded",
+              "configured", "registered", "ready", "done", "ran", "warned", "installed",
+              "patched", "booted")
 STATELESS_MODULES = ("prometheus_client.", "logging.", "structlog.", "re.", "typing.",
                      "opentelemetry.")
 

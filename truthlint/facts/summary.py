@@ -67,7 +67,7 @@ class Summary(Collector):
     def visit_FunctionDef(self, node: Union[ast.FunctionDef, ast.AsyncFunctionDef]) -> None:
         scope = self.ctx.scope
         name = node.name
-        if (scope.function is None and scope.cls is None
+        if (scope.function is None and scope.cls is None and ("handler" in name or name == "main")
                 and [a.arg for a in node.args.args[:2]] == ["event", "context"]):
             self.data["handler"] = True  # def handler(event, context): a serverless entry
         if scope.function is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Dict, List, Optional, Sequence, Set, Tuple, Union, cast
 
 from ...core.names import last_name
@@ -29,9 +30,17 @@ class FunctionState:
         self.params: Set[str] = set()
 
 
+def _says(name: str, words: Sequence[str]) -> bool:
+    """A word of the name (split at ``_`` and case changes; plurals too) is one of ``words``:
+    ``_locks`` and ``TASK_HANDLES`` say it, ``blocked_ips`` does not."""
+    parts = [p.lower() for p in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name)]
+    return any(p in words or p.rstrip("s") in words for p in parts)
+
+
 def _computed(value: Optional[ast.AST], params: Set[str]) -> bool:
-    """A stored value the function computed, not one it was handed (``store[k] = v``)."""
-    if value is None:
+    """A stored value the function computed by a call, not one it was handed
+    (``store[k] = v``) or counted (``hits[k] = hits.get(k, 0) + 1``)."""
+    if not isinstance(value, (ast.Call, ast.Await)):
         return False
     values = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
     return not (values and values <= params)
@@ -269,7 +278,7 @@ async def lifespan(app):
     def _once_flag(self, name: str, value: Optional[ast.AST]) -> bool:
         """``_initialized = True``: one-time work done once in each process, by design."""
         return (isinstance(value, ast.Constant) and isinstance(value.value, bool)
-                and any(word in name.lower() for word in ONCE_WORDS))
+                and _says(name, ONCE_WORDS))
 
     def _registry_or_memo(self, name: str) -> bool:
         """Every function that mutates the container is a decorator or a ``register*``
@@ -340,8 +349,7 @@ async def lifespan(app):
     def _judge(self, name: str, value: Optional[ast.AST],
                rebinds: Sequence[Tuple[ast.AST, int, Optional[ast.AST]]],
                mutated: Optional[Tuple[ast.AST, int]]) -> Optional[str]:
-        lowered = name.lower()
-        if any(word in lowered for word in PER_PROCESS_WORDS):
+        if _says(name, PER_PROCESS_WORDS):
             return None  # per-process by nature, or the same in every process
         risky = [(f, line) for f, line, v in rebinds
                  if not self._harmless_value(v) and not self._once_flag(name, v)]
