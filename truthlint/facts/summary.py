@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Union
 
 from ..core.config import Config
 from ..core.context import Collector, FileContext
@@ -17,7 +17,8 @@ from ..core.files import FileSystem
 from ..core.location import Location
 from ..core.names import dotted, last_name, resolve_relative
 from ..core.walker import Visitor, Walker, is_main_guard
-from .catalogue import APP_FACTORIES, DATA_BASES, DATA_DECORATORS, DATA_SUFFIXES, is_thread_start, side_effect
+from .catalogue import (APP_FACTORIES, DATA_BASES, DATA_DECORATORS, DATA_SUFFIXES, FILE, dev_only,
+                        is_thread_start, reads_own_data, side_effect)
 from .sessions import SessionFacts
 
 # kinds of import edge
@@ -37,6 +38,9 @@ class Summary(Collector):
         if ctx.location.migration:
             self.data["migration"] = True
         self.app = False  # builds an ASGI/WSGI app at import: the server imports it
+        self.dev: Set[ast.AST] = set()  # ``if app.debug:`` blocks: their effects are not recorded
+        self.dev_depth = 0
+        self.own_data: Dict[ast.AST, bool] = {}
         module = ctx.location.module
         self.root_prefix = module.split(".")[0] + "." if module else ""
         self.keys: Dict[ast.AST, str] = {}   # function node -> its key ("f", "Cls.m")
@@ -158,7 +162,21 @@ class Summary(Collector):
         if called is not None:
             self.data.setdefault("import_calls", []).append(called)
 
+    def _own_data(self, function: Optional[ast.AST]) -> bool:
+        if function is None:
+            return False
+        if function not in self.own_data:
+            self.own_data[function] = reads_own_data(function)
+        return self.own_data[function]
+
+    def leave_If(self, node: ast.If) -> None:
+        if node in self.dev:
+            self.dev_depth -= 1
+
     def visit_If(self, node: ast.If) -> None:
+        if dev_only(node.test):
+            self.dev.add(node)
+            self.dev_depth += 1
         scope = self.ctx.scope
         if scope.function is None and scope.cls is None and is_main_guard(node.test):
             self.data["script"] = True  # runs as a program too (see end: not if it is the app)
@@ -179,6 +197,8 @@ class Summary(Collector):
         effect = side_effect(node, qual, ctx.config.side_effect_calls)
         if effect is None and is_thread_start(node, ctx.qualify):
             effect = "starts a thread or process"
+        if effect and (self.dev_depth or (effect == FILE and self._own_data(ctx.scope.function))):
+            effect = None  # development only, or the package's own data
         if effect:
             text = dotted(node.func) or last_name(node.func) or "call"
             record["effects"].append([effect, node.lineno, f"{text}()"])

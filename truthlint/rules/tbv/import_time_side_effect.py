@@ -6,7 +6,8 @@ import ast
 from typing import Dict, List, Optional, Set, Tuple
 
 from ...core.names import last_name
-from ...facts.catalogue import FILE, THREAD, THREAD_TYPES, WRITE, is_thread_start, side_effect
+from ...facts.catalogue import (FILE, RESOURCE_CALLS, THREAD, THREAD_TYPES, WRITE, dev_only,
+                                is_thread_start, side_effect)
 from ...core.context import FileContext
 from ...facts.summary import Summary, project_call
 from ...project.view import IndexView, view_of
@@ -14,9 +15,6 @@ from ..base import Rule, RuleDoc
 from ._call_text import call_text
 
 PATH_TYPES = frozenset({"pathlib.Path", "Path", "pathlib.PurePath"})
-# where a package finds the data it ships with
-RESOURCE_CALLS = frozenset({"files", "resource_filename", "resource_string", "resource_stream",
-                            "get_data", "open_text", "open_binary", "read_binary"})
 
 
 class ImportTimeSideEffect(Rule):
@@ -65,7 +63,9 @@ app = FastAPI(lifespan=lifespan)
             "`__main__` guard) no module imports, a module every importer imports inside a "
             "function. The ASGI/WSGI app module is judged even with a `__main__` guard.",
             "Reading the package's own data (a path built from `__file__` or "
-            "`importlib.resources.files()`) is not flagged.",
+            "`importlib.resources.files()`, or a project function that builds one) is not "
+            "flagged, nor is what runs only in development (`if settings.DEBUG:`, "
+            "`if app.debug:`).",
             "Building a client or an engine that does no I/O until first use "
             "(`create_engine`, `redis.Redis`, `httpx.Client`, `anthropic.Anthropic()` …) is "
             "not flagged: it is the libraries' documented module-level idiom.",
@@ -81,6 +81,8 @@ app = FastAPI(lifespan=lifespan)
         self.blocks: List[Tuple[int, int]] = []
         self.found: List[Tuple[ast.Call, str, str, str]] = []  # (call, text, effect, also)
         self.consumed: Set[int] = set()
+        self.dev: Set[ast.AST] = set()  # ``if settings.DEBUG:`` blocks: development only
+        self.dev_depth = 0
         self.pending: List[Tuple[ast.Call, str, str, str, Optional[Tuple[int, int]]]] = []
         self.threads: Set[str] = set()
         self.bundled: Set[str] = set()  # module names bound to paths of the package's own files
@@ -143,8 +145,17 @@ app = FastAPI(lifespan=lifespan)
             return True
         return isinstance(expr, ast.Call) and self.ctx.qualify(expr.func) in PATH_TYPES
 
+    def visit_If(self, node: ast.If) -> None:
+        if self.ctx.scope.import_time and dev_only(node.test):
+            self.dev.add(node)
+            self.dev_depth += 1
+
+    def leave_If(self, node: ast.If) -> None:
+        if node in self.dev:
+            self.dev_depth -= 1
+
     def visit_Call(self, node: ast.Call) -> None:
-        if not self.ctx.scope.import_time or id(node) in self.consumed:
+        if not self.ctx.scope.import_time or id(node) in self.consumed or self.dev_depth:
             return
         effect = self._effect(node)
         if effect is None or (effect in (FILE, WRITE) and self._bundled(node)):
