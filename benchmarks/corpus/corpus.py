@@ -392,7 +392,7 @@ def report(name: str, selected: Sequence[Backend]) -> str:
                 c = row.get(b.name)
                 cols.append("·" if c is None else f"{c.findings} / {c.tp}-{c.fp}-{c.borderline}")
             lines.append(f"| {code} | " + " | ".join(cols) + " |")
-    lines += _second_pass(run_findings.get("default", []), known)
+    lines += _second_pass([f for kind in run_findings.values() for f in kind], known)
     missing = sum(1 for kind in run_findings.values() for items in cells(kind).values()
                   for f in sample(items) if f.key not in known)
     if missing:

@@ -192,13 +192,15 @@ class Summary(Collector):
                     self.app = True
                 self._import_call(node.func)
             return
+        if self.dev_depth:
+            return  # development only: neither its effects nor its calls are the app's
         ctx = self.ctx
         qual = ctx.qualify(node.func)
         effect = side_effect(node, qual, ctx.config.side_effect_calls)
         if effect is None and is_thread_start(node, ctx.qualify):
             effect = "starts a thread or process"
-        if effect and (self.dev_depth or (effect == FILE and self._own_data(ctx.scope.function))):
-            effect = None  # development only, or the package's own data
+        if effect == FILE and self._own_data(ctx.scope.function):
+            effect = None  # the package's own data
         if effect:
             text = dotted(node.func) or last_name(node.func) or "call"
             record["effects"].append([effect, node.lineno, f"{text}()"])
