@@ -220,3 +220,27 @@ def test_a_cold_run_over_part_of_a_root_pools_twice(tmp_path, monkeypatch, jobs)
     assert {x.finding.code for x in cold[0]} >= {"TBV004", "SOI001"}  # whole-project answers
     assert len(rounds) == 2
     assert rounds[0] > len(files)  # the other modules of the root were summarised with them
+
+
+def test_a_module_truthlint_fails_to_summarise_is_unread_and_said_so(tmp_path, monkeypatch, caplog):
+    """A bug in summarising one module must not become a claim about it: the module counts
+    as unread (STI004 says nothing), and the run says why on the truthlint logger."""
+    for rel, text in {"pyproject.toml": "[tool.truthlint]\n", "app/__init__.py": "",
+                      "app/a.py": "from app.tasks import dead\n",
+                      "app/tasks/__init__.py": '"""Tasks."""\n',
+                      "app/tasks/dead.py": "def unused():\n    return 1\n"}.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    real = pipeline.summarize_file
+
+    def broken(path, *args):
+        if path.endswith("a.py"):
+            raise RuntimeError("summary bug")
+        return real(path, *args)
+
+    monkeypatch.setattr(pipeline, "summarize_file", broken)
+    engine = Engine(codes=frozenset({"STI004"}))
+    located, _ = run(engine, [str(tmp_path / "app" / "tasks" / "__init__.py")], jobs=1)
+    assert located == []
+    assert "could not summarise" in caplog.text and "a.py" in caplog.text

@@ -21,6 +21,7 @@ from typing import Dict, List, NamedTuple, Optional, Tuple, Union
 
 from ..core.context import Finding, Phase
 from ..core.source import decode, parse, split_lines
+from ..core.walker import warn
 from ..engine.check import Engine
 from ..project.index import Stale
 from ..project.summaries import summarize_file, unparsed_summary
@@ -125,7 +126,8 @@ def _summary_of(engine: Engine, item: Stale) -> str:
     config = engine.finder.for_file(item.path)
     try:
         return json.dumps(summarize_file(item.path, item.data, config, engine.fs, item.module))
-    except Exception:
+    except Exception as exc:  # a truthlint bug: say so, and treat the module as unread
+        warn("truthlint: could not summarise %s (%r); it counts as unread", item.path, exc)
         return json.dumps(unparsed_summary(item.data, item.module))
 
 
