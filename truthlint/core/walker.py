@@ -8,6 +8,7 @@ time, inside which function and class, under ``if TYPE_CHECKING:`` or a ``__main
 from __future__ import annotations
 
 import ast
+import re
 from typing import (Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Set,
                     Tuple, Type)
 
@@ -29,6 +30,7 @@ class Scope(NamedTuple):
     cls: Optional[ast.ClassDef] = None   # class whose body directly holds the node
     type_checking: bool = False          # under ``if TYPE_CHECKING:``
     main_guard: bool = False             # under ``if __name__ == "__main__":``
+    dev_only: bool = False               # under ``if settings.DEBUG:`` / ``if app.debug:``
 
     @property
     def import_time(self) -> bool:
@@ -57,6 +59,21 @@ def is_main_guard(test: ast.expr) -> bool:
     has_name = any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
     has_main = any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
     return has_name and has_main
+
+
+DEV_SWITCH_RE = re.compile(r"^(?:debug|dev|development|testing|reload|auto_reload)$", re.IGNORECASE)
+
+
+def is_dev_guard(test: ast.expr) -> bool:
+    """``if settings.DEBUG:``, ``if app.debug and x:``: a branch taken only in development,
+    not what the deployed app does (``if not settings.DEBUG:`` is the opposite)."""
+    terms = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+    for term in terms:
+        name = term.attr if isinstance(term, ast.Attribute) else term.id if isinstance(
+            term, ast.Name) else None
+        if name and DEV_SWITCH_RE.match(name):
+            return True
+    return False
 
 
 Handler = Callable[[Any], None]
@@ -240,6 +257,8 @@ def _body_scope(node: Any, node_type: type, scope: Scope) -> Optional[Scope]:
             return scope._replace(type_checking=True)
         if is_main_guard(node.test):
             return scope._replace(main_guard=True)
+        if is_dev_guard(node.test):
+            return scope._replace(dev_only=True)
         return None
     return scope._replace(function=node, cls=None)
 

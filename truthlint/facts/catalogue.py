@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from typing import Callable, Dict, FrozenSet, Optional, Tuple
 
 from ..core.names import dotted, last_name
@@ -179,18 +178,6 @@ def _writes(call: ast.Call) -> bool:
 # where a package finds the data it ships with
 RESOURCE_CALLS = frozenset({"files", "resource_filename", "resource_string", "resource_stream",
                             "get_data", "open_text", "open_binary", "read_binary"})
-DEV_SWITCH_RE = re.compile(r"^(?:debug|dev|development|testing|reload|auto_reload)$", re.IGNORECASE)
-
-
-def dev_only(test: ast.AST) -> bool:
-    """``if app.debug:`` / ``if settings.DEBUG:``: what runs only in development is not what
-    the app does when it is deployed."""
-    for node in ast.walk(test):
-        name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(
-            node, ast.Name) else None
-        if name and DEV_SWITCH_RE.match(name):
-            return True
-    return False
 
 
 def reads_own_data(function: ast.AST) -> bool:

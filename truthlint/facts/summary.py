@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 from ..core.config import Config
 from ..core.context import Collector, FileContext
@@ -17,7 +17,7 @@ from ..core.files import FileSystem
 from ..core.location import Location
 from ..core.names import dotted, last_name, resolve_relative
 from ..core.walker import Visitor, Walker, is_main_guard
-from .catalogue import (APP_FACTORIES, DATA_BASES, DATA_DECORATORS, DATA_SUFFIXES, FILE, dev_only,
+from .catalogue import (APP_FACTORIES, DATA_BASES, DATA_DECORATORS, DATA_SUFFIXES, FILE,
                         is_thread_start, reads_own_data, side_effect)
 from .sessions import SessionFacts
 
@@ -38,8 +38,6 @@ class Summary(Collector):
         if ctx.location.migration:
             self.data["migration"] = True
         self.app = False  # builds an ASGI/WSGI app at import: the server imports it
-        self.dev: Set[ast.AST] = set()  # ``if app.debug:`` blocks: their effects are not recorded
-        self.dev_depth = 0
         self.own_data: Dict[ast.AST, bool] = {}
         module = ctx.location.module
         self.root_prefix = module.split(".")[0] + "." if module else ""
@@ -169,14 +167,7 @@ class Summary(Collector):
             self.own_data[function] = reads_own_data(function)
         return self.own_data[function]
 
-    def leave_If(self, node: ast.If) -> None:
-        if node in self.dev:
-            self.dev_depth -= 1
-
     def visit_If(self, node: ast.If) -> None:
-        if dev_only(node.test):
-            self.dev.add(node)
-            self.dev_depth += 1
         scope = self.ctx.scope
         if scope.function is None and scope.cls is None and is_main_guard(node.test):
             self.data["script"] = True  # runs as a program too (see end: not if it is the app)
@@ -192,7 +183,7 @@ class Summary(Collector):
                     self.app = True
                 self._import_call(node.func)
             return
-        if self.dev_depth:
+        if self.ctx.scope.dev_only:
             return  # development only: neither its effects nor its calls are the app's
         ctx = self.ctx
         qual = ctx.qualify(node.func)

@@ -6,7 +6,7 @@ import ast
 from typing import Dict, List, Optional, Set, Tuple
 
 from ...core.names import last_name
-from ...facts.catalogue import (FILE, RESOURCE_CALLS, THREAD, THREAD_TYPES, WRITE, dev_only,
+from ...facts.catalogue import (FILE, RESOURCE_CALLS, THREAD, THREAD_TYPES, WRITE,
                                 is_thread_start, side_effect)
 from ...core.context import FileContext
 from ...facts.summary import Summary, project_call
@@ -81,8 +81,6 @@ app = FastAPI(lifespan=lifespan)
         self.blocks: List[Tuple[int, int]] = []
         self.found: List[Tuple[ast.Call, str, str, str]] = []  # (call, text, effect, also)
         self.consumed: Set[int] = set()
-        self.dev: Set[ast.AST] = set()  # ``if settings.DEBUG:`` blocks: development only
-        self.dev_depth = 0
         self.pending: List[Tuple[ast.Call, str, str, str, Optional[Tuple[int, int]]]] = []
         self.threads: Set[str] = set()
         self.bundled: Set[str] = set()  # module names bound to paths of the package's own files
@@ -145,17 +143,9 @@ app = FastAPI(lifespan=lifespan)
             return True
         return isinstance(expr, ast.Call) and self.ctx.qualify(expr.func) in PATH_TYPES
 
-    def visit_If(self, node: ast.If) -> None:
-        if self.ctx.scope.import_time and dev_only(node.test):
-            self.dev.add(node)
-            self.dev_depth += 1
-
-    def leave_If(self, node: ast.If) -> None:
-        if node in self.dev:
-            self.dev_depth -= 1
-
     def visit_Call(self, node: ast.Call) -> None:
-        if not self.ctx.scope.import_time or id(node) in self.consumed or self.dev_depth:
+        scope = self.ctx.scope
+        if not scope.import_time or scope.dev_only or id(node) in self.consumed:
             return
         effect = self._effect(node)
         if effect is None or (effect in (FILE, WRITE) and self._bundled(node)):
