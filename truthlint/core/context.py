@@ -66,7 +66,8 @@ class FileContext:
 
     def __init__(self, display: str, lines: Sequence[str], location: Location, config: Config,
                  fs: FileSystem, from_stdin: bool = False, phase: Phase = Phase.WHOLE,
-                 lookup: Optional[Callable[[], Optional[ProjectLookup]]] = None) -> None:
+                 lookup: Optional[Callable[[], Optional[ProjectLookup]]] = None,
+                 text: Optional[str] = None) -> None:
         self.display = display
         self.from_stdin = from_stdin  # an editor buffer: the file on disk may differ or not exist
         self.lines = lines
@@ -80,7 +81,7 @@ class FileContext:
         self.memo: Dict[str, object] = {}  # facts derived once per file (the index view …)
         self._collectors: Dict[type, Collector] = {}
         self._lookup = lookup
-        self._text: Optional[str] = None
+        self._text = text
         self.wanted_index = False  # a rule asked for the index during a LOCAL walk
 
     @property

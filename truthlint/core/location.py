@@ -69,13 +69,12 @@ def header_layer(lines: Sequence[str]) -> Optional[Tuple[int, int]]:
     return None
 
 
-def is_migration(parts: Sequence[str], lines: Sequence[str]) -> bool:
+def is_migration(parts: Sequence[str], text: str) -> bool:
     """A schema migration, by its content wherever it lives, or by an ``alembic/`` or
     ``migrations/`` directory. Migrations are generated history run by a migration tool:
     their tables are snapshots, their import-time work is their purpose."""
     if any(d in parts[:-1] for d in MIGRATION_DIRS):
         return True
-    text = "".join(lines)
     if "alembic" in text and ALEMBIC_RE.search(text) is not None:
         return True
     if "down_revision" in text and "def upgrade" in text and REVISION_RE.search(text):

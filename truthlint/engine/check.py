@@ -50,15 +50,16 @@ class Engine:
     def context(self, lines: Sequence[str], filename: Optional[str],
                 phase: Phase = Phase.WHOLE) -> FileContext:
         is_stdin = filename is None or filename in ("", "-", "stdin")
+        text = "".join(lines)  # joined once: the migration test and the rules' pre-screens
         if filename is None or is_stdin:
             config = self.finder.for_dir(".")
-            location = locate(None, lines, config, self.fs)
+            location = locate(None, lines, config, self.fs, text)
         else:
             config = self.finder.for_file(filename)
-            location = locate(filename, lines, config, self.fs)
+            location = locate(filename, lines, config, self.fs, text)
         from_stdin = is_stdin or filename == self.stdin_display
         return FileContext(filename or "stdin", lines, location, config, self.fs, from_stdin,
-                           phase, self._lookup(location, config))
+                           phase, self._lookup(location, config), text)
 
     def _lookup(self, location: Location, config: Config
                 ) -> Optional[Callable[[], Optional[ProjectLookup]]]:

@@ -80,8 +80,10 @@ def layer_from_map(parts: Sequence[str], config: Config) -> Optional[Tuple[int, 
     return None
 
 
-def locate(path: Optional[str], lines: Sequence[str], config: Config, fs: FileSystem) -> Location:
-    """Place a file (or an editor buffer shown under ``path``) in the project."""
+def locate(path: Optional[str], lines: Sequence[str], config: Config, fs: FileSystem,
+           text: Optional[str] = None) -> Location:
+    """Place a file (or an editor buffer shown under ``path``) in the project; ``text`` is
+    the lines joined, when the caller has it already."""
     if not path:
         return NOWHERE
     path = os.path.abspath(path)
@@ -92,7 +94,7 @@ def locate(path: Optional[str], lines: Sequence[str], config: Config, fs: FileSy
     if parts[0] == os.pardir:
         return Location(path, None, (), None, None, "")
     module = module_name((os.path.basename(root),) + parts)
-    migration = is_migration(parts, lines)
+    migration = is_migration(parts, "".join(lines) if text is None else text)
     header = header_layer(lines)
     if header is not None:
         layer, line = header
