@@ -115,12 +115,17 @@ def _check(args: argparse.Namespace) -> int:
                             indent=2) + "\n"
     if args.statistics and args.format == "text":
         output += statistics(shown)
-    if args.output_file:
-        with open(args.output_file, "w", encoding="utf-8") as fh:
-            fh.write(output)
-    else:
-        sys.stdout.write(output)
+    _emit(output, args.output_file)
     return 1 if (shown or unparsed) and not args.exit_zero else 0
+
+
+def _emit(text: str, path: Optional[str]) -> None:
+    """The output, to the file asked for or to stdout."""
+    if path:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
 
 
 def statistics(items: Sequence["Located"]) -> str:
@@ -170,11 +175,7 @@ def _map(args: argparse.Namespace) -> int:
         parts.append(render(collect(engine, root, located), args.format))
     text = "".join(parts) if args.format != "json" or len(parts) == 1 else (
         "[" + ",".join(parts) + "]\n")
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    else:
-        sys.stdout.write(text)
+    _emit(text, args.output)
     return 0
 
 

@@ -107,3 +107,15 @@ class Imports(Visitor):
                 name = f"{target}.{rest}" if rest else target
         self._known[key] = name
         return name
+
+
+def singular(word: str) -> str:
+    """English plural to singular, the light way names use it: ``policies`` -> ``policy``,
+    ``classes`` -> ``class``, ``workers`` -> ``worker``; ``status`` and short words stay."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word

@@ -39,10 +39,10 @@ def parse_codes(select: Sequence[str], ignore: Sequence[str]) -> List[str]:
     for prefix in list(select) + list(ignore):
         if not CODE_RE.match(prefix) or not any(c.startswith(prefix) for c in RULES):
             raise SelectionError(f"unknown code or prefix {prefix!r} (`truthlint rules` lists them)")
-    codes = [c for c in RULES
-             if (c in select if RULES[c].off_by_default
-                 else not select or c.startswith(tuple(select)))]
-    return [c for c in codes if not (ignore and c.startswith(tuple(ignore)))]
+    unnamed = opt_in_unnamed(select)
+    return [c for c in RULES
+            if (not select or c.startswith(tuple(select))) and c not in unnamed
+            and not (ignore and c.startswith(tuple(ignore)))]
 
 
 class Selection(NamedTuple):

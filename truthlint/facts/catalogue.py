@@ -104,8 +104,8 @@ STATELESS_NAMES: FrozenSet[str] = frozenset({
 PER_PROCESS_WORDS = ("lock", "task", "thread", "socket", "connection", "conn", "client",
                      "logger", "executor", "pool", "semaphore", "listener", "subscriber",
                      "handler", "callback", "registry", "registered", "plugin", "hook",
-                     "loop", "future", "watcher", "signal", "engine", "factory", "factorie",
-                     "ws", "websocket", "registries")
+                     "loop", "future", "watcher", "signal", "engine", "factory", "ws",
+                     "websocket")
 # flags that record one-time work done in this process (it is done once in every process)
 ONCE_WORDS = ("init", "initialized", "initialised", "setup", "started", "start", "loaded",
               "configured", "registered", "ready", "done", "ran", "warned", "installed",

@@ -6,7 +6,7 @@ import ast
 import re
 from typing import Dict, List, Optional, Sequence, Set, Tuple, Union, cast
 
-from ...core.names import last_name
+from ...core.names import last_name, singular
 from ...facts.catalogue import (CLIENT_FACTORIES, CONTAINER_FACTORIES, MUTATING_METHODS,
                                 ONCE_WORDS, PER_PROCESS_WORDS, STATEFUL_PREFIXES,
                                 STATEFUL_WORDS, STATELESS_MODULES, STATELESS_NAMES,
@@ -34,7 +34,7 @@ def _says(name: str, words: Sequence[str]) -> bool:
     """A word of the name (split at ``_`` and case changes; plurals too) is one of ``words``:
     ``_locks`` and ``TASK_HANDLES`` say it, ``blocked_ips`` does not."""
     parts = [p.lower() for p in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name)]
-    return any(p in words or p.rstrip("s") in words for p in parts)
+    return any(p in words or singular(p) in words for p in parts)
 
 
 def _computed(value: Optional[ast.AST], params: Set[str]) -> bool:

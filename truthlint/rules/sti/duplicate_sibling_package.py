@@ -7,6 +7,7 @@ import re
 from typing import Dict, List, Optional, Tuple, cast
 
 from ...core.context import FileContext
+from ...core.names import singular
 from ..base import Rule, RuleDoc
 
 
@@ -14,14 +15,7 @@ def sibling_key(name: str) -> str:
     """``planners`` -> ``planner``, ``policies.py`` -> ``policy``, ``store_impls`` -> ``store``."""
     key = name.lower()
     key = key[:-3] if key.endswith(".py") else key
-    key = re.sub(r"_?impls?$", "", key) or key
-    if key.endswith("ies") and len(key) > 4:
-        return key[:-3] + "y"
-    if key.endswith(("sses", "xes", "ches", "shes")):
-        return key[:-2]
-    if key.endswith("s") and not key.endswith("ss") and len(key) > 3:
-        return key[:-1]
-    return key
+    return singular(re.sub(r"_?impls?$", "", key) or key)
 
 
 class DuplicateSibling(Rule):

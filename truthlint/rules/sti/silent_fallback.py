@@ -104,11 +104,12 @@ class SilentFallback(Rule):
                         return True
         return False
 
-    def _returns(self, statements: List[ast.stmt]) -> List[Tuple[ast.AST, str]]:
+    def _returns(self, statements: List[ast.stmt], function: Optional[ast.AST] = None
+                 ) -> List[Tuple[ast.AST, str]]:
         """Stand-ins the statements return: ``return InMemoryX()``, or ``x = InMemoryX()``
         (a local or a module global) when the function returns ``x``."""
         found: List[Tuple[ast.AST, str]] = []
-        returned = self._returned_names()
+        returned = self._returned_names(function)
         for stmt in statements:
             for node in ast.walk(stmt):
                 if isinstance(node, ast.Return):
@@ -208,22 +209,16 @@ class SilentFallback(Rule):
 
     def end(self) -> None:
         for func, tail in self.pending_tail.items():
-            returned = self._returned_names(func)
-            for stmt in tail:
-                fallback = None
-                if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-                        and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id in returned):
-                    fallback = _fallback(stmt.value)
-                    if fallback and not STAND_IN_RE.match(fallback):
-                        fallback = None  # a default (Local*, Default*, Console*): not a stand-in
-                if fallback and id(stmt) not in self.reported:
-                    self.reported.add(id(stmt))
-                    self.report(stmt, function=getattr(func, "name", "?"), fallback=f"`{fallback}`",
-                                trigger="its configured branches are skipped or fail")
+            for stmt, fallback in self._returns(tail, func):
+                # an assignment of the tail itself, of a stand-in (not a Local*/Default* default)
+                if stmt in tail and isinstance(stmt, ast.Assign) and STAND_IN_RE.match(fallback):
+                    self._report(stmt, fallback, "its configured branches are skipped or fail",
+                                 func)
 
-    def _report(self, node: ast.AST, fallback: str, trigger: str) -> None:
+    def _report(self, node: ast.AST, fallback: str, trigger: str,
+                function: Optional[ast.AST] = None) -> None:
         if id(node) in self.reported:
             return
         self.reported.add(id(node))
-        name = getattr(self.ctx.scope.function, "name", "?")
+        name = getattr(function or self.ctx.scope.function, "name", "?")
         self.report(node, function=name, fallback=f"`{fallback}`", trigger=trigger)

@@ -81,7 +81,6 @@ app = FastAPI(lifespan=lifespan)
         self.blocks: List[Tuple[int, int]] = []
         self.found: List[Tuple[ast.Call, str, str, str]] = []  # (call, text, effect, also)
         self.consumed: Set[int] = set()
-        self.pending: List[Tuple[ast.Call, str, str, str, Optional[Tuple[int, int]]]] = []
         self.threads: Set[str] = set()
         self.bundled: Set[str] = set()  # module names bound to paths of the package's own files
         self.derived: Set[str] = set()  # names bound to paths built further from those
@@ -175,7 +174,8 @@ app = FastAPI(lifespan=lifespan)
             return  # its import is not the app's: a lazily loaded module or a script
         if view is not None:
             self._follow(view)
-        by_block: Dict[Tuple[int, int], List[int]] = {}
+        by_block: Dict[Tuple[int, int], List[int]] = {}  # block -> lines of its later effects
+        first: List[Tuple[ast.Call, str, str, str, Optional[Tuple[int, int]]]] = []
         for node, text, effect, also in sorted(self.found, key=lambda f: (f[0].lineno, f[0].col_offset)):
             block = next((b for b in self.blocks if b[0] <= node.lineno <= b[1]), None)
             if block is not None and block in by_block:
@@ -183,8 +183,8 @@ app = FastAPI(lifespan=lifespan)
                 continue
             if block is not None:
                 by_block[block] = []
-            self.pending.append((node, text, effect, also, block))
-        for node, text, effect, also, block in self.pending:
+            first.append((node, text, effect, also, block))
+        for node, text, effect, also, block in first:
             more = by_block.get(block, []) if block is not None else []
             if more:
                 lines = ", ".join(str(n) for n in sorted(set(more)))
