@@ -157,8 +157,10 @@ class Summary(Collector):
         """A project function called at import time, named as TBV001 follows it: one
         effect reached from many modules is one root cause."""
         called = project_call(self.ctx, func)
-        if called is not None:
-            self.data.setdefault("import_calls", []).append(called)
+        local = isinstance(func, ast.Name) and func.id not in self.ctx.imports.aliases
+        if called is None or (local and func.id not in self.data["functions"]):  # type: ignore
+            return  # not a project function, or a local name that is none (``print()``)
+        self.data.setdefault("import_calls", []).append(called)
 
     def _own_data(self, function: Optional[ast.AST]) -> bool:
         if function is None:

@@ -25,7 +25,7 @@ from ..core.location import module_name
 from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules
 from .graph import strongly_connected
 
-INDEX_VERSION = 29
+INDEX_VERSION = 30
 # a summary is what this truthlint's facts floor makes of a file: another release's is stale
 CACHE_VERSION = f"{INDEX_VERSION}/{__version__}"
 T = TypeVar("T")
@@ -380,8 +380,17 @@ class ProjectIndex:
 
     def named(self) -> Set[str]:
         """Project modules named in a string somewhere (loaded by name: settings, plugin
-        lists, server configs), as the summaries record them."""
-        return self.memo("named", lambda: {n for s in self.modules.values() for n in s.get("names", ())})
+        lists, server configs), as the summaries record them, with the packages above them
+        (``"app.jobs.cleanup"`` names ``app.jobs`` too: it is imported on the way)."""
+        def compute() -> Set[str]:
+            found: Set[str] = set()
+            for summary in self.modules.values():
+                for name in summary.get("names", ()):
+                    parts = name.split(".")
+                    found.update(".".join(parts[:n]) for n in range(1, len(parts) + 1))
+            return found
+
+        return self.memo("named", compute)
 
     def import_callers(self) -> Dict[str, List[str]]:
         """Project function -> the modules that call it at import time, sorted."""

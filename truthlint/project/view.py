@@ -135,8 +135,7 @@ class IndexView:
         API (``__all__``, a star re-export) for whoever imports it."""
         if self.importers_of(module):
             return True
-        named = self.index.named()
-        if module in named or any(n.startswith(module + ".") for n in named):
+        if module in self.index.named():
             return True
         summary = self.index.modules.get(module)
         return summary is not None and any(
