@@ -9,7 +9,7 @@ import pytest
 
 from truthlint.core.config import build_config
 from truthlint.project.graph import strongly_connected
-from truthlint.project.index import CACHE_VERSION, ProjectIndex
+from truthlint.project.index import ProjectIndex, cache_version
 from truthlint.project.summaries import summarize_file
 from truthlint.core.files import FileSystem
 
@@ -66,7 +66,7 @@ def test_corrupt_or_truncated_cache_is_rebuilt_silently(examples, damage):
                           else damage.replace("%s", str(root)))
     rebuilt = _index(root, cache)
     assert dict(rebuilt.modules.items()) == dict(good.modules.items())
-    assert json.loads(cache_file.read_text().split("\n")[0])["version"] == CACHE_VERSION
+    assert json.loads(cache_file.read_text().split("\n")[0])["version"] == cache_version()
 
 
 def test_cache_directory_is_ignored_by_git(examples):

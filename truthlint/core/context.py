@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import ast
 import enum
-from typing import (Callable, Dict, List, NamedTuple, Optional, Protocol, Sequence, Type, TypeVar,
-                    Union)
+from typing import (Callable, Dict, List, NamedTuple, Optional, Protocol, Sequence, Tuple, Type,
+                    TypeVar, Union)
 
 from .config import Config
 from .files import FileSystem
@@ -47,8 +47,9 @@ class Phase(enum.Enum):
 class ProjectLookup(Protocol):
     """What a fact collector may ask of the project index (the index implements it)."""
 
-    def provider_kind(self, qual: str) -> Optional[str]:
-        """What a dependency function yields: "sync", "async", "unknown" or None."""
+    def session_kind(self, reference: str) -> Optional[Tuple[str, str]]:
+        """What a session reference into another module resolves to: (kind, where), kind
+        "sync", "async" or "unknown"; None when the name is no session."""
 
 
 C = TypeVar("C", bound="Collector")

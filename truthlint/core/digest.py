@@ -7,8 +7,35 @@ try:  # the blake2 module alone: importing hashlib loads OpenSSL, 3 ms of every 
 except ImportError:  # pragma: no cover - an interpreter without it
     from hashlib import blake2b
 
-__all__ = ["blake2b", "digest"]
+from typing import List
+
+__all__ = ["blake2b", "build_id", "digest"]
 
 
 def digest(data: bytes) -> str:
     return blake2b(data, digest_size=16).hexdigest()
+
+
+_BUILD: List[str] = []
+
+
+def build_id() -> str:
+    """Which truthlint is running, down to its source files (their sizes and times): a cache
+    written by another build, an edited checkout included, is never read as this one's.
+    Computed once per process (some 80 stat calls)."""
+    if not _BUILD:
+        import os
+
+        from .. import __version__
+
+        package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        hasher = blake2b(__version__.encode(), digest_size=8)
+        for folder, dirs, files in sorted(os.walk(package)):
+            dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    info = os.stat(os.path.join(folder, name))
+                    where = f"{folder[len(package):]}/{name}"
+                    hasher.update(f"{where}|{info.st_size}|{info.st_mtime_ns}".encode())
+        _BUILD.append(hasher.hexdigest())
+    return str(_BUILD[0])

@@ -32,6 +32,8 @@ class Location(NamedTuple):
     layer: Optional[int]           # claimed layer
     layer_origin: str              # where the claim comes from, for messages
     migration: bool = False        # a schema migration (see ``is_migration``): no rule judges it
+    declared: bool = False         # the layer comes from the project (a header, [layers]), not
+    #                                from truthlint's default layer map
 
     @property
     def is_init(self) -> bool:

@@ -31,6 +31,8 @@ class Scope(NamedTuple):
     type_checking: bool = False          # under ``if TYPE_CHECKING:``
     main_guard: bool = False             # under ``if __name__ == "__main__":``
     dev_only: bool = False               # under ``if settings.DEBUG:`` / ``if app.debug:``
+    error_path: bool = False             # in an ``except`` handler of the innermost function
+    on_state: bool = False               # under ``if self.x:`` there: a branch on the object's state
 
     @property
     def import_time(self) -> bool:
@@ -74,6 +76,13 @@ def is_dev_guard(test: ast.expr) -> bool:
         if name and DEV_SWITCH_RE.match(name):
             return True
     return False
+
+
+def reads_self(test: ast.expr) -> bool:
+    """``if self.supports_slug:``, ``if self._key is None:``: the branch depends on the
+    object's configuration or cache."""
+    return any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self"
+               for n in ast.walk(test))
 
 
 Handler = Callable[[Any], None]
@@ -245,13 +254,16 @@ LEAVES = frozenset({ast.Name, ast.Constant, ast.alias, ast.Global, ast.Nonlocal,
 
 ALL_NODE_TYPES = _subclasses(ast.AST)
 
-SCOPED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.If})
+SCOPED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.If,
+                    ast.ExceptHandler})
 
 
 def _body_scope(node: Any, node_type: type, scope: Scope) -> Optional[Scope]:
     """The scope of ``node.body`` when it differs from the node's own."""
     if node_type is ast.ClassDef:
         return scope._replace(cls=node)
+    if node_type is ast.ExceptHandler:
+        return scope._replace(error_path=True)
     if node_type is ast.If:
         if is_type_checking(node.test):
             return scope._replace(type_checking=True)
@@ -259,8 +271,10 @@ def _body_scope(node: Any, node_type: type, scope: Scope) -> Optional[Scope]:
             return scope._replace(main_guard=True)
         if is_dev_guard(node.test):
             return scope._replace(dev_only=True)
+        if not scope.on_state and scope.function is not None and reads_self(node.test):
+            return scope._replace(on_state=True)
         return None
-    return scope._replace(function=node, cls=None)
+    return scope._replace(function=node, cls=None, error_path=False, on_state=False)
 
 
 _REVERSED_FIELDS: Dict[type, Tuple[str, ...]] = {}  # noqa: SOI002 (a memo of ast metadata)

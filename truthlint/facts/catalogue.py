@@ -44,6 +44,7 @@ _CATALOGUE: Dict[str, Tuple[str, ...]] = {
         "pandas.read_json", "pandas.read_parquet", "pandas.read_excel",
     ),
     LOOP: ("asyncio.run", "uvicorn.run"),
+    THREAD: ("multiprocessing.Pool", "multiprocessing.pool.Pool", "multiprocessing.pool.ThreadPool"),
     WRITE: ("shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.copytree", "shutil.move",
             "shutil.rmtree"),
     DB_INIT: ("alembic.command.upgrade", "alembic.command.downgrade", "alembic.command.stamp"),
@@ -76,6 +77,9 @@ APP_FACTORIES = frozenset({"FastAPI", "Flask", "Starlette", "Quart", "Litestar",
                            "make_app", "App", "Celery"})
 
 THREAD_TYPES = frozenset({"threading.Thread", "threading.Timer", "multiprocessing.Process"})
+# pools that start a thread per task: building one is lazy, ``submit``/``map`` is not
+EXECUTORS = frozenset({"concurrent.futures.ThreadPoolExecutor",
+                       "concurrent.futures.ProcessPoolExecutor"})
 
 # Factories whose results are per-process by design (connection pools, clients): a lazy
 # global holding one is not the per-process *state* SOI002 is about.

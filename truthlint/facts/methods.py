@@ -48,7 +48,8 @@ class Methods(Collector):
 
 def is_generator(func: ast.AST) -> bool:
     """Does ``func`` itself yield (nested functions do not count)?"""
-    stack = list(getattr(func, "body", []))
+    body = getattr(func, "body", [])
+    stack = list(body) if isinstance(body, list) else [body]  # a lambda's body is one expression
     while stack:
         node = stack.pop()
         if isinstance(node, (ast.Yield, ast.YieldFrom)):

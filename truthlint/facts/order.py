@@ -9,10 +9,11 @@ from ..core.context import Collector
 from ..core.walker import Visitor
 from .behaviour import Behaviour
 from .methods import Methods
+from .routes import Routes
 from .sessions import SessionFacts
 from .summary import Summary
 
-ORDER: Tuple[Type[Collector], ...] = (SessionFacts, Methods, Behaviour, Summary)
+ORDER: Tuple[Type[Collector], ...] = (SessionFacts, Methods, Behaviour, Routes, Summary)
 
 
 # what a collector reads from another one, when that one runs in the same walk

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ..core.config import Config
 from ..core.context import Collector, FileContext
@@ -17,9 +17,10 @@ from ..core.files import FileSystem
 from ..core.location import Location
 from ..core.names import dotted, last_name, resolve_relative
 from ..core.walker import Visitor, Walker, is_main_guard
-from .catalogue import (APP_FACTORIES, DATA_BASES, DATA_DECORATORS, DATA_SUFFIXES, FILE,
-                        is_thread_start, reads_own_data, side_effect)
-from .sessions import SessionFacts
+from .blocking import blocking_library_call, session_io
+from .catalogue import (APP_FACTORIES, DATA_BASES, DATA_DECORATORS, DATA_SUFFIXES, EXECUTORS,
+                        FILE, THREAD, THREAD_TYPES, is_thread_start, reads_own_data, side_effect)
+from .sessions import Session, SessionFacts, is_ref
 
 # kinds of import edge
 MODULE_LEVEL, FUNCTION_LEVEL, TYPE_ONLY = "m", "f", "t"
@@ -42,6 +43,16 @@ class Summary(Collector):
         module = ctx.location.module
         self.root_prefix = module.split(".")[0] + "." if module else ""
         self.keys: Dict[ast.AST, str] = {}   # function node -> its key ("f", "Cls.m")
+        # receivers of a known project class: (function, name) or (class, "self.attr") ->
+        # the class, qualified; so ``repo.list()`` names ``app.repos.ItemRepo.list``
+        self.types: Dict[Tuple[Any, str], str] = {}
+        self.starters: Dict[Tuple[Any, str], str] = {}  # threads, schedulers, executors bound
+        self.callees: Dict[int, str] = {}    # id(call) -> the project function it calls
+
+    @property
+    def sessions(self) -> Optional[SessionFacts]:
+        """The session facts of this walk (they run before the summary; see facts.order)."""
+        return self.ctx.collector(SessionFacts) if self.ctx.has_collector(SessionFacts) else None
 
     # --- imports ----------------------------------------------------------------------------
 
@@ -77,7 +88,43 @@ class Summary(Collector):
         else:
             key = f"{self.keys.get(scope.function, '?')}.<locals>.{name}"
         self.keys[node] = key
-        self.data["functions"][key] = {"effects": [], "calls": [], "yields": None}
+        record: Dict[str, Any] = {"effects": [], "calls": [], "yields": None}
+        if isinstance(node, ast.AsyncFunctionDef):
+            record["async"] = True  # calling it blocks nothing: awaiting runs it on the loop
+        elif node.decorator_list and any(last_name(d) not in TRANSPARENT for d in node.decorator_list):
+            record["opaque"] = True  # a decorator may run it elsewhere (a thread, a task, a cache)
+        self.data["functions"][key] = record
+        self._typed_parameters(node)
+
+    def _typed_parameters(self, node: Union[ast.FunctionDef, ast.AsyncFunctionDef]) -> None:
+        """``service: ItemService`` or ``= Depends(ItemService)``: an instance of a project class."""
+        args = node.args
+        positional = list(args.posonlyargs) + list(args.args)
+        defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        pairs = list(zip(positional, defaults)) + list(zip(args.kwonlyargs, args.kw_defaults))
+        for arg, default in pairs:
+            cls = self._project_class(arg.annotation)
+            if cls is None and isinstance(default, ast.Call) and last_name(default.func) == "Depends":
+                cls = self._project_class(default.args[0]) if default.args else None
+            if cls is not None:
+                self.types[(node, arg.arg)] = cls
+
+    def _project_class(self, expr: Optional[ast.AST]) -> Optional[str]:
+        """The qualified project class an expression names (an annotation, a call's func)."""
+        if expr is None:
+            return None
+        if isinstance(expr, ast.Subscript) and last_name(expr.value) == "Annotated":
+            inner = expr.slice
+            expr = inner.elts[0] if isinstance(inner, ast.Tuple) and inner.elts else inner
+        if isinstance(expr, ast.Name) and expr.id in self.data["classes"] \
+                and expr.id not in self.ctx.imports.aliases:
+            return f"{self.ctx.location.module}.{expr.id}"
+        name = dotted(expr)
+        if name is None or name.split(".")[0] not in self.ctx.imports.aliases:
+            return None
+        qual = self.ctx.qualify(expr) or ""
+        last = qual.split(".")[-1]
+        return qual if qual.startswith(self.root_prefix) and last[:1].isupper() else None
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -128,15 +175,39 @@ class Summary(Collector):
             if match and match.group(1).startswith(self.root_prefix):
                 self.data.setdefault("names", []).append(match.group(1))
 
+    def _receiver_key(self, target: ast.AST) -> Optional[Tuple[Any, str]]:
+        """Where a binding lives: a name in its function, ``self.x`` in its class."""
+        function = self.ctx.scope.function
+        if isinstance(target, ast.Name):
+            return (function, target.id)
+        if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                and target.value.id == "self" and function in self.keys):
+            return (self.keys[function].split(".")[0], f"self.{target.attr}")
+        return None
+
     def visit_Assign(self, node: ast.Assign) -> None:
         """``items = Table("items", metadata, ...)`` is a model too."""
+        value = node.value
+        if len(node.targets) == 1 and isinstance(value, ast.Call):
+            key = self._receiver_key(node.targets[0])
+            if key is not None:
+                cls = self._project_class(value.func)
+                if cls is not None:
+                    self.types[key] = cls
+                qual = self.ctx.qualify(value.func) or ""
+                if qual in THREAD_TYPES or qual in EXECUTORS or qual.startswith(SCHEDULERS):
+                    self.starters[key] = qual
+        elif len(node.targets) == 1 and isinstance(value, ast.Name):
+            key = self._receiver_key(node.targets[0])
+            known = self.types.get((self.ctx.scope.function, value.id))
+            if key is not None and known is not None:
+                self.types[key] = known  # ``self.repo = repo``
         if self.ctx.scope.function is None:
             names = {t.id for t in node.targets if isinstance(t, ast.Name)}
             if "__all__" in names:
                 self.data["public"] = True  # declares its API
             if names & {"app", "application"} and self.ctx.scope.import_time:
                 self.app = True  # ``app = get_application()``: what the server imports
-        value = node.value
         if (self.ctx.scope.import_time and isinstance(value, ast.Call)
                 and (self.ctx.qualify(value.func) or "").startswith(("sqlalchemy.", "sqlmodel."))
                 and last_name(value.func) == "Table" and value.args
@@ -158,8 +229,10 @@ class Summary(Collector):
         effect reached from many modules is one root cause."""
         called = project_call(self.ctx, func)
         local = isinstance(func, ast.Name) and func.id not in self.ctx.imports.aliases
-        if called is None or (local and func.id not in self.data["functions"]):  # type: ignore
-            return  # not a project function, or a local name that is none (``print()``)
+        name = getattr(func, "id", "")
+        if called is None or (local and name not in self.data["functions"]
+                              and name not in self.data["classes"]):
+            return  # not a project function or class, or a local name that is none (``print()``)
         self.data.setdefault("import_calls", []).append(called)
 
     def _own_data(self, function: Optional[ast.AST]) -> bool:
@@ -189,22 +262,63 @@ class Summary(Collector):
             return  # development only: neither its effects nor its calls are the app's
         ctx = self.ctx
         qual = ctx.qualify(node.func)
+        guarded = ctx.scope.error_path or ctx.scope.on_state  # not what every call does
+        if "async" not in record and not guarded:
+            self._blocks(node, qual, record)
         effect = side_effect(node, qual, ctx.config.side_effect_calls)
-        if effect is None and is_thread_start(node, ctx.qualify):
-            effect = "starts a thread or process"
+        if effect is None and (is_thread_start(node, ctx.qualify) or self._starts(node)):
+            effect = THREAD
         if effect == FILE and self._own_data(ctx.scope.function):
             effect = None  # the package's own data
         if effect:
             text = dotted(node.func) or last_name(node.func) or "call"
             record["effects"].append([effect, node.lineno, f"{text}()"])
             return
+        callee = self._callee(node.func, qual)
+        if callee is not None:  # a third element marks a guarded call (``except``, ``if self.x:``)
+            record["calls"].append([callee, node.lineno, 1] if guarded else [callee, node.lineno])
+            self.callees[id(node)] = callee
+
+    def _callee(self, func: ast.AST, qual: Optional[str]) -> Optional[str]:
+        """What a call names, as the summary records it: qualified, or ``Cls.method`` for
+        a method of this module's classes."""
+        if isinstance(func, ast.Attribute):
+            key = self._receiver_key(func.value)
+            cls = self.types.get(key) if key is not None else None
+            if cls is not None:
+                local = f"{self.ctx.location.module}."
+                return f"{cls[len(local):] if cls.startswith(local) else cls}.{func.attr}"
+            if (isinstance(func.value, ast.Name) and func.value.id in ("self", "cls")
+                    and self.ctx.scope.function in self.keys):
+                return f"{self.keys[self.ctx.scope.function].split('.')[0]}.{func.attr}"
+        return qual or None
+
+    def _starts(self, node: ast.Call) -> bool:
+        """``self._thread.start()``, ``scheduler.start()``, ``pool.submit(...)`` on a thread,
+        scheduler or executor this function or its class built."""
         func = node.func
-        if qual:
-            record["calls"].append([qual, node.lineno])
-        elif (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
-              and func.value.id in ("self", "cls") and ctx.scope.function in self.keys):
-            owner = self.keys[ctx.scope.function].split(".")[0]
-            record["calls"].append([f"{owner}.{func.attr}", node.lineno])
+        if not isinstance(func, ast.Attribute) or func.attr not in ("start", "submit", "map"):
+            return False
+        key = self._receiver_key(func.value)
+        kind = self.starters.get(key, "") if key is not None else ""
+        return bool(kind) and ((func.attr == "start") != (kind in EXECUTORS))
+
+    def _blocks(self, node: ast.Call, qual: Optional[str], record: Dict[str, Any]) -> None:
+        """What in a sync function blocks its caller: ``[text, line, kind]``, kind "" for a
+        library call, "sync" or a reference for I/O on a DB session (resolved by the index)."""
+        blocks = record.setdefault("blocks", [])
+        if len(blocks) >= MAX_BLOCKS:
+            return
+        found = blocking_library_call(qual) if qual else None
+        if found is not None:
+            blocks.append([found[0].strip("`"), node.lineno, ""])
+            return
+        receiver = session_io(node)
+        if receiver is None or self.sessions is None:
+            return
+        session = self.sessions.raw(receiver)
+        if isinstance(session, Session) and (session.kind == "sync" or is_ref(session.kind)):
+            blocks.append([f"{dotted(node.func) or 'session'}()", node.lineno, session.kind])
 
     def end(self) -> None:
         if self.app:
@@ -212,10 +326,13 @@ class Summary(Collector):
             self.data["app"] = True
         if "names" in self.data:
             self.data["names"] = sorted(set(self.data["names"]))
-        if self.ctx.has_collector(SessionFacts):
-            for name, kind in self.ctx.collector(SessionFacts).providers.items():
+        if self.sessions is not None:
+            for name, kind in self.sessions.providers.items():
                 if name in self.data["functions"]:
                     self.data["functions"][name]["yields"] = kind or "unknown"
+            exports = self.sessions.exports()
+            if exports:
+                self.data["sessions"] = exports
         # keep only calls that can name a project function: qualified into the project, or a
         # bare name defined in this module
         root = (self.ctx.location.module or "").split(".")[0]
@@ -224,10 +341,18 @@ class Summary(Collector):
             record["calls"] = [c for c in record["calls"]
                                if c[0].split(".")[0] == root or c[0] in local
                                or c[0].split(".")[0] in self.data["classes"]]
+            if not record.get("blocks", True):
+                del record["blocks"]
         # a function that does nothing the index follows needs no record (smaller cache)
         self.data["functions"] = {k: r for k, r in local.items()
-                                  if r["effects"] or r["calls"] or r["yields"]}
+                                  if r["effects"] or r["calls"] or r["yields"] or r.get("blocks")}
 
+
+MAX_BLOCKS = 3  # blocking calls kept per function: the first that resolves is the evidence
+# decorators that leave a function running where it is called
+TRANSPARENT = frozenset({"staticmethod", "classmethod", "property", "wraps", "overload",
+                         "override", "abstractmethod", "cached_property"})
+SCHEDULERS = ("apscheduler.schedulers.",)
 
 MODULE_STRING_RE = re.compile(r"^(?:python:)?([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?::[\w.]+)?$")
 DISCOVERY = frozenset({"import_module", "__import__", "walk_packages", "iter_modules",
@@ -301,15 +426,12 @@ def imported_modules(summary: Dict[str, Any], exists: Callable[[str], bool]) -> 
 
 
 def summarize(tree: ast.AST, lines: Sequence[str], location: Location, config: Config,
-              fs: FileSystem, providers: bool = True) -> Dict[str, Any]:
-    """The summary of one parsed module, by the same collectors the rules' walk runs.
-    ``providers=False`` skips the session facts, which only matter to a module that yields."""
+              fs: FileSystem) -> Dict[str, Any]:
+    """The summary of one parsed module, by the same collectors the rules' walk runs."""
     ctx = FileContext(location.path or "", lines, location, config, fs)
-    collectors: List[Visitor] = [ctx.imports]
-    if providers:
-        facts = SessionFacts(ctx)
-        ctx.add_collector(facts)
-        collectors.append(facts)
+    facts = SessionFacts(ctx)
+    ctx.add_collector(facts)
+    collectors: List[Visitor] = [ctx.imports, facts]
     summary = Summary(ctx)
     Walker(collectors + [summary], ctx).run(tree)
     return summary.data

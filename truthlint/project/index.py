@@ -17,7 +17,7 @@ from typing import (Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, O
 
 from .. import __version__
 from ..core.config import Config
-from ..core.digest import digest as _digest
+from ..core.digest import build_id, digest as _digest
 from ..core.files import FileSystem, python_files_under
 from ..core.source import imported_names
 from .layout import project_dir
@@ -25,10 +25,19 @@ from ..core.location import module_name
 from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules
 from .graph import strongly_connected
 
-INDEX_VERSION = 30
+INDEX_VERSION = 34
 # a summary is what this truthlint's facts floor makes of a file: another release's is stale
 CACHE_VERSION = f"{INDEX_VERSION}/{__version__}"
 T = TypeVar("T")
+
+
+def cache_version() -> str:
+    """The index format and the build that wrote it (an edited checkout is another build)."""
+    return f"{CACHE_VERSION}/{build_id()}"
+
+
+MAX_HOPS = 6  # aliases of aliases and re-exports followed to a session definition
+ABSENT = "absent"  # a reference whose definition the index does not hold
 
 # (path, content, settings, directory cache, module name) -> the module's summary
 Summarizer = Callable[[str, bytes, Config, FileSystem, str], Dict[str, Any]]
@@ -137,7 +146,7 @@ class ProjectIndex:
                 text = fh.read()
             head, _, body = text.partition("\n")
             header = json.loads(head)
-            if (header.get("version") != CACHE_VERSION or header.get("root") != self.root
+            if (header.get("version") != cache_version() or header.get("root") != self.root
                     or header.get("body") != _digest(body.encode("utf-8"))):
                 return {}  # another version, another tree, or a damaged or truncated file
             lines = [head] + body.split("\n")
@@ -173,7 +182,7 @@ class ProjectIndex:
                 body.append(json.dumps(value, separators=(",", ":")))
                 header_facts[name] = len(body)
             text = "\n".join(body)
-            header = json.dumps({"version": CACHE_VERSION, "root": self.root,
+            header = json.dumps({"version": cache_version(), "root": self.root,
                                  "body": _digest(text.encode("utf-8")),
                                  "files": header_files, "facts": header_facts},
                                 separators=(",", ":"))
@@ -360,11 +369,43 @@ class ProjectIndex:
             return None
         return None
 
-    def provider_kind(self, qual: str) -> Optional[str]:
-        """What a dependency function yields: "sync", "async", "unknown", or None when it is
-        not known to yield a session."""
-        found = self.function(qual)
-        return found[2].get("yields") if found else None
+    def session_kind(self, reference: str) -> Optional[Tuple[str, str]]:
+        """What a session reference (see ``facts.sessions.ref``) resolves to: (kind, the
+        qualified name that says so), kind "sync", "async" or "unknown"; None when the name
+        is defined and is no session; ``(ABSENT, name)`` when the index does not hold its
+        definition (a module it does not have, a name made at run time). Follows aliases of
+        aliases and re-exports, up to MAX_HOPS."""
+        return self.memo("session:" + reference, lambda: self._session_kind(reference, 0))
+
+    def _session_kind(self, reference: str, hops: int) -> Optional[Tuple[str, str]]:
+        role, _, qual = reference[1:].partition(":")
+        if hops > MAX_HOPS or not qual:
+            return None
+        parts = qual.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            summary = self.modules.get(".".join(parts[:cut]))
+            if summary is None:
+                continue
+            module, name = ".".join(parts[:cut]), ".".join(parts[cut:])
+            entry = summary.get("sessions", {}).get(name)
+            kind = None
+            if isinstance(entry, list) and len(entry) == 2 and role in entry[0]:
+                kind = entry[1]
+            elif role == "C":
+                record = summary["functions"].get(name)
+                kind = record.get("yields") if isinstance(record, dict) else None
+            if isinstance(kind, str):
+                if kind.startswith("="):
+                    return self._session_kind(kind, hops + 1)
+                return kind, f"{module}.{name}"
+            head = name.split(".")[0]
+            for row in summary["imports"]:  # a re-export: ``from .deps import SessionDep``
+                if head in row[1]:
+                    return self._session_kind(f"={role}:{row[0]}.{name}", hops + 1)
+            if entry is not None or head in summary["functions"] or head in summary["classes"]:
+                return None  # defined here, and not as a session
+            return ABSENT, qual
+        return ABSENT, qual
 
     def roles(self) -> Dict[str, List[List[Any]]]:
         """Class role key (see ``summary.role_key``) -> [module, class, line, bases] rows."""

@@ -99,10 +99,13 @@ def locate(path: Optional[str], lines: Sequence[str], config: Config, fs: FileSy
     if header is not None:
         layer, line = header
         return Location(path, root, parts, module, layer,
-                        f"the '# Layer: L{layer}' header on line {line}", migration)
+                        f"the '# Layer: L{layer}' header on line {line}", migration, True)
     mapped = layer_from_map(parts, config)
     if mapped is not None:
-        return Location(path, root, parts, module, mapped[0], mapped[1], migration)
+        key = next(k for k in ("/".join(parts[:n]) for n in range(len(parts), 0, -1))
+                   if k in config.layer_map)  # the key layer_from_map matched
+        declared = key in config.provenance.get("layers", {})
+        return Location(path, root, parts, module, mapped[0], mapped[1], migration, declared)
     return Location(path, root, parts, module, None, "", migration)
 
 

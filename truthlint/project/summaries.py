@@ -30,8 +30,7 @@ def summarize_file(path: str, data: bytes, config: Config, fs: FileSystem,
     text = data.decode("utf-8", errors="replace")
     try:
         lines = split_lines(text)
-        return summarize(tree, lines, locate(path, lines, config, fs, text), config, fs,
-                         providers=b"yield" in data)
+        return summarize(tree, lines, locate(path, lines, config, fs, text), config, fs)
     except RecursionError:
         return unparsed_summary(data, module)
 

@@ -12,6 +12,10 @@ from ..facts.summary import Summary
 from .index import ProjectIndex, runs_at_import
 
 MAX_CHAIN = 8  # calls followed from an import-time call to the effect it reaches
+# calls followed below a coroutine's call to a blocking one: each step is a branch the
+# blocking call may not be on, and a chain longer than this no longer reads as one cause
+MAX_BLOCKING_CHAIN = 3
+EFFECT, BLOCK = "effect", "block"
 
 Chain = Tuple[List[Tuple[str, int, str]], str]
 
@@ -174,18 +178,23 @@ class IndexView:
             return "a script no module imports"
         return None
 
-    def effect_chain(self, qual: str) -> Optional[Tuple[List[Tuple[str, int, str]], str]]:
+    def effect_chain(self, qual: str) -> Optional[Chain]:
         """From a call of the project function ``qual`` down to the first side effect it
         reaches: the rows ``(path, line, call text)`` of each step, and the effect."""
-        return self._chain(qual, set(), 0)
+        return self._chain(qual, EFFECT, set(), 0)
 
-    def _chain(self, qual: str, seen: Set[str], depth: int
-               ) -> Optional[Tuple[List[Tuple[str, int, str]], str]]:
+    def blocking_chain(self, callee: str) -> Optional[Chain]:
+        """From a call (as this module's summary records it) of a sync project function
+        down to the first call that blocks: a blocking library call or I/O on a sync DB
+        session. None for async functions and for what a decorator may run elsewhere."""
+        return self._chain(_target(self.module, callee), BLOCK, set(), 0)
+
+    def _chain(self, qual: str, want: str, seen: Set[str], depth: int) -> Optional[Chain]:
         found = self.index.function(qual, (self.module, self.summary))
-        if found is None or depth > MAX_CHAIN:
+        if found is None or depth > (MAX_CHAIN if want == EFFECT else MAX_BLOCKING_CHAIN):
             return None
         module, key, record = found
-        name = f"{module}.{key}"
+        name = f"{want}:{module}.{key}"
         if name in self._chains:
             return self._chains[name]
         if name in seen:
@@ -193,16 +202,47 @@ class IndexView:
         seen.add(name)
         result = None
         path = self.path_of(module)
-        if record["effects"]:
-            effect, line, text = record["effects"][0]
-            result = ([(path, line, text)], effect)
-        else:
-            root = module.split(".")[0]
-            for callee, line in record["calls"]:
-                target = callee if callee.split(".")[0] == root else f"{module}.{callee}"
-                sub = self._chain(target, seen, depth + 1)
+        here = self._effect(record) if want == EFFECT else self._block(record)
+        if here is not None:
+            line, text, what = here
+            result = ([(path, line, text)], what)
+        elif want == EFFECT or not (record.get("async") or record.get("opaque")):
+            for callee, line, *guarded in record["calls"]:
+                if guarded and want == BLOCK:
+                    continue  # cleanup after a failure, a branch on the object's state: not
+                    # what every call of the function does
+                target = _target(module, callee)
+                sub = self._chain(target, want, seen, depth + 1)
                 if sub:
                     result = ([(path, line, f"{target.split('.')[-1]}()")] + sub[0], sub[1])
                     break
         self._chains[name] = result
         return result
+
+    @staticmethod
+    def _effect(record: Dict[str, Any]) -> Optional[Tuple[int, str, str]]:
+        if not record["effects"]:
+            return None
+        effect, line, text = record["effects"][0]
+        return line, text, effect
+
+    def _block(self, record: Dict[str, Any]) -> Optional[Tuple[int, str, str]]:
+        """The first blocking call of a sync function: (line, text, what it is)."""
+        if record.get("async") or record.get("opaque"):
+            return None
+        for text, line, kind in record.get("blocks", ()):
+            if kind == "":
+                return line, text, "blocks"
+            if kind.startswith("="):
+                resolved = self.index.session_kind(kind)
+                kind = resolved[0] if resolved else ""
+            if kind == "sync":
+                return line, text, "does I/O on a sync DB session"
+        return None
+
+
+def _target(module: str, callee: str) -> str:
+    """A callee as a summary records it (``helper``, ``Repo.list``, or qualified into the
+    project), qualified."""
+    root = module.split(".")[0]
+    return callee if callee.split(".")[0] == root else f"{module}.{callee}"

@@ -9,7 +9,7 @@ import os
 from typing import Any, List, Optional, Set, Tuple
 
 from ..core.context import Finding
-from ..core.digest import blake2b
+from ..core.digest import blake2b, build_id
 from ..engine.check import Engine
 from .filecheck import Located
 
@@ -32,11 +32,9 @@ class ResultsCache:
     def begin(self) -> None:
         """Digest the files' metadata, directory listings and configuration now, before the
         run reads anything: a file edited during the run then misses the cache next time."""
-        from .. import __version__
-
         engine = self.engine
         digest = blake2b(digest_size=16)
-        digest.update(__version__.encode())
+        digest.update(build_id().encode())
         directories: Set[str] = set()
         for full in self.absolute:
             try:

@@ -7,6 +7,7 @@ from typing import Dict
 
 from ...core.context import FileContext
 from ...facts.methods import is_generator
+from ...facts.routes import Routes
 from ...facts.sessions import TRANSACTION_METHODS, SessionFacts
 from ..base import Rule, RuleDoc
 
@@ -40,9 +41,11 @@ def finish_run(runs: RunWriteService, run: Run):
             "Generator dependencies that `yield` the session (the unit-of-work provider "
             "pattern) own the request's transaction and are not flagged.",
             "Test files (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`) are not checked.",
+            "A route handler's `commit()` of a row it changed itself is the handler's DB write, "
+            "reported by STI001 instead.",
         ),
     )
-    needs = (SessionFacts,)
+    needs = (SessionFacts, Routes)
 
     @classmethod
     def applies(cls, ctx: FileContext) -> bool:
@@ -60,6 +63,7 @@ def finish_run(runs: RunWriteService, run: Run):
 
     def begin(self) -> None:
         self.facts = self.ctx.collector(SessionFacts)  # once per file, not per call
+        self.routes = self.ctx.collector(Routes)
         self.generators: Dict[ast.AST, bool] = {}
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -76,6 +80,8 @@ def finish_run(runs: RunWriteService, run: Run):
                 self.generators[function] = is_generator(function)
             if self.generators[function]:
                 return  # a dependency that yields the session owns the request's transaction
+            if func.attr == "commit" and self.routes.persisted(function, node.lineno):
+                return  # a route handler writing a row it changed: STI001's
         owners = ", ".join(self.ctx.config.transaction_owners) or "none configured"
         receiver_text = f"{ast.unparse(func.value)}.{func.attr}()"
         self.report(node, call=f"`{receiver_text}`", module=self.ctx.location.module,

@@ -86,9 +86,10 @@ GuardWriteService(session).freeze(t)
         if self.ctx.scope.type_checking or not isinstance(node.func, ast.Attribute):
             return
         facts = self.facts
-        write = facts.write(node)
-        if write is None or facts.session(node.func.value) is None or not node.args:
+        found = facts.write(node)
+        if found is None or facts.session(found[1]) is None or not node.args:
             return
+        write = found[0]
         argument: Optional[ast.expr] = node.args[0]
         if node.func.attr in ("execute", "exec", "executemany", "scalar", "scalars"):
             call = root_call(node.args[0])

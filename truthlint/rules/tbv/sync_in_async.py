@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import ast
-from typing import Optional, Set, Tuple
+from typing import List, Optional, Set, Tuple
 
 from ...core.context import FileContext
+from ...core.names import dotted
+from ...facts.blocking import OFFLOAD, blocking_library_call, session_io
 from ...facts.sessions import SessionFacts
+from ...facts.summary import Summary
+from ...project.view import view_of
 from ..base import Rule, RuleDoc
 from ._call_text import call_text
-
-SESSION_IO = frozenset({"execute", "exec", "scalar", "scalars", "get", "query", "commit",
-                        "rollback", "flush", "refresh", "merge"})
-PROCESS_CALLS = frozenset({"subprocess.run", "subprocess.call", "subprocess.check_call",
-                           "subprocess.check_output", "os.system"})
-OFFLOAD = "or offload it with `await asyncio.to_thread(...)` / `run_in_threadpool(...)`"
 
 
 class SyncInAsync(Rule):
@@ -23,42 +21,58 @@ class SyncInAsync(Rule):
     doc = RuleDoc(
         code="TBV003",
         name="sync-in-async",
-        message="{call} blocks the event loop inside `async def {function}` — {fix}",
-        summary="Flags blocking work inside `async def`: `time.sleep`, `requests.*`, "
-                "`urllib.request.*`, `subprocess.run/call/check_*`, `os.system`, `asyncio.run` "
-                "inside the running loop, `.result()` on an executor future (`executor.submit(...)`), "
-                "and I/O on a "
-                "sync DB session (a `Session`-typed parameter, `Session(...)`, a session factory "
-                "known to be sync, or a FastAPI `Depends(...)` whose dependency, defined in the "
-                "same file, yields a sync session).",
+        message="{call} blocks the event loop inside `async def {function}`{chain} — {fix}",
+        summary="Flags blocking work inside `async def`: `time.sleep`, sync HTTP calls "
+                "(`requests.get` …, `httpx.get` …, `urllib.request.urlopen`), "
+                "`subprocess.run/call/check_*`, `os.system`, `asyncio.run` inside the running "
+                "loop, `.result()` on an executor future (`executor.submit(...)`), I/O on a "
+                "sync DB session or connection, and a call of a sync project function that "
+                "does any of these, directly or through further project functions (the message "
+                "shows the chain). A session is sync on evidence followed across modules: a "
+                "`Session`-typed parameter or an alias of one (`SessionDep = "
+                "Annotated[Session, Depends(get_db)]`, imported under any name), a "
+                "`Depends(...)` whose dependency yields or returns a sync session, "
+                "`Session(engine)`, a sync session factory, `engine.connect()` of a sync "
+                "engine, a session held as `self.session`, Flask-SQLAlchemy's `db.session`.",
         rationale="The seed's Phase 2B debt: async routes using sync DB sessions. One blocking "
                   "call stalls every request on that worker for its whole duration; under load "
-                  "the service looks down while the CPU idles.",
+                  "the service looks down while the CPU idles. The blocking call is most often "
+                  "one or two helpers away (a service function doing `session.exec()`), so "
+                  "the rule follows sync project functions through the project index.",
         seed="TBV-003, Phase 2B debt",
-        bad="""@router.get("/runs/{run_id}")
-async def get_run(run_id: int, session: Session = Depends(get_session)):
-    run = session.get(Run, run_id)
+        bad="""# app/api/deps.py
+SessionDep = Annotated[Session, Depends(get_db)]
+
+# app/api/routes/reports.py
+@router.get("/reports/monthly")
+async def monthly(session: SessionDep):
     time.sleep(0.1)
-    return run
+    return monthly_report(session)  # app/orders/service.py: session.exec(...)
 """,
-        good="""@router.get("/runs/{run_id}")
-async def get_run(run_id: int, session: AsyncSession = Depends(get_async_session)):
-    run = await session.get(Run, run_id)
+        good="""@router.get("/reports/monthly")
+async def monthly(session: SessionDep):
     await asyncio.sleep(0.1)
-    return run
+    return await run_in_threadpool(monthly_report, session)
 """,
         options=("session-names",),
         limits=(
-            "Work handed to `asyncio.to_thread`, `loop.run_in_executor` or "
-            "`run_in_threadpool` is passed as a callable, not called, and so is never flagged; "
-            "neither are awaited calls.",
-            "A session known only by its conventional name, or from a dependency defined in "
-            "another module, has no known kind and is not flagged (the project index will "
-            "resolve dependencies across files).",
-            "Blocking calls inside a sync helper that the coroutine calls are not followed.",
+            "Work handed to `asyncio.to_thread`, `loop.run_in_executor`, "
+            "`run_in_threadpool`, `anyio.to_thread.run_sync` or `sync_to_async` is passed as "
+            "a callable, not called, and so is never flagged (nor is a call inside a "
+            "`lambda`); neither are awaited calls.",
+            "A session known only by its conventional name (`session-names`), or from a "
+            "dependency whose definition does not say sync or async, has no known kind and "
+            "is not flagged.",
+            "Sync project functions are followed up to 3 calls below the coroutine's call: "
+            "each step is a branch the blocking call may not be on, and a longer chain no "
+            "longer reads as one cause. Calls through variables or callbacks, and methods of "
+            "objects whose class is not known from an annotation, `Depends(Class)` or "
+            "`x = Class(...)`, are not followed; neither is a function with a decorator that "
+            "may run it elsewhere (a task, a thread, a cache).",
+            "Reading or writing files is not counted as blocking.",
         ),
     )
-    needs = (SessionFacts,)
+    needs = (SessionFacts, Summary)
 
     @classmethod
     def applies(cls, ctx: FileContext) -> bool:
@@ -68,6 +82,7 @@ async def get_run(run_id: int, session: AsyncSession = Depends(get_async_session
         self.facts = self.ctx.collector(SessionFacts)  # once per file, not per call
         self.awaited: Set[int] = set()
         self.executor_futures: Set[Tuple[Optional[ast.AST], str]] = set()  # (function, name)
+        self.project_calls: List[Tuple[ast.Call, str]] = []  # (call, coroutine), followed in end()
 
     def visit_Await(self, node: ast.Await) -> None:
         if isinstance(node.value, ast.Call):
@@ -84,12 +99,9 @@ async def get_run(run_id: int, session: AsyncSession = Depends(get_async_session
     def _blocking(self, node: ast.Call) -> Optional[Tuple[str, str]]:
         """(what is called, how to fix it) for a blocking call, else None."""
         qual = self.ctx.qualify(node.func) or ""
-        if qual == "time.sleep":
-            return "`time.sleep()`", "use `await asyncio.sleep(...)`"
-        if qual.startswith(("requests.", "urllib.request.")):
-            return f"`{qual}()`", f"use an async client (httpx.AsyncClient) {OFFLOAD}"
-        if qual in PROCESS_CALLS:
-            return f"`{qual}()`", f"use `asyncio.create_subprocess_exec` {OFFLOAD}"
+        found = blocking_library_call(qual)
+        if found is not None:
+            return found
         if qual == "asyncio.run":
             return "`asyncio.run()`", "`await` the coroutine: the event loop is already running"
         func = node.func
@@ -97,8 +109,9 @@ async def get_run(run_id: int, session: AsyncSession = Depends(get_async_session
             return None
         if func.attr == "result" and not node.args and self._is_future(func.value):
             return f"`{call_text(node)}`", "`await` it (asyncio.wrap_future for executor futures)"
-        if func.attr in SESSION_IO:
-            session = self.facts.session(func.value)
+        receiver = session_io(node)
+        if receiver is not None:
+            session = self.facts.session(receiver)
             if session is not None and session.kind == "sync":
                 return (f"`{call_text(node)}` on a sync DB session ({session.evidence})",
                         f"use an AsyncSession and await it, {OFFLOAD}")
@@ -118,8 +131,40 @@ async def get_run(run_id: int, session: AsyncSession = Depends(get_async_session
         scope = self.ctx.scope
         if not scope.in_async or scope.type_checking:
             return
+        name = getattr(scope.function, "name", "?")
         found = self._blocking(node)
         if found:
             call, fix = found
-            name = getattr(scope.function, "name", "?")
-            self.report(node, call=call, function=name, fix=fix)
+            self.report(node, call=call, function=name, chain="", fix=fix)
+        elif id(node) not in self.awaited and not scope.error_path and not _on_self(node):
+            self.project_calls.append((node, name))
+
+    def end(self) -> None:
+        """The coroutines' calls of project functions, followed to what blocks."""
+        if not self.project_calls or not self.ctx.has_collector(Summary):
+            return
+        callees = self.ctx.collector(Summary).callees
+        wanted = [(node, name, callees[id(node)]) for node, name in self.project_calls
+                  if id(node) in callees]
+        view = view_of(self.ctx) if wanted else None
+        if view is None:
+            return
+        for node, name, callee in wanted:
+            chain = view.blocking_chain(callee)
+            if chain is None:
+                continue
+            rows, what = chain
+            steps = " → ".join(f"{path}:{line} `{text}`" for path, line, text in rows)
+            shown = dotted(node.func) or callee.split(".")[-1]
+            self.report(node, call=f"`{call_text(node)}`", function=name,
+                        chain=f" ({steps} {what})",
+                        fix=f"make `{shown}` async, or offload it with "
+                            f"`await asyncio.to_thread({shown}, ...)` / `run_in_threadpool(...)`")
+
+
+def _on_self(node: ast.Call) -> bool:
+    """``self._helper()`` from a coroutine method: what the helper does depends on the
+    object's state (a flag set at construction, a cached value), which the chain cannot see."""
+    func = node.func
+    return (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+            and func.value.id in ("self", "cls"))
