@@ -199,3 +199,26 @@ def test_litestar_and_registered_handlers_are_routes(tmp_path):
             """,
     }, "app/routes.py")
     assert found == [(7, "STI001"), (10, "STI001")]
+
+
+def test_a_provider_known_by_its_return_annotation(tmp_path):
+    found = _findings(tmp_path, {
+        "app/__init__.py": "",
+        "app/deps.py": """\
+            from typing import Iterator
+            from sqlalchemy.orm import Session
+
+            def get_db() -> Iterator[Session]:
+                yield make_session()
+            """,
+        "app/routes.py": """\
+            from fastapi import APIRouter, Depends
+            from app.deps import get_db
+            router = APIRouter()
+
+            @router.get("/")
+            async def read(db=Depends(get_db)):
+                return db.execute("SELECT 1")
+            """,
+    }, "app/routes.py")
+    assert found == [(7, "TBV003")]

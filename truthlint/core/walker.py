@@ -79,10 +79,29 @@ def is_dev_guard(test: ast.expr) -> bool:
 
 
 def reads_self(test: ast.expr) -> bool:
-    """``if self.supports_slug:``, ``if self._key is None:``: the branch depends on the
-    object's configuration or cache."""
-    return any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "self"
-               for n in ast.walk(test))
+    """``if self.supports_slug:``, ``if not self._key or x:``: the branch depends on the
+    object's configuration or cache. (Only the shapes conditions take: this runs on every
+    ``if`` in every function, so no generic walk.)"""
+    stack: List[ast.expr] = [test]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.Attribute:
+            value = node.value  # type: ignore[attr-defined]
+            if type(value) is ast.Name and value.id == "self":
+                return True
+            stack.append(value)
+        elif kind is ast.BoolOp:
+            stack.extend(node.values)  # type: ignore[attr-defined]
+        elif kind is ast.UnaryOp:
+            stack.append(node.operand)  # type: ignore[attr-defined]
+        elif kind is ast.Compare:
+            stack.append(node.left)  # type: ignore[attr-defined]
+            stack.extend(node.comparators)  # type: ignore[attr-defined]
+        elif kind is ast.Call:
+            stack.append(node.func)  # type: ignore[attr-defined]
+            stack.extend(node.args)  # type: ignore[attr-defined]
+    return False
 
 
 Handler = Callable[[Any], None]

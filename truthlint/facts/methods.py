@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Dict, NamedTuple, Optional, Union
+from typing import Dict, List, NamedTuple, Optional, Tuple, Union
 
 from ..core.context import Collector, FileContext
 from ..core.names import last_name
@@ -44,6 +44,15 @@ class Methods(Collector):
     def current(self) -> Optional[Method]:
         function = self.ctx.scope.function
         return self.of.get(function) if function is not None else None
+
+
+def parameters(node: Function) -> List[Tuple[ast.arg, Optional[ast.expr]]]:
+    """Every parameter with its default (None when it has none), keyword-only ones included."""
+    args = node.args
+    positional = list(args.posonlyargs) + list(args.args)
+    defaults: List[Optional[ast.expr]] = [None] * (len(positional) - len(args.defaults))
+    defaults += list(args.defaults)
+    return list(zip(positional, defaults)) + list(zip(args.kwonlyargs, args.kw_defaults))
 
 
 def is_generator(func: ast.AST) -> bool:

@@ -13,7 +13,7 @@ import ast
 from typing import Dict, Optional, Set, Tuple, Union
 
 from ..core.context import Collector, FileContext
-from ..core.names import dotted, last_name
+from ..core.names import dotted
 from .behaviour import APP_TYPES, ROUTE_METHODS
 
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -50,7 +50,8 @@ class Routes(Collector):
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self._mutation(node.target, node.lineno)
 
-    def _mutation(self, target: ast.AST, line: int) -> None:
+    def _mutation(self, target: ast.AST, line: int, text: Optional[str] = None) -> None:
+        """The first change a function makes to an object it loaded (``obj.x = ...``)."""
         function = self.ctx.scope.function
         if function is None or function in self.mutations or not isinstance(target, ast.Attribute):
             return
@@ -58,7 +59,7 @@ class Routes(Collector):
         while isinstance(root, ast.Attribute):
             root = root.value
         if isinstance(root, ast.Name) and root.id not in NOT_LOADED:
-            self.mutations[function] = (line, f"`{dotted(target) or target.attr} = ...`")
+            self.mutations[function] = (line, text or f"`{dotted(target) or target.attr} = ...`")
 
     def visit_FunctionDef(self, node: Function) -> None:
         scope = self.ctx.scope
@@ -92,16 +93,12 @@ class Routes(Collector):
         return None
 
     def visit_Call(self, node: ast.Call) -> None:
-        name = last_name(node.func)
-        if name == "setattr" and isinstance(node.func, ast.Name) and node.args:
-            function = self.ctx.scope.function
-            first = node.args[0]
-            root = first
-            while isinstance(root, ast.Attribute):
-                root = root.value
-            if (function is not None and function not in self.mutations
-                    and isinstance(root, ast.Name) and root.id not in NOT_LOADED):
-                self.mutations[function] = (node.lineno, f"`setattr({dotted(first) or '...'}, ...)`")
+        func = node.func  # the name without last_name(): this runs on every call
+        name = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name else None
+        if name == "setattr" and type(func) is ast.Name and len(node.args) > 1:
+            first = node.args[0]  # setattr(run, "status", x) changes run as run.status = x does
+            self._mutation(ast.Attribute(value=first, attr="?"), node.lineno,
+                           f"`setattr({dotted(first) or '...'}, ...)`")
             return
         position = REGISTRATIONS.get(name or "")
         if position is None:

@@ -20,6 +20,7 @@ from typing import Dict, List, NamedTuple, Optional, Tuple, Union
 
 from ..core.context import Collector, FileContext
 from ..core.names import dotted, last_name, root_call
+from .methods import parameters
 
 
 SESSION_TYPES = frozenset({"Session", "AsyncSession", "Connection", "AsyncConnection",
@@ -29,6 +30,10 @@ NON_DB_MODULES = ("requests", "httpx", "aiohttp", "urllib3", "boto3", "botocore"
                   "starlette", "werkzeug", "fastapi", "tls_client", "curl_cffi")
 FACTORY_NAMES = frozenset({"sessionmaker", "async_sessionmaker"})
 ENGINE_FACTORIES = {"create_engine": "sync", "create_async_engine": "async"}
+# return types that hand out what their argument is (a provider's annotation)
+GENERATORS = frozenset({"Generator", "AsyncGenerator", "Iterator", "AsyncIterator", "Iterable",
+                        "AsyncIterable", "ContextManager", "AsyncContextManager",
+                        "AbstractContextManager", "AbstractAsyncContextManager"})
 DB_MODULES = ("sqlalchemy", "sqlmodel")
 # Flask-SQLAlchemy's extension object: ``db.session`` is a (sync) scoped session
 HOLDER_CLASSES = frozenset({"flask_sqlalchemy.SQLAlchemy", "flask_sqlalchemy.extension.SQLAlchemy",
@@ -265,12 +270,11 @@ class SessionFacts(Collector):
         cls = self.ctx.scope.cls
         if cls is not None:
             self.method_of[node] = cls
-        args = node.args
-        positional = list(args.posonlyargs) + list(args.args)
-        defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-        pairs = list(zip(positional, defaults)) + list(zip(args.kwonlyargs, args.kw_defaults))
+        returned = self._returned(node.returns)
+        if returned is not None:  # ``def get_db() -> Iterator[Session]``: a provider by its type
+            self.providers.setdefault(node.name, returned.kind)
         table = self.bound.setdefault(node, {})
-        for arg, default in pairs:
+        for arg, default in parameters(node):
             found = self.from_annotation(arg.annotation) or self.from_default(default)
             if found:
                 table[arg.arg] = found._replace(
@@ -280,6 +284,14 @@ class SessionFacts(Collector):
                 table[arg.arg] = NOT_A_SESSION
 
     visit_AsyncFunctionDef = visit_FunctionDef
+
+    def _returned(self, returns: Optional[ast.AST]) -> Optional[Session]:
+        """The session a return annotation promises: ``Session``, ``Iterator[Session]``,
+        ``AsyncGenerator[AsyncSession, None]``, ``AsyncContextManager[AsyncSession]``."""
+        if isinstance(returns, ast.Subscript) and last_name(returns.value) in GENERATORS:
+            inner = returns.slice
+            returns = inner.elts[0] if isinstance(inner, ast.Tuple) and inner.elts else inner
+        return self.from_annotation(returns)
 
     def _module_level(self, name: str, value: ast.AST) -> bool:
         """A module-level definition another module may import: an alias, a factory, an
@@ -425,6 +437,9 @@ class SessionFacts(Collector):
                     return table[name]
             if name in self.scoped:
                 return Session(f"`{name}` (a scoped_session)", self.scoped[name])
+            if (name in self.ctx.imports.aliases
+                    and (self.ctx.qualify(receiver) or "").split(".")[0] in NON_DB_MODULES):
+                return NOT_A_SESSION  # ``from flask import session``: the HTTP session
             project = self._project(receiver)
             if project is not None:
                 return Session(f"`{name}`", ref(INSTANCE, project))

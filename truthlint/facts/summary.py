@@ -20,6 +20,7 @@ from ..core.walker import Visitor, Walker, is_main_guard
 from .blocking import blocking_library_call, session_io
 from .catalogue import (APP_FACTORIES, DATA_BASES, DATA_DECORATORS, DATA_SUFFIXES, EXECUTORS,
                         FILE, THREAD, THREAD_TYPES, is_thread_start, reads_own_data, side_effect)
+from .methods import parameters
 from .sessions import Session, SessionFacts, is_ref
 
 # kinds of import edge
@@ -98,11 +99,7 @@ class Summary(Collector):
 
     def _typed_parameters(self, node: Union[ast.FunctionDef, ast.AsyncFunctionDef]) -> None:
         """``service: ItemService`` or ``= Depends(ItemService)``: an instance of a project class."""
-        args = node.args
-        positional = list(args.posonlyargs) + list(args.args)
-        defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-        pairs = list(zip(positional, defaults)) + list(zip(args.kwonlyargs, args.kw_defaults))
-        for arg, default in pairs:
+        for arg, default in parameters(node):
             cls = self._project_class(arg.annotation)
             if cls is None and isinstance(default, ast.Call) and last_name(default.func) == "Depends":
                 cls = self._project_class(default.args[0]) if default.args else None
@@ -297,7 +294,7 @@ class Summary(Collector):
         """``self._thread.start()``, ``scheduler.start()``, ``pool.submit(...)`` on a thread,
         scheduler or executor this function or its class built."""
         func = node.func
-        if not isinstance(func, ast.Attribute) or func.attr not in ("start", "submit", "map"):
+        if not self.starters or type(func) is not ast.Attribute or func.attr not in STARTS:
             return False
         key = self._receiver_key(func.value)
         kind = self.starters.get(key, "") if key is not None else ""
@@ -353,6 +350,7 @@ MAX_BLOCKS = 3  # blocking calls kept per function: the first that resolves is t
 TRANSPARENT = frozenset({"staticmethod", "classmethod", "property", "wraps", "overload",
                          "override", "abstractmethod", "cached_property"})
 SCHEDULERS = ("apscheduler.schedulers.",)
+STARTS = frozenset({"start", "submit", "map"})
 
 MODULE_STRING_RE = re.compile(r"^(?:python:)?([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?::[\w.]+)?$")
 DISCOVERY = frozenset({"import_module", "__import__", "walk_packages", "iter_modules",

@@ -8,11 +8,13 @@ from typing import List, Optional, Set, Tuple
 
 from ...core.context import FileContext
 from ...facts.routes import Routes
-from ...facts.sessions import Session, SessionFacts
+from ...facts.sessions import EXECUTE_METHODS, WRITE_METHODS, Session, SessionFacts
 from ..base import Rule, RuleDoc
 
 WRITE_RE = re.compile(r"\.(?:add|add_all|delete|merge|flush|bulk_\w+|execute|exec|executemany|"
                       r"scalars?|commit|update)\(")
+
+METHODS = WRITE_METHODS | EXECUTE_METHODS | {"update", "commit"}  # what write() can answer for
 
 
 class DbWriteInApi(Rule):
@@ -90,20 +92,22 @@ def create_item(item: ItemIn, items: ItemWriteService = Depends(get_item_service
         self.writes: List[Tuple[ast.Call, str, Session, Optional[ast.AST]]] = []
 
     def visit_Call(self, node: ast.Call) -> None:
-        if self.ctx.scope.type_checking or not isinstance(node.func, ast.Attribute):
+        func = node.func
+        if not isinstance(func, ast.Attribute) or self.ctx.scope.type_checking or not (
+                func.attr in METHODS or func.attr.startswith("bulk_")):
             return
         facts = self.facts
         found = facts.write(node)
         function = self.ctx.scope.function
         if found is None:
-            if node.func.attr != "commit":
+            if func.attr != "commit":
                 return
             persisted = self.routes.persisted(function, node.lineno)
             if persisted is None:
                 return
             line, change = persisted
-            text = f"`{ast.unparse(node.func)}()` persisting {change} (line {line})"
-            receiver: ast.AST = node.func.value
+            text = f"`{ast.unparse(func)}()` persisting {change} (line {line})"
+            receiver: ast.AST = func.value
         else:
             text, receiver = found
         session = facts.session(receiver)

@@ -54,8 +54,11 @@ app = FastAPI(lifespan=lifespan)
         limits=(
             "Calls to project functions are followed through the project index (up to 8 calls "
             "deep) and the message shows the chain, e.g. `get_planner()` → "
-            "app/planners/__init__.py:9 `anthropic.Anthropic()`; calls through variables, "
-            "callbacks or methods of instances are not followed. `init_db()` is flagged by name.",
+            "app/planners/__init__.py:9 `anthropic.Anthropic()`; so is a module-level instance "
+            "of a project class (`scheduler = Scheduler()`) into its `__init__` and the methods "
+            "it calls (a thread, scheduler or executor it builds and starts or submits to). "
+            "Calls through variables, callbacks or methods of other instances are not followed. "
+            "`init_db()` is flagged by name.",
             "Calls under `if __name__ == \"__main__\":` and `if TYPE_CHECKING:` never run on "
             "import and are not flagged.",
             "A module whose import is not the app's is not judged: `__main__.py`, a "
