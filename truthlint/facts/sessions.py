@@ -69,6 +69,8 @@ class Session(NamedTuple):
     #                      other type, not a session the name could still suggest
     guess: Optional[str] = None  # the kind a name suggests ("unknown", "async") when the
     #                              index does not hold the reference's definition
+    owned: bool = False  # opened here (``with Session(engine) as s``, ``s = SessionLocal()``):
+    #                      the function owns its transaction
 
 
 def ref(role: str, qual: str) -> str:
@@ -327,7 +329,8 @@ class SessionFacts(Collector):
             return
         target = node.targets[0]
         if isinstance(target, ast.Attribute):
-            self._attribute(target, self.session_or_call(value), node.lineno)
+            if self._on_self(target):
+                self._attribute(target, self.session_or_call(value), node.lineno)
             return
         if not isinstance(target, ast.Name):
             return
@@ -338,13 +341,22 @@ class SessionFacts(Collector):
         statement = self.write_statement(value)
         if statement:
             self.statements.setdefault(self.ctx.scope.function, {})[name] = statement
-        self._bind(name, self.session_or_call(value), node.lineno)
+        bound = self.session_or_call(value)
+        if isinstance(bound, Session) and isinstance(value, ast.Call) and self.ctx.scope.function:
+            bound = bound._replace(owned=True)  # ``session = SessionLocal()``: opened here
+        self._bind(name, bound, node.lineno)
 
     def session_or_call(self, value: ast.AST) -> object:
         """What binding ``value`` to a name makes of it: a session, NOT_A_SESSION, or None."""
         if isinstance(value, (ast.Name, ast.Attribute)):
             return self.raw(value)
         return self.from_call(value)
+
+    def _on_self(self, target: ast.Attribute) -> bool:
+        """``self.x = ...`` in a method: worth asking what the value is."""
+        function = self.ctx.scope.function
+        return (isinstance(target.value, ast.Name) and target.value.id == "self"
+                and function is not None and function in self.method_of)
 
     def _attribute(self, target: ast.Attribute, value: object, line: int) -> None:
         """``self.session = session`` in a method: the class holds a session."""
@@ -403,6 +415,8 @@ class SessionFacts(Collector):
     def visit_withitem(self, node: ast.withitem) -> None:
         if isinstance(node.optional_vars, ast.Name):
             found = self.from_call(node.context_expr)
+            if isinstance(found, Session) and self.ctx.scope.function is not None:
+                found = found._replace(owned=True)
             if found is not None:
                 self._bind(node.optional_vars.id, found, node.context_expr.lineno)
 

@@ -280,7 +280,7 @@ class Summary(Collector):
         """What a call names, as the summary records it: qualified, or ``Cls.method`` for
         a method of this module's classes."""
         if isinstance(func, ast.Attribute):
-            key = self._receiver_key(func.value)
+            key = self._receiver_key(func.value) if self.types else None
             cls = self.types.get(key) if key is not None else None
             if cls is not None:
                 local = f"{self.ctx.location.module}."

@@ -43,6 +43,10 @@ def finish_run(runs: RunWriteService, run: Run):
             "Test files (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`) are not checked.",
             "A route handler's `commit()` of a row it changed itself is the handler's DB write, "
             "reported by STI001 instead.",
+            "A function that opens its own session (`with Session(engine) as s`, "
+            "`async with session_maker() as s`, `s = SessionLocal()`) owns its transaction; a "
+            "`rollback()` in an `except` handler cleans up; `begin_nested()` is a savepoint: "
+            "none of these is flagged.",
         ),
     )
     needs = (SessionFacts, Routes)
@@ -68,12 +72,14 @@ def finish_run(runs: RunWriteService, run: Run):
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        if (self.ctx.scope.type_checking or not isinstance(func, ast.Attribute)
-                or func.attr not in TRANSACTION_METHODS):
-            return
+        scope = self.ctx.scope
+        if (scope.type_checking or not isinstance(func, ast.Attribute)
+                or func.attr not in TRANSACTION_METHODS or func.attr == "begin_nested"
+                or (func.attr == "rollback" and scope.error_path)):
+            return  # a savepoint ends nothing; a rollback in an error handler cleans up
         session = self.facts.session(func.value)
-        if session is None:
-            return
+        if session is None or session.owned:
+            return  # not a session, or one this function opened: it owns its transaction
         function = self.ctx.scope.function
         if function is not None:
             if function not in self.generators:
