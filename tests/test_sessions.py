@@ -222,3 +222,28 @@ def test_a_provider_known_by_its_return_annotation(tmp_path):
             """,
     }, "app/routes.py")
     assert found == [(7, "TBV003")]
+
+
+def test_a_method_reached_through_a_package_re_export(tmp_path):
+    found = _findings(tmp_path, {
+        "app/__init__.py": "",
+        "app/services/__init__.py": "from .items import ItemService\n",
+        "app/services/items.py": """\
+            from sqlalchemy.orm import Session
+
+            class ItemService:
+                def __init__(self, session: Session):
+                    self.session = session
+
+                def names(self):
+                    return self.session.execute("SELECT name FROM item").all()
+            """,
+        "app/routes.py": """\
+            from sqlalchemy.orm import Session
+            from app.services import ItemService
+
+            async def names(session: Session):
+                return ItemService(session).names()
+            """,
+    }, "app/routes.py")
+    assert found == [(5, "TBV003")]

@@ -282,6 +282,8 @@ class Summary(Collector):
         if isinstance(func, ast.Attribute):
             key = self._receiver_key(func.value) if self.types else None
             cls = self.types.get(key) if key is not None else None
+            if cls is None and isinstance(func.value, ast.Call):  # ``Service(s).list_for()``
+                cls = self._project_class(func.value.func)
             if cls is not None:
                 local = f"{self.ctx.location.module}."
                 return f"{cls[len(local):] if cls.startswith(local) else cls}.{func.attr}"

@@ -25,7 +25,7 @@ from ..core.location import module_name
 from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules
 from .graph import strongly_connected
 
-INDEX_VERSION = 34
+INDEX_VERSION = 35
 # a summary is what this truthlint's facts floor makes of a file: another release's is stale
 CACHE_VERSION = f"{INDEX_VERSION}/{__version__}"
 T = TypeVar("T")
@@ -351,10 +351,11 @@ class ProjectIndex:
 
         return self.memo("importers", compute)
 
-    def function(self, qual: str, override: Optional[Tuple[str, Dict[str, Any]]] = None
-                 ) -> Optional[Tuple[str, str, Dict[str, Any]]]:
+    def function(self, qual: str, override: Optional[Tuple[str, Dict[str, Any]]] = None,
+                 hops: int = 0) -> Optional[Tuple[str, str, Dict[str, Any]]]:
         """``app.planners.get_planner`` -> (module, key, record); a class maps to its
-        ``__init__``. ``override`` replaces one module's summary (the file being checked)."""
+        ``__init__``; a name a package re-exports (``from .items import ItemService``) to its
+        definition. ``override`` replaces one module's summary (the file being checked)."""
         parts = qual.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             module = ".".join(parts[:cut])
@@ -366,6 +367,11 @@ class ProjectIndex:
                 record = summary["functions"].get(candidate)
                 if record is not None:
                     return module, candidate, record
+            head = parts[cut]
+            if hops < MAX_HOPS and head not in summary["classes"]:
+                for row in summary["imports"]:
+                    if head in row[1]:
+                        return self.function(f"{row[0]}.{key}", override, hops + 1)
             return None
         return None
 

@@ -155,7 +155,7 @@ async def monthly(session: SessionDep):
                 continue
             rows, what = chain
             steps = " → ".join(f"{path}:{line} `{text}`" for path, line, text in rows)
-            shown = dotted(node.func) or callee.split(".")[-1]
+            shown = dotted(node.func) or call_text(node).removesuffix("()")
             self.report(node, call=f"`{call_text(node)}`", function=name,
                         chain=f" ({steps} {what})",
                         fix=f"make `{shown}` async, or offload it with "
