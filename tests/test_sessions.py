@@ -247,3 +247,23 @@ def test_a_method_reached_through_a_package_re_export(tmp_path):
             """,
     }, "app/routes.py")
     assert found == [(5, "TBV003")]
+
+
+def test_a_session_opened_from_an_imported_factory_owns_its_transaction(tmp_path):
+    _tree(tmp_path, {
+        "app/__init__.py": "",
+        "app/db.py": "from sqlalchemy.orm import sessionmaker\nSessionLocal = sessionmaker()\n",
+        "app/jobs.py": """\
+            from app.db import SessionLocal
+
+            def nightly():
+                with SessionLocal() as session:
+                    session.commit()
+
+            def borrowed(session=SessionLocal()):
+                session.commit()
+            """,
+    })
+    engine = Engine(codes=["SOI004"])
+    path = tmp_path / "app/jobs.py"
+    assert [(f.line, f.code) for f in engine.check_source(path.read_text(), str(path))] == [(8, "SOI004")]

@@ -141,17 +141,18 @@ class SessionFacts(Collector):
             return found
         key = found.kind or ""
         if key not in self._resolved:
-            index = self.ctx.index()
-            self._resolved[key] = index.session_kind(key) if index is not None else None
+            index = self.ctx.index()  # without one, only the name can tell (as ABSENT)
+            self._resolved[key] = index.session_kind(key) if index is not None else (ABSENT, key)
         answer = self._resolved[key]
         if answer is None:
             return None
         kind, where = answer
         if kind == ABSENT:  # the index cannot tell: what the name suggests, if anything
             guess = found.guess
-            return None if guess is None else Session(
-                found.evidence, None if guess == UNKNOWN else guess)
-        return Session(f"{found.evidence}, from {where}", None if kind == UNKNOWN else kind)
+            return None if guess is None else found._replace(
+                kind=None if guess == UNKNOWN else guess)
+        return found._replace(evidence=f"{found.evidence}, from {where}",
+                              kind=None if kind == UNKNOWN else kind)
 
     # --- what an annotation, a default or a call says -------------------------------------
 
