@@ -394,18 +394,17 @@ def table(results: Dict[str, Totals]) -> str:
                  "index": "CPU s truthlint index (once)"}[row]
         out.append(label.ljust(width) + "".join(
             f"{results[n].cpu[row]:.2f}".rjust(col) for n in names))
-    out.append("astroid / ast.parse".ljust(width) + "".join(
-        f"{results[n].cpu['astroid'] / max(results[n].cpu['ast.parse'], 1e-9):.1f}x".rjust(col)
-        for n in names))
-    out.append("truthlint walk / ast.parse".ljust(width) + "".join(
-        f"{results[n].cpu['truthlint'] / max(results[n].cpu['ast.parse'], 1e-9):.2f}x".rjust(col)
-        for n in names))
-    out.append("astroid ms / file".ljust(width) + "".join(
-        f"{1000 * results[n].cpu['astroid'] / max(results[n].n['files'], 1):.0f}".rjust(col)
-        for n in names))
-    out.append("ast.parse ms / file".ljust(width) + "".join(
-        f"{1000 * results[n].cpu['ast.parse'] / max(results[n].n['files'], 1):.1f}".rjust(col)
-        for n in names))
+    derived = (  # label, numerator, denominator (a CPU key or "files"), scale, format
+        ("astroid / ast.parse", "astroid", "ast.parse", 1, "{:.1f}x"),
+        ("truthlint walk / ast.parse", "truthlint", "ast.parse", 1, "{:.2f}x"),
+        ("astroid ms / file", "astroid", "files", 1000, "{:.0f}"),
+        ("ast.parse ms / file", "ast.parse", "files", 1000, "{:.1f}"),
+    )
+    for label, top, bottom, scale, shape in derived:
+        out.append(label.ljust(width) + "".join(shape.format(
+            scale * results[n].cpu[top] / max(results[n].n[bottom] if bottom == "files"
+                                              else results[n].cpu[bottom], 1e-9)).rjust(col)
+            for n in names))
     picks: List[Tuple[str, Callable[[Totals], float]]] = [
         ("ast.parse ms / file, median", lambda t: pct(t.parse_ms, 50)),
         ("astroid ms / file, median", lambda t: pct(t.astroid_ms, 50)),

@@ -10,11 +10,11 @@ function nested in a handler runs as part of it.
 from __future__ import annotations
 
 import ast
-from typing import Dict, Optional, Set, Tuple, Union
+from typing import Dict, Optional, Tuple, Union
 
 from ..core.context import Collector, FileContext
 from ..core.names import dotted
-from .behaviour import APP_TYPES, ROUTE_METHODS
+from .behaviour import ROUTE_METHODS, Behaviour
 
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
@@ -31,7 +31,6 @@ class Routes(Collector):
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self.apps: Set[str] = set()                  # names bound to APIRouter()/FastAPI()/...
         self.decorated: Dict[ast.AST, str] = {}      # handler -> its route, for messages
         self.parent: Dict[ast.AST, Optional[ast.AST]] = {}
         self.registered: Dict[str, str] = {}         # function name -> its registration
@@ -40,10 +39,6 @@ class Routes(Collector):
         self.mutations: Dict[ast.AST, Tuple[int, str]] = {}
 
     def visit_Assign(self, node: ast.Assign) -> None:
-        if isinstance(node.value, ast.Call):
-            name = (self.ctx.qualify(node.value.func) or "").split(".")[-1]
-            if name in APP_TYPES:
-                self.apps.update(t.id for t in node.targets if isinstance(t, ast.Name))
         for target in node.targets:
             self._mutation(target, node.lineno)
 
@@ -84,7 +79,8 @@ class Routes(Collector):
         shown = f"@{dotted(func) or '?'}({text})"
         if isinstance(func, ast.Attribute) and func.attr in ROUTE_METHODS:
             receiver = dotted(func.value) or ""
-            if receiver in self.apps or (value is not None and (value.startswith("/") or not value)):
+            apps = self.ctx.collector(Behaviour).apps  # names bound to APIRouter()/FastAPI()/...
+            if receiver in apps or (value is not None and (value.startswith("/") or not value)):
                 return shown
             return None
         if (isinstance(func, ast.Name) and value is not None

@@ -365,8 +365,12 @@ class SessionFacts(Collector):
         cls = self.method_of.get(function) if function is not None else None
         if (cls is not None and isinstance(value, Session) and isinstance(target.value, ast.Name)
                 and target.value.id == "self"):
-            self.attributes.setdefault(cls.name, {}).setdefault(
-                target.attr, value._replace(evidence=f"`self.{target.attr}` = {value.evidence}"))
+            self._hold(cls.name, target.attr, value, "=")
+
+    def _hold(self, cls: str, attr: str, found: Session, how: str) -> None:
+        """The class's first word on what ``self.<attr>`` is (``=`` set, ``:`` declared)."""
+        self.attributes.setdefault(cls, {}).setdefault(
+            attr, found._replace(evidence=f"`self.{attr}`{' ' if how == '=' else ''}{how} {found.evidence}"))
 
     def visit_TypeAlias(self, node: ast.AST) -> None:
         """``type SessionDep = Annotated[Session, Depends(get_db)]`` (Python 3.12)."""
@@ -402,8 +406,7 @@ class SessionFacts(Collector):
         if scope.cls is not None and scope.function is None:  # ``session: Session`` field
             found = self.from_annotation(node.annotation)
             if found:
-                self.attributes.setdefault(scope.cls.name, {}).setdefault(
-                    target.id, Session(f"`self.{target.id}`: {found.evidence}", found.kind))
+                self._hold(scope.cls.name, target.id, found, ":")
             return
         if (scope.function is None and node.value is not None
                 and last_name(node.annotation) == "TypeAlias"):
