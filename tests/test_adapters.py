@@ -12,6 +12,7 @@ from flake8.main.cli import main as flake8_main
 
 from truthlint.adapters import cli
 from truthlint.rules.registry import RULES
+from truthlint.engine.check import Engine
 from truthlint.adapters.flake8_plugin import SoiChecker, StiChecker, TbvChecker, _Checker
 
 from .conftest import REPO
@@ -65,8 +66,8 @@ def test_checkers_share_one_engine_run_per_tree(monkeypatch):
 
 
 def test_engine_crash_is_reported_not_raised(monkeypatch, capsys):
-    class Broken:
-        def check(self, *args):
+    class Broken(Engine):
+        def check(self, *args, **kwargs):
             raise RuntimeError("engine bug")
 
     monkeypatch.setattr(_Checker, "_engine", Broken())

@@ -18,6 +18,7 @@ from ..core.context import Finding
 from ..engine.check import Engine
 from ..engine.selection import opt_in_unnamed
 from ..rules.registry import RULES
+from ..run.filestore import FileStore, check_lines
 
 if TYPE_CHECKING:  # the baseline module is imported only by runs that name a baseline
     from ..run.baseline import Baseline
@@ -91,6 +92,7 @@ class _Checker:
     version = __version__
     prefix = ""
     _engine: Optional[Engine] = None
+    _store: Optional[FileStore] = None
     _baseline: Optional["Baseline"] = None
     _config_error_shown = False
 
@@ -105,11 +107,19 @@ class _Checker:
             _Checker._engine = Engine()
         return _Checker._engine
 
+    @classmethod
+    def store(cls) -> FileStore:
+        """The per-file results of this run's engine (``run.filestore``)."""
+        engine = cls.engine()
+        if _Checker._store is None or _Checker._store.engine is not engine:
+            _Checker._store = FileStore(engine)
+        return _Checker._store
+
     def _findings(self) -> List[Finding]:
         cached = getattr(self.tree, _RESULT_ATTR, None)
         if cached is None:
             try:
-                cached = self.engine().check(self.lines, self.filename, self.tree).findings
+                cached = check_lines(self.store(), self.lines, self.filename, self.tree)
             except ConfigError as exc:  # a config met only now (e.g. an editor buffer's tree)
                 if not _Checker._config_error_shown:
                     print(f"truthlint: configuration error: {exc}", file=sys.stderr)

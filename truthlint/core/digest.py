@@ -7,13 +7,36 @@ try:  # the blake2 module alone: importing hashlib loads OpenSSL, 3 ms of every 
 except ImportError:  # pragma: no cover - an interpreter without it
     from hashlib import blake2b
 
-from typing import List
+import json
+from typing import Any, List
 
-__all__ = ["blake2b", "build_id", "digest"]
+__all__ = ["blake2b", "build_id", "canonical", "digest", "value_digest"]
 
 
 def digest(data: bytes) -> str:
     return blake2b(data, digest_size=16).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    if hasattr(value, "items"):
+        return dict(value.items())
+    return repr(value)
+
+
+def canonical(value: Any) -> str:
+    """The same JSON text for equal values in every process: sets sorted, keys sorted (a set's
+    own order changes with the interpreter's string hashing)."""
+    try:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_plain)
+    except TypeError:  # keys of mixed types: their order is the value's own
+        return json.dumps(value, separators=(",", ":"), default=_plain)
+
+
+def value_digest(value: Any) -> str:
+    """A short digest of :func:`canonical`: what a cached result records of a fact it read."""
+    return blake2b(canonical(value).encode("utf-8"), digest_size=8).hexdigest()
 
 
 _BUILD: List[str] = []

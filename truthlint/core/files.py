@@ -50,14 +50,46 @@ def python_files(paths: Iterable[str]) -> List[str]:
     return [os.path.normpath(p) for p in found]
 
 
+Read = Tuple[str, str]  # (kind, what): ("dir", path), ("sum", module), ("fact", key) …
+
+
+class Reads:
+    """What one file's check read beyond the file itself, with what it found: a cached result
+    is reused only while every read would find the same again (``run.filestore``)."""
+
+    def __init__(self) -> None:
+        self.found: Dict[Read, str] = {}
+        self.paused = 0  # inside a whole-project fact's computation: the fact is the read
+
+    def note(self, kind: str, what: str, value: str) -> None:
+        if not self.paused:
+            self.found.setdefault((kind, what), value)
+
+
 class FileSystem:
-    """Cached directory listings for one run; never raises on unreadable or odd paths."""
+    """Cached directory listings for one run; never raises on unreadable or odd paths. Every
+    answer is noted in :attr:`reads` (the current file's check sets a fresh one)."""
 
     def __init__(self) -> None:
         self._listing: Dict[str, FrozenSet[str]] = {}
         self._headers: Dict[str, Optional[Tuple[int, int]]] = {}
         self._modes: Dict[str, Optional[int]] = {}
-        self._memo: Dict[Any, Any] = {}
+        self._memo: Dict[Any, Tuple[Any, Dict[Read, str]]] = {}
+        self.reads = Reads()
+
+    def answer(self, kind: str, path: str) -> str:
+        """What a read of ``kind`` finds at ``path`` now, as :meth:`Reads.note` records it."""
+        if kind == "dir":
+            return "|".join(sorted(self.listdir(path)))
+        if kind == "mode":
+            return str(self.mode(path))
+        if kind == "header":
+            return str(self.header(path))
+        if kind == "isdir":
+            return str(self.is_dir(path))
+        if kind == "stat":
+            return str(self.file_mode(path))
+        return "?"
 
     def listdir(self, directory: str) -> FrozenSet[str]:
         cached = self._listing.get(directory)
@@ -67,22 +99,46 @@ class FileSystem:
             except OSError:
                 cached = frozenset()
             self._listing[directory] = cached
+        reads = self.reads
+        if not reads.paused and ("dir", directory) not in reads.found:
+            reads.found["dir", directory] = "|".join(sorted(cached))
         return cached
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
-        """Any fact derived from directory listings, computed once per run."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+        """Any fact derived from directory listings, computed once per run (a later file that
+        asks again is noted as reading what the computation read)."""
+        entry = self._memo.get(key)
+        if entry is None:
+            outer = self.reads
+            self.reads = Reads()
+            try:
+                value = compute()
+            finally:
+                inner, self.reads = self.reads, outer
+            entry = self._memo[key] = (value, inner.found)
+        if not self.reads.paused:
+            for read, found in entry[1].items():
+                self.reads.found.setdefault(read, found)
+        return entry[0]
 
     def mode(self, path: str) -> Optional[int]:
-        """``st_mode`` of a directory, cached (files are stat'ed fresh by their rule)."""
+        """``st_mode`` of a directory, cached."""
         if path not in self._modes:
             try:
                 self._modes[path] = os.stat(path).st_mode
             except OSError:
                 self._modes[path] = None
+        self.reads.note("mode", path, str(self._modes[path]))
         return self._modes[path]
+
+    def file_mode(self, path: str) -> Optional[int]:
+        """``st_mode`` of a file, fresh (following links, as opening it would)."""
+        try:
+            mode: Optional[int] = os.stat(path).st_mode
+        except (OSError, ValueError):
+            mode = None
+        self.reads.note("stat", path, str(mode))
+        return mode
 
     def has_init(self, directory: str) -> bool:
         return "__init__.py" in self.listdir(directory)
@@ -96,10 +152,13 @@ class FileSystem:
             except OSError:
                 lines = []
             self._headers[path] = header_layer(lines)
+        self.reads.note("header", path, str(self._headers[path]))
         return self._headers[path]
 
     def is_dir(self, path: str) -> bool:
         try:
-            return os.path.isdir(path)
+            found = os.path.isdir(path)
         except (OSError, ValueError):
-            return False
+            found = False
+        self.reads.note("isdir", path, str(found))
+        return found

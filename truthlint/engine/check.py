@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Se
 
 from ..core.config import Config, ConfigFinder
 from ..core.context import Collector, FileContext, Finding, Phase, ProjectLookup
-from ..core.files import FileSystem
+from ..core.files import FileSystem, Read, Reads
 from ..core.location import Location
 from ..core.source import parse, split_lines
 from ..core.walker import Visitor, Walker
@@ -33,6 +33,7 @@ class Checked(NamedTuple):
     findings: List[Finding]           # sorted, only the selected codes
     summary: Optional[Dict[str, Any]]  # the module's summary (a LOCAL check only)
     wanted_index: bool                # a LOCAL check whose rules asked for the index
+    reads: Dict[Read, str] = {}       # what the check read beyond the file (``Reads``)
 
 
 class Engine:
@@ -72,19 +73,20 @@ class Engine:
               tree: Optional[ast.AST] = None, phase: Phase = Phase.WHOLE) -> Checked:
         """One phase of the check of one file (see :class:`~truthlint.core.context.Phase`);
         ``tree`` is needed by every phase but INDEX, which judges from the index alone."""
+        reads = self.fs.reads = Reads()
         ctx = self.context(lines, filename, phase)
         rules = rules_for(self.selection, ctx)
         if phase is Phase.INDEX:
             index = index_of(ctx)
             module = ctx.location.module
             if index is None or module is None or module not in index.modules:
-                return Checked([], None, False)
+                return Checked([], None, False, reads.found)
             ctx.memo["view"] = IndexView(index, module, index.modules[module])
             walker = Walker(rules, ctx)
             walker.finish()
-            return Checked(self._wanted(ctx, walker), None, False)
+            return Checked(self._wanted(ctx, walker), None, False, reads.found)
         if not rules and phase is Phase.WHOLE:
-            return Checked([], None, False)
+            return Checked([], None, False, reads.found)
         if tree is None:
             raise ValueError("a walk needs the parsed tree")
         summary = phase is Phase.LOCAL
@@ -96,7 +98,7 @@ class Engine:
         data = None
         if summary:
             data = ctx.collector(Summary).data if ctx.has_collector(Summary) else empty_summary("")
-        return Checked(self._wanted(ctx, walker), data, ctx.wanted_index)
+        return Checked(self._wanted(ctx, walker), data, ctx.wanted_index, reads.found)
 
     def check_source(self, source: str, filename: Optional[str]) -> List[Finding]:
         """Parse and check; a file that does not parse has no findings (flake8 says E999)."""

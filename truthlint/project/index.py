@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections import deque
 from typing import (Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tuple,
                     TypeVar, Union, cast)
 
 from .. import __version__
 from ..core.config import Config
-from ..core.digest import build_id, digest as _digest
+from ..core.digest import build_id, digest as _digest, value_digest
 from ..core.files import FileSystem, python_files_under
 from ..core.source import imported_names
 from .layout import project_dir
@@ -25,7 +26,7 @@ from ..core.location import module_name
 from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules
 from .graph import strongly_connected
 
-INDEX_VERSION = 35
+INDEX_VERSION = 36
 # a summary is what this truthlint's facts floor makes of a file: another release's is stale
 CACHE_VERSION = f"{INDEX_VERSION}/{__version__}"
 T = TypeVar("T")
@@ -36,6 +37,9 @@ def cache_version() -> str:
     return f"{CACHE_VERSION}/{build_id()}"
 
 
+# modules a cycle search visits from an edge's target before it settles for the cycle through
+# the component's hub: bounded work per edge, so TBV004 stays linear in the graph
+CYCLE_SEARCH = 512
 MAX_HOPS = 6  # aliases of aliases and re-exports followed to a session definition
 ABSENT = "absent"  # a reference whose definition the index does not hold
 
@@ -58,15 +62,18 @@ SUMMARY_KEYS = frozenset(empty_summary(""))  # what every summary holds (flags m
 
 class Summaries:
     """Module -> summary, kept as the cache's JSON text until a rule asks for one: a warm
-    single-file run decodes only the few modules it looks at."""
+    single-file run decodes only the few modules it looks at. ``noted`` hears of every module
+    a rule asks about (present or not): the file being checked depends on it."""
 
-    def __init__(self) -> None:
+    def __init__(self, noted: Callable[[str, str], None] = lambda kind, module: None) -> None:
         self._raw: Dict[str, Union[str, Dict[str, Any]]] = {}
+        self.noted = noted
 
     def __setitem__(self, module: str, value: Union[str, Dict[str, Any]]) -> None:
         self._raw[module] = value
 
     def __getitem__(self, module: str) -> Dict[str, Any]:
+        self.noted("sum", module)
         value = self._raw[module]
         if isinstance(value, str):
             try:
@@ -81,6 +88,8 @@ class Summaries:
         return value
 
     def __contains__(self, module: object) -> bool:
+        if isinstance(module, str):
+            self.noted("has", module)
         return module in self._raw
 
     def __len__(self) -> int:
@@ -93,19 +102,26 @@ class Summaries:
         return self._raw.keys()
 
     def get(self, module: str, default: Optional[Dict[str, Any]] = None) -> Optional[Dict[str, Any]]:
-        return self[module] if module in self._raw else default
+        if module in self._raw:
+            return self[module]
+        self.noted("has", module)
+        return default
 
     def items(self) -> Iterator[Tuple[str, Dict[str, Any]]]:
-        return ((module, self[module]) for module in self._raw)
+        return ((module, self[module]) for module in list(self._raw))
 
     def values(self) -> Iterator[Dict[str, Any]]:
-        return (self[module] for module in self._raw)
+        return (self[module] for module in list(self._raw))
 
 
 # whole-project facts stored with the cache and reused while no file changes
 # (memo key -> the method that computes it)
 CACHED_FACTS = {"graph": "graph", "reverse": "reverse_graph", "scc": "components",
-                "importers": "importers", "tables": "tables", "roles": "roles"}
+                "importers": "importers", "tables": "tables", "roles": "roles",
+                "named": "named", "import_callers": "import_callers",
+                "discovering": "discovering", "unread": "unread"}
+# every whole-project fact a rule can ask for, by memo key ("session:<ref>" aside)
+FACTS = {**CACHED_FACTS, "members": "groups", "outside": "outside_imports"}
 
 
 class ProjectIndex:
@@ -118,12 +134,14 @@ class ProjectIndex:
         self.config = config
         self.fs = fs
         self.cache_dir = cache_dir
-        self.modules: Summaries = Summaries()
+        self.modules: Summaries = Summaries(self._noted)
         self.paths: Dict[str, str] = {}
         self.digests: Dict[str, str] = {}  # path -> content digest
         self.stats = {"parsed": 0, "cached": 0}
         self._derived: Dict[str, Any] = {}
         self._saved_facts: Dict[str, Any] = {}
+        self._saved_digests: Dict[str, str] = {}  # digests of the saved facts' values
+        self._fact_digests: Dict[str, str] = {}
         self._files: Dict[str, Any] = {}  # rel -> [mtime_ns, size, digest, summary JSON]
         self._dirty = False  # the cache on disk must be rewritten
 
@@ -155,10 +173,13 @@ class ProjectIndex:
                 if _valid(entry) and 0 < entry[3] < len(lines):
                     files[rel] = entry[:3] + [lines[entry[3]]]
             facts = header.get("facts")
-            if len(files) == len(header["files"]) and isinstance(facts, dict):
+            digests = header.get("digests")
+            if (len(files) == len(header["files"]) and isinstance(facts, dict)
+                    and isinstance(digests, dict)):
                 self._saved_facts = {name: lines[n] for name, n in facts.items()
                                      if name in CACHED_FACTS and isinstance(n, int)
-                                     and 0 < n < len(lines)}
+                                     and 0 < n < len(lines) and isinstance(digests.get(name), str)}
+                self._saved_digests = {name: digests[name] for name in self._saved_facts}
             return files
         except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
             return {}  # missing, unreadable or corrupt: rebuild silently
@@ -171,7 +192,9 @@ class ProjectIndex:
         tmp: Optional[str] = None
         try:
             facts = {key: getattr(self, method)() for key, method in CACHED_FACTS.items()}
+            digests = {key: self.fact_digest(key) for key in facts}
             facts["importers"] = {k: sorted(v) for k, v in facts["importers"].items()}
+            facts["named"] = sorted(facts["named"])
             body: List[str] = []
             header_files = {}
             for rel, entry in files.items():
@@ -184,7 +207,8 @@ class ProjectIndex:
             text = "\n".join(body)
             header = json.dumps({"version": cache_version(), "root": self.root,
                                  "body": _digest(text.encode("utf-8")),
-                                 "files": header_files, "facts": header_facts},
+                                 "files": header_files, "facts": header_facts,
+                                 "digests": digests},
                                 separators=(",", ":"))
             os.makedirs(directory, exist_ok=True)
             ignore = os.path.join(directory, ".gitignore")
@@ -266,7 +290,7 @@ class ProjectIndex:
             self.modules[module] = entry[3]
             self.paths[module] = path
         if self._dirty:
-            self._saved_facts = {}
+            self._saved_facts, self._saved_digests = {}, {}
             self._save_cache(files)
         return self
 
@@ -279,16 +303,185 @@ class ProjectIndex:
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """A whole-project fact computed once per index (the index never changes after build),
-        or read from the cache when no file changed since it was saved."""
+        or read from the cache when no file changed since it was saved. The file being
+        checked is noted as reading the fact (not the modules the fact was made of)."""
         if key not in self._derived:
             saved = self._saved_facts.get(key)
-            if saved is not None:
-                value = json.loads(saved)
-                self._derived[key] = ({k: set(v) for k, v in value.items()}
-                                      if key == "importers" else value)
-            else:
-                self._derived[key] = compute()
+            reads = self.fs.reads
+            reads.paused += 1
+            try:
+                if saved is not None:
+                    value = json.loads(saved)
+                    self._derived[key] = ({k: set(v) for k, v in value.items()}
+                                          if key == "importers" else set(value)
+                                          if key == "named" else value)
+                else:
+                    self._derived[key] = compute()
+            finally:
+                reads.paused -= 1
+        reads = self.fs.reads
+        if not reads.paused and ("fact", key) not in reads.found:
+            reads.found["fact", key] = self.fact_digest(key)
         return cast(T, self._derived[key])  # a saved fact is the JSON of what compute returns
+
+    def fact_digest(self, key: str) -> str:
+        """A digest of a whole-project fact's value, computed once (a saved fact's is saved)."""
+        found = self._fact_digests.get(key)
+        if found is None:
+            if key not in self._derived and key in self._saved_digests:
+                found = self._saved_digests[key]
+            else:
+                reads = self.fs.reads
+                reads.paused += 1
+                try:
+                    if key not in self._derived:
+                        self._compute(key)
+                    found = value_digest(self._derived.get(key, "?"))
+                finally:
+                    reads.paused -= 1
+            self._fact_digests[key] = found
+        return found
+
+    def _compute(self, key: str) -> None:
+        fact, _, what = key.partition(":")
+        if fact == "session":
+            self.session_kind(what)
+        elif fact == "cycle":
+            self.cycle(*what.split(">", 1))
+        elif what and fact in FACTS:
+            self.entry(fact, what)
+        elif key in FACTS:
+            getattr(self, FACTS[key])()
+
+    def entry(self, fact: str, key: str) -> Any:
+        """One entry of a whole-project fact (a mapping: its value or None; a set: whether it
+        holds ``key``). The file that asks reads that entry only, so an edit elsewhere that
+        leaves the entry as it was does not touch the file's result."""
+        def compute() -> Any:
+            whole = getattr(self, FACTS[fact])()
+            return key in whole if isinstance(whole, (set, frozenset, list)) else whole.get(key)
+
+        return self.memo(f"{fact}:{key}", compute)
+
+    # --- TBV004: one cycle per import edge, bounded work per module -------------------------
+
+    def cycle(self, module: str, target: str) -> Optional[List[str]]:
+        """The import cycle ``module -> target -> ... -> module`` as the index holds the graph,
+        or None. Shortest when it is found within CYCLE_SEARCH modules of ``target``; else the
+        cycle through the component's hub (its first module), loops cut: a true cycle, not
+        always the shortest, at bounded cost."""
+        return self.memo(f"cycle:{module}>{target}", lambda: self._cycle(module, target))
+
+    def _cycle(self, module: str, target: str) -> Optional[List[str]]:
+        scc = self.components()
+        if scc.get(module) is None or scc.get(module) != scc.get(target):
+            return None
+        toward = self._toward(module)
+        if target == module or target in toward:
+            path = [module, target]
+            while path[-1] != module:
+                path.append(toward[path[-1]])
+            return path
+        hub = min(self.groups()[scc[module]])
+        to_hub, from_hub = self._hub_trees(scc[module])
+        walk = [target]
+        while walk[-1] != hub:
+            walk.append(to_hub[walk[-1]])
+        tail = [module]
+        while tail[-1] != hub:
+            tail.append(from_hub[tail[-1]])
+        walk.extend(reversed(tail[:-1]))
+        simple: List[str] = []
+        at: Dict[str, int] = {}
+        for node in walk:  # cut loops: a node seen before continues from its first visit
+            if node in at:
+                for dropped in simple[at[node] + 1:]:
+                    del at[dropped]
+                del simple[at[node] + 1:]
+            else:
+                at[node] = len(simple)
+                simple.append(node)
+        return [module] + simple
+
+    def _toward(self, module: str) -> Dict[str, str]:
+        """One breadth-first search backwards from ``module`` inside its component, for at
+        most CYCLE_SEARCH modules: for each module reached, its next step on a shortest path
+        to ``module``. Importers are taken in sorted order, so the paths are deterministic; it
+        stops once every module this one imports in the component is reached."""
+        key = f"toward:{module}"
+        if key in self._derived:
+            return cast(Dict[str, str], self._derived[key])
+        importers = self.reverse_graph()
+        members = self.members(module)
+        mine = set(self.graph().get(module, ()))
+        wanted = len(mine & members)
+        toward: Dict[str, str] = {}
+        queue = deque([module])
+        while queue and wanted and len(toward) < CYCLE_SEARCH:
+            node = queue.popleft()
+            for source in importers.get(node, ()):  # sorted when built
+                if source == module or source in toward or source not in members:
+                    continue
+                toward[source] = node
+                queue.append(source)
+                if source in mine:
+                    wanted -= 1
+                    if not wanted:
+                        break
+        self._derived[key] = toward
+        return toward
+
+    def _hub_trees(self, component: int) -> Tuple[Dict[str, str], Dict[str, str]]:
+        """Breadth-first trees of a component around its hub: every member's next step toward
+        the hub, and its previous step from it (so hub -> ... -> member)."""
+        def compute() -> Tuple[Dict[str, str], Dict[str, str]]:
+            members = self.groups()[component]
+            hub = min(members)
+            graph, reverse = self.graph(), self.reverse_graph()
+            trees = []
+            for edges in (reverse, graph):
+                tree = {hub: hub}
+                queue = deque([hub])
+                while queue:
+                    node = queue.popleft()
+                    for nxt in edges.get(node, ()):
+                        if nxt in members and nxt not in tree:
+                            tree[nxt] = node
+                            queue.append(nxt)
+                trees.append(tree)
+            return trees[0], trees[1]
+
+        key = f"hub:{component}"
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return cast(Tuple[Dict[str, str], Dict[str, str]], self._derived[key])
+
+    def _noted(self, kind: str, module: str) -> None:
+        reads = self.fs.reads
+        if not reads.paused and (kind, module) not in reads.found:
+            reads.found[kind, module] = self.answer(kind, module)
+
+    def answer(self, kind: str, what: str) -> str:
+        """What a read noted in ``core.files.Reads`` finds in this index now: a module's path
+        and content digest ("sum"), whether it exists ("has"), its path ("path"), or a
+        whole-project fact's digest ("fact")."""
+        if kind == "sum":
+            path = self.paths.get(what)
+            return f"{path}|{self.digests.get(path)}" if path else "-"
+        if kind == "has":
+            return str(what in self.paths)
+        if kind == "path":
+            return str(self.paths.get(what))
+        if kind == "graphed":
+            return str(self.in_graph(what))
+        if kind == "fact":
+            return self.fact_digest(what)
+        return "?"
+
+    def path(self, module: str) -> Optional[str]:
+        """The file of a project module (None if the index has none)."""
+        self._noted("path", module)
+        return self.paths.get(module)
 
     def exists(self, module: str) -> bool:
         return module in self.modules
@@ -296,8 +489,16 @@ class ProjectIndex:
     def in_graph(self, module: str) -> bool:
         """A project module whose imports were read and that the app imports: migrations
         (run by their tool) and modules that did not parse stay out of the import graph."""
-        summary = self.modules.get(module)
-        return summary is not None and in_graph(summary)
+        reads = self.fs.reads
+        reads.paused += 1
+        try:
+            summary = self.modules.get(module)
+            found = summary is not None and in_graph(summary)
+        finally:
+            reads.paused -= 1
+        if not reads.paused and ("graphed", module) not in reads.found:
+            reads.found["graphed", module] = str(found)
+        return found
 
     def edges(self, summary: Dict[str, Any]) -> List[List[Any]]:
         return imported_modules(summary, self.exists)
@@ -328,16 +529,20 @@ class ProjectIndex:
 
     def members(self, module: str) -> Set[str]:
         """The modules in ``module``'s strongly connected component (itself included)."""
+        component = self.components().get(module)
+        if component is None:
+            return {module}
+        return self.groups().get(component, {module})
+
+    def groups(self) -> Dict[int, Set[str]]:
+        """Component id -> its modules."""
         def compute() -> Dict[int, Set[str]]:
             groups: Dict[int, Set[str]] = {}
             for name, component in self.components().items():
                 groups.setdefault(component, set()).add(name)
             return groups
 
-        component = self.components().get(module)
-        if component is None:
-            return {module}
-        return self.memo("members", compute).get(component, {module})
+        return self.memo("members", compute)
 
     def importers(self) -> Dict[str, Set[str]]:
         """Module -> the modules that import it, at any level."""

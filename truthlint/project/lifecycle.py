@@ -44,11 +44,23 @@ class Indexes:
         could not be built (then only the whole-project checks are skipped)."""
         key = self.key(root, config)
         if key not in self._built:
+            reads = self.fs.reads
+            reads.paused += 1  # building is not the current file's reading
             try:
                 self._built[key] = self._new(root, config).build()
             except Exception:  # a broken index must not take the per-file rules down with it
                 self._adopt(key, None)
+            finally:
+                reads.paused -= 1
         return self._built[key]
+
+    def ready(self, root: str, config: Config) -> bool:
+        """Has this run built the root's index (and could it)?"""
+        return self._built.get(self.key(root, config)) is not None
+
+    def cache_dir(self, root: str, config: Config) -> Optional[str]:
+        """Where the caches of a root's files go: beside the configuration, or the project."""
+        return config.cache_dir if config.source else _project_cache(root)
 
     def plan(self, finder: ConfigFinder, files: Iterable[str]) -> List[Plan]:
         """Every package root the files are in whose index this run has not built yet,
@@ -83,8 +95,7 @@ class Indexes:
 
     def _new(self, root: str, config: Config) -> ProjectIndex:
         """An index not yet built, its cache beside the configuration (or the project)."""
-        cache_dir = config.cache_dir if config.source else _project_cache(root)
-        return ProjectIndex(root, config, self.fs, cache_dir, summarize_file)
+        return ProjectIndex(root, config, self.fs, self.cache_dir(root, config), summarize_file)
 
     def _adopt(self, key: Key, index: Optional[ProjectIndex]) -> None:
         if index is None:

@@ -54,7 +54,7 @@ class IndexView:
         self._toward: Optional[Dict[str, str]] = None
 
     def path_of(self, module: str) -> str:
-        path = self.index.paths.get(module, module.replace(".", "/") + ".py")
+        path = self.index.path(module) or module.replace(".", "/") + ".py"
         return os.path.relpath(path, os.path.dirname(self.index.root)).replace(os.sep, "/")
 
     # --- TBV004 -----------------------------------------------------------------------------
@@ -64,11 +64,10 @@ class IndexView:
                 if runs_at_import(row, self.module) and self.index.in_graph(row[0])]
 
     def cycle(self, target: str) -> Optional[List[str]]:
-        """The shortest import cycle ``self.module -> target -> ... -> self.module``."""
+        """The shortest import cycle ``self.module -> target -> ... -> self.module`` (from
+        the index when the file is as indexed: see ``ProjectIndex.cycle``)."""
         if self.same_as_disk:
-            scc = self.index.components()
-            if scc.get(self.module) is None or scc.get(self.module) != scc.get(target):
-                return None
+            return self.index.cycle(self.module, target)
         toward = self._toward_me()
         if target != self.module and target not in toward:
             return None
@@ -83,26 +82,19 @@ class IndexView:
         this one, its next step on a shortest path here. Neighbours are taken in sorted
         order, so the paths are deterministic.
 
-        When the file is as indexed, the search keeps to this module's strongly connected
-        component (only its members lie on a cycle through it) and stops once every module
-        this one imports is reached; the paths it found by then are the same."""
+        Only for a file that differs from the index (an editor buffer): the search stops once
+        every module this one imports is reached."""
         if self._toward is None:
             importers = self.index.reverse_graph()
             me = self.module
             mine = {row[0] for row in self.own_edges()}
-            members: Optional[Set[str]] = None
             wanted = len(mine)
-            if self.same_as_disk:
-                members = self.index.members(me)
-                wanted = len(mine & members)
             toward: Dict[str, str] = {}
             queue = deque([me])
             while queue and wanted:
                 node = queue.popleft()
                 for source in importers.get(node, ()):  # sorted when built
                     if source == me or source in toward or source == node:
-                        continue
-                    if members is not None and source not in members:
                         continue
                     toward[source] = node
                     queue.append(source)
@@ -120,13 +112,13 @@ class IndexView:
     def same_table(self, table: str, registry: str) -> List[Tuple[str, str, int]]:
         """Other models (module, class, line) mapping ``table`` in the same declarative base
         or metadata (``registry``, see the summary)."""
-        return [(module, cls, line) for module, cls, line, other in self.index.tables().get(table, ())
+        return [(module, cls, line) for module, cls, line, other in self.index.entry("tables", table) or ()
                 if module != self.module and other == registry]
 
     # --- STI004 -----------------------------------------------------------------------------
 
     def importers_of(self, module: str) -> Set[str]:
-        found = set(self.index.importers().get(module, ())) - {self.module}
+        found = set(self.index.entry("importers", module) or ()) - {self.module}
         for row in self.index.edges(self.summary):
             if module in (row[0], row[4]):
                 found.add(self.module)
@@ -139,7 +131,7 @@ class IndexView:
         API (``__all__``, a star re-export) for whoever imports it."""
         if self.importers_of(module):
             return True
-        if module in self.index.named():
+        if self.index.entry("named", module):
             return True
         summary = self.index.modules.get(module)
         return summary is not None and any(
@@ -166,13 +158,13 @@ class IndexView:
             return "a migration" if summary else None
         if summary.get("handler"):
             return "a serverless handler"
-        if summary.get("app") or self.index.paths.get(module, "").endswith("__init__.py") \
-                or module in self.index.named():
+        if summary.get("app") or (self.index.path(module) or "").endswith("__init__.py") \
+                or self.index.entry("named", module):
             return None
         importers = self.importers_of(module)
         if any(self.index.modules[m].get("unparsed") for m in importers if m in self.index.modules):
             return None
-        if importers and not self.index.reverse_graph().get(module):
+        if importers and not self.index.entry("reverse", module):
             return "imported only inside functions"
         if not importers and summary.get("script"):
             return "a script no module imports"

@@ -42,11 +42,10 @@ class TenantMiddleware: ...   # the one implementation
     )
 
     def judge(self, view: IndexView) -> None:
-        by_key = view.index.roles()
         for name, (line, bases, abstract, key) in sorted(view.summary["classes"].items()):
             if key is None or abstract or ABSTRACT_BASES & set(bases):
                 continue
-            others = [(m, c, n) for m, c, n, b in by_key.get(key, ())
+            others = [(m, c, n) for m, c, n, b in view.index.entry("roles", key) or ()
                       if m != view.module and c != name and not ABSTRACT_BASES & set(b)
                       and name not in {x.split(".")[-1] for x in b} and not self._related(c, bases)]
             if others:

@@ -64,14 +64,11 @@ class PermissionAnomaly(Rule):
         return os.path.relpath(path, root_parent).replace(os.sep, "/")
 
     def _file_problem(self, path: str, data: bool = False) -> Optional[str]:
-        try:
-            info = os.stat(path)
-        except OSError:
-            return None
-        if not stat.S_ISREG(info.st_mode) or info.st_mode & stat.S_IROTH:
+        mode = self.ctx.fs.file_mode(path)
+        if mode is None or not stat.S_ISREG(mode) or mode & stat.S_IROTH:
             return None
         what = "data file " if data else ""
-        return (f"{what}{self._shown(path)} has mode {stat.S_IMODE(info.st_mode):04o}, "
+        return (f"{what}{self._shown(path)} has mode {stat.S_IMODE(mode):04o}, "
                 f"not readable by other users")
 
     def _directory_problem(self) -> Optional[str]:

@@ -198,14 +198,14 @@ app = FastAPI(lifespan=lifespan)
     def _follow(self, view: IndexView) -> None:
         """The project calls, followed to their effects. A function that several modules
         call at import is one root cause: reported once, in the first of them by name."""
-        callers_of = view.index.import_callers()
         for node, qual in self.project_calls:
             chain = view.effect_chain(qual)
             if not chain:
                 continue
             rows, effect = chain
             # the modules whose import really runs the call; the first of them reports it
-            callers = [m for m in callers_of.get(qual, ()) if view.import_start(m) is None]
+            callers = [m for m in view.index.entry("import_callers", qual) or ()
+                       if view.import_start(m) is None]
             if view.module in callers and callers[0] != view.module:
                 continue
             others = [view.path_of(m) for m in callers if m != view.module]

@@ -1,0 +1,196 @@
+"""Per-file results: a file's findings reused while nothing its check read has changed.
+
+An entry holds, for one file, a key (truthlint's build, the file's path and text, the
+settings and the codes asked for) and every read its check made beyond the file: directory
+listings and modes, the path and content digest of every other module a rule looked at
+(present or absent), and the digest of every whole-project fact it asked for (the import
+graph, its components, the tables …). A later run — the command or the flake8 plugin —
+reuses the findings when the key matches and every read finds the same again; otherwise the
+file is checked and its entry replaced. So an edit inside one function re-checks that file
+and the few files whose checks looked at it, and nothing else; an edit that changes the
+import graph re-checks the files that asked for the graph.
+
+Entries live in ``files/`` of the index's cache directory, one small JSON file per source
+file, each replaced atomically (parallel flake8 workers never write the same one). They are
+untrusted input: anything malformed is a miss, never an error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+from ..core.config import Config
+from ..core.context import Finding
+from ..core.digest import build_id, digest, value_digest
+from ..core.files import Read, Reads
+from ..engine.check import Engine
+from ..project.layout import find_root
+
+INDEX_READS = frozenset({"sum", "has", "path", "graphed", "fact"})  # answered by the project index
+MAX_ENTRY = 4_000_000  # bytes: a larger entry file is not ours
+LocatedRow = Tuple[int, int, str, str, str]  # line, col, code, message, source line
+
+
+def content_digest(text: str) -> str:
+    """The digest of a file's text, as both entry points see it (decoded)."""
+    return digest(text.encode("utf-8", "surrogatepass"))
+
+
+class Entry(NamedTuple):
+    findings: List[Finding]           # the engine's findings (before ``noqa``)
+    located: Optional[List[LocatedRow]]  # after ``noqa``, with source lines (the command's)
+
+
+class Place(NamedTuple):
+    file: str    # the entry's file
+    key: str
+    root: str
+    config: Config
+
+
+class FileStore:
+    """The per-file results of one engine's run (see the module docstring)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._configs: Dict[int, str] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def place(self, path: str, content: str) -> Optional[Place]:
+        """Where a file's entry is and the key it must carry; None for a file outside every
+        package root or with no cache directory (such files are always checked)."""
+        engine = self.engine
+        full = os.path.abspath(path)
+        config = engine.finder.for_file(full)
+        outer = engine.fs.reads
+        engine.fs.reads = Reads()  # finding the place is nobody's read
+        try:
+            root = find_root(engine.fs, os.path.dirname(full), config)
+        finally:
+            engine.fs.reads = outer
+        directory = engine.indexes.cache_dir(root, config) if root else None
+        if not root or not directory:
+            return None
+        settings = self._configs.get(id(config))
+        if settings is None:
+            settings = self._configs[id(config)] = value_digest(config._asdict())
+        key = value_digest([build_id(), full, content, settings, sorted(engine.selection.codes)])
+        name = digest(full.encode("utf-8", "surrogatepass"))[:20] + ".json"
+        return Place(os.path.join(directory, "files", name), key, root, config)
+
+    def load(self, path: str, content: str) -> Optional[Entry]:
+        """The stored result of ``path`` with text of digest ``content``, if still true."""
+        entry = self._load(path, content)
+        if entry is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return entry
+
+    def _load(self, path: str, content: str) -> Optional[Entry]:
+        place = self.place(path, content)
+        if place is None:
+            return None
+        try:
+            info = os.lstat(place.file)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY:
+                return None
+            with open(place.file, encoding="utf-8") as fh:
+                data = json.load(fh)
+            if data["key"] != place.key:
+                return None
+            if not self._still_true(data["reads"], place):
+                return None
+            findings = [Finding(int(line), int(col), str(code), str(message))
+                        for line, col, code, message in data["findings"]]
+            located = data["located"]
+            if located is not None:
+                located = [(int(line), int(col), str(code), str(message), str(source))
+                           for line, col, code, message, source in located]
+            return Entry(findings, located)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def _still_true(self, reads: Any, place: Place) -> bool:
+        engine = self.engine
+        outer = engine.fs.reads
+        engine.fs.reads = Reads()
+        engine.fs.reads.paused = 1
+        try:
+            index = None
+            for kind, what, found in reads:
+                if kind in INDEX_READS:
+                    if index is None:
+                        index = engine.indexes.get(place.root, place.config)
+                        if index is None:
+                            return False
+                    now = index.answer(kind, what)
+                else:
+                    now = engine.fs.answer(kind, what)
+                if now != found:
+                    return False
+            return True
+        finally:
+            engine.fs.reads = outer
+
+    def save(self, path: str, content: str, findings: Sequence[Finding],
+             reads: Dict[Read, str], located: Optional[Sequence[LocatedRow]] = None) -> None:
+        """Record a file's result. Not when its index could not be built: the project rules
+        were skipped, and a later run with an index must not reuse that."""
+        place = self.place(path, content)
+        if place is None or not self.engine.indexes.ready(place.root, place.config):
+            return
+        data = {"key": place.key,
+                "reads": [[kind, what, found] for (kind, what), found in sorted(reads.items())],
+                "findings": [list(f) for f in findings],
+                "located": None if located is None else [list(row) for row in located]}
+        _write(place.file, json.dumps(data, separators=(",", ":")))
+
+
+def _write(file: str, text: str) -> None:
+    """Atomically, never through a link: a temporary file created exclusively beside it."""
+    directory = os.path.dirname(file)
+    tmp: Optional[str] = None
+    try:
+        os.makedirs(directory, exist_ok=True)
+        ignore = os.path.join(os.path.dirname(directory), ".gitignore")
+        if not os.path.lexists(ignore):
+            with open(ignore, "x", encoding="utf-8") as fh:
+                fh.write("# created by truthlint\n*\n")
+        import tempfile  # only a run that writes pays for importing it
+
+        fd, tmp = tempfile.mkstemp(prefix=".entry-", suffix=".tmp", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, file)
+        tmp = None
+    except OSError:
+        pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def check_lines(store: FileStore, lines: Sequence[str], filename: str, tree: Any) -> List[Finding]:
+    """The engine's findings for one file as flake8 hands it over, from the store when still
+    true. An editor buffer (stdin) is always checked: it may not be what is on disk."""
+    engine = store.engine
+    if filename in ("", "-", "stdin") or filename == engine.stdin_display:
+        return engine.check(lines, filename, tree).findings
+    content = content_digest("".join(lines))
+    entry = store.load(filename, content)
+    if entry is not None:
+        return entry.findings
+    checked = engine.check(lines, filename, tree)
+    store.save(filename, content, checked.findings, checked.reads)
+    return checked.findings
+
+
+__all__ = ["Entry", "FileStore", "check_lines", "content_digest"]
