@@ -13,6 +13,8 @@ from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Opt
 
 from .location import header_layer, HEADER_LINES
 
+# files that mark a project's top directory
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", ".flake8", ".git")
 SKIP_DIRS = frozenset({"__pycache__", "__pypackages__", "node_modules", "site-packages",
                        "build", "dist", "_build", "buck-out"})
 
@@ -66,6 +68,12 @@ class Reads:
             self.found.setdefault((kind, what), value)
 
 
+def _listed(names: FrozenSet[str]) -> str:
+    """A listing as a read records it: hidden entries (caches, editor files) are not inputs,
+    but the hidden project markers are."""
+    return "|".join(sorted(n for n in names if not n.startswith(".") or n in PROJECT_MARKERS))
+
+
 class FileSystem:
     """Cached directory listings for one run; never raises on unreadable or odd paths. Every
     answer is noted in :attr:`reads` (the current file's check sets a fresh one)."""
@@ -80,7 +88,7 @@ class FileSystem:
     def answer(self, kind: str, path: str) -> str:
         """What a read of ``kind`` finds at ``path`` now, as :meth:`Reads.note` records it."""
         if kind == "dir":
-            return "|".join(sorted(self.listdir(path)))
+            return _listed(self.listdir(path))
         if kind == "mode":
             return str(self.mode(path))
         if kind == "header":
@@ -101,7 +109,7 @@ class FileSystem:
             self._listing[directory] = cached
         reads = self.reads
         if not reads.paused and ("dir", directory) not in reads.found:
-            reads.found["dir", directory] = "|".join(sorted(cached))
+            reads.found["dir", directory] = _listed(cached)
         return cached
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:

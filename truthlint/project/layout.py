@@ -11,10 +11,8 @@ import os
 from typing import Optional, Sequence, Tuple
 
 from ..core.config import Config
-from ..core.files import FileSystem
+from ..core.files import PROJECT_MARKERS, FileSystem
 from ..core.location import NOWHERE, Location, header_layer, is_migration, module_name
-
-PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", ".flake8", ".git")
 
 
 def find_root(fs: FileSystem, directory: str, config: Config) -> Optional[str]:

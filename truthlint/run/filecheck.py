@@ -3,11 +3,13 @@ the way flake8 does (flake8 does all of this itself for the plugin)."""
 
 from __future__ import annotations
 
-from typing import Iterable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 from ..core.context import Finding
+from ..core.files import Read
 from ..core.source import parse, read_source, split_lines
 from ..engine.check import Engine
+from .filestore import content_digest
 from .noqa import noqa_file, noqa_lines, silenced, statement_starts
 
 
@@ -17,6 +19,23 @@ class Located(NamedTuple):
     path: str
     finding: Finding
     source_line: str
+
+
+class Record(NamedTuple):
+    """What the per-file store keeps of a check (``run.filestore``)."""
+
+    path: str
+    content: str              # digest of the text that was checked
+    findings: List[Finding]   # the engine's, before ``noqa``
+    reads: Dict[Read, str]
+
+
+class Outcome(NamedTuple):
+    """One file's part of a command run."""
+
+    located: List[Located]
+    diagnostic: Optional[str]
+    record: Optional[Record] = None  # None: nothing to store (unparsed, ``noqa`` file, reused)
 
 
 def unreadable(path: str) -> str:
@@ -36,14 +55,22 @@ def locate_findings(path: str, lines: Sequence[str], findings: Iterable[Finding]
 
 def check_file(engine: Engine, path: str) -> Tuple[List[Located], Optional[str]]:
     """Findings of one file after ``noqa``, and a diagnostic if it could not be checked."""
+    outcome = check_recorded(engine, path)
+    return outcome.located, outcome.diagnostic
+
+
+def check_recorded(engine: Engine, path: str) -> Outcome:
+    """:func:`check_file`, with what the per-file store keeps of it."""
     source = read_source(path)
     if source is None:
-        return [], unreadable(path)
+        return Outcome([], unreadable(path))
     if noqa_file(source):
-        return [], None
+        return Outcome([], None)
     tree, problem = parse(source, path)
     if tree is None:
-        return [], problem
+        return Outcome([], problem)
     lines = split_lines(source)
-    findings = engine.check(lines, path, tree).findings
-    return locate_findings(path, lines, findings, statement_starts(tree)), None
+    checked = engine.check(lines, path, tree)
+    located = locate_findings(path, lines, checked.findings, statement_starts(tree))
+    return Outcome(located, None, Record(path, content_digest(source), checked.findings,
+                                         checked.reads))

@@ -83,18 +83,19 @@ class FileStore:
         return Place(os.path.join(directory, "files", name), key, root, config)
 
     def load(self, path: str, content: str) -> Optional[Entry]:
-        """The stored result of ``path`` with text of digest ``content``, if still true."""
-        entry = self._load(path, content)
+        """The stored result of ``path`` with text of digest ``content``, if still true
+        (``misses`` counts the files that have a place but no true entry)."""
+        place = self.place(path, content)
+        if place is None:
+            return None
+        entry = self._load(place)
         if entry is None:
             self.misses += 1
         else:
             self.hits += 1
         return entry
 
-    def _load(self, path: str, content: str) -> Optional[Entry]:
-        place = self.place(path, content)
-        if place is None:
-            return None
+    def _load(self, place: Place) -> Optional[Entry]:
         try:
             info = os.lstat(place.file)
             if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY:

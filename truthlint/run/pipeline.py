@@ -10,6 +10,9 @@ files, with no parse, and checks in full (``Phase.WHOLE``) the files phase one d
 (their summaries were cached) and the few whose rules asked the index something during phase
 one (a dependency or an import-time call into another module). Findings are exactly those of
 a run whose index existed from the start: tests compare the two on every fixture tree.
+
+A file whose text did not change is answered from the per-file store (``run.filestore``) while
+everything its last check read is unchanged, in either case; every file checked is stored.
 """
 
 from __future__ import annotations
@@ -20,18 +23,18 @@ import sys
 from typing import Dict, List, NamedTuple, Optional, Tuple, Union
 
 from ..core.context import Finding, Phase
-from ..core.source import decode, parse, split_lines
+from ..core.files import Read
+from ..core.source import decode, parse, read_source, split_lines
 from ..core.walker import warn
 from ..engine.check import Engine
 from ..project.index import Stale
 from ..project.summaries import summarize_file, unparsed_summary
 from ..facts.summary import empty_summary
-from .filecheck import Located, check_file, locate_findings, unreadable
+from .filecheck import Located, Outcome, Record, check_recorded, locate_findings, unreadable
+from .filestore import FileStore, content_digest
 from .noqa import noqa_file, statement_starts
 from .pool import run_tasks, size_of
 from .results import ResultsCache
-
-Result = Tuple[List[Located], Optional[str]]
 
 
 def run(engine: Engine, files: List[str], jobs: int = 0,
@@ -43,21 +46,55 @@ def run(engine: Engine, files: List[str], jobs: int = 0,
     bar = Bar(len(files)) if progress else None
     cache = ResultsCache(engine, files)
     cache.begin()
+    store = FileStore(engine)
     try:
-        results = _two_phases(engine, files, jobs, bar)
+        results = _two_phases(engine, files, jobs, store, bar)
         if results is None:
             cached = cache.load()
             if cached is not None:
                 return cached
-            results = run_tasks(engine, check_file, files, jobs, size_of(files), bar)
+            results = _stored_or_checked(engine, files, jobs, store, bar)
     finally:
         if bar:
             bar.close()
-    located = [item for found, _ in results for item in found]
+    for outcome in results:
+        if outcome.record is not None:
+            record = outcome.record
+            store.save(record.path, record.content, record.findings, record.reads,
+                       [(x.finding.line, x.finding.col, x.finding.code, x.finding.message,
+                         x.source_line) for x in outcome.located])
+    located = [item for outcome in results for item in outcome.located]
     located.sort(key=lambda x: (x.path, x.finding.line, x.finding.col, x.finding.code))
-    diagnostics = [d for _, d in results if d]
+    diagnostics = [o.diagnostic for o in results if o.diagnostic]
     cache.save(located, diagnostics)
     return located, diagnostics
+
+
+def _stored(store: FileStore, path: str) -> Optional[Outcome]:
+    """A file's findings from the per-file store, if its entry is still true."""
+    source = read_source(path)
+    if source is None:
+        return None
+    entry = store.load(path, content_digest(source))
+    if entry is None or entry.located is None:  # (the plugin's entries carry no ``noqa``)
+        return None
+    return Outcome([Located(path, Finding(line, col, code, message), shown)
+                    for line, col, code, message, shown in entry.located], None)
+
+
+def _stored_or_checked(engine: Engine, files: List[str], jobs: int, store: FileStore,
+                       progress: Optional["Bar"]) -> List[Outcome]:
+    results: List[Outcome] = []
+    todo: List[str] = []
+    for path in files:
+        found = _stored(store, path)
+        if found is None:
+            todo.append(path)
+        else:
+            results.append(found)
+    if progress:
+        progress.advance(len(results))
+    return results + run_tasks(engine, check_recorded, todo, jobs, size_of(todo), progress)
 
 
 class Bar:
@@ -87,6 +124,8 @@ class FirstPass(NamedTuple):
     starts: List[int]         # see ``noqa.statement_starts``
     diagnostic: Optional[str]
     then: Optional[Phase]     # INDEX: judge the index rules next; WHOLE: check again; None: done
+    content: str = ""         # digest of the text checked
+    reads: Dict[Read, str] = {}
 
 
 class Judge(NamedTuple):
@@ -96,6 +135,8 @@ class Judge(NamedTuple):
     findings: List[Finding]
     starts: List[int]
     data: bytes
+    content: str
+    reads: Dict[Read, str]
 
 
 def _first_pass(engine: Engine, work: Tuple[str, Stale]) -> FirstPass:
@@ -119,7 +160,8 @@ def _first_pass(engine: Engine, work: Tuple[str, Stale]) -> FirstPass:
         text = json.dumps(summary)
     if noqa_file(source):
         return FirstPass(path, item.path, text, [], [], None, None)
-    return FirstPass(path, item.path, text, local.findings, statement_starts(tree), None, then)
+    return FirstPass(path, item.path, text, local.findings, statement_starts(tree), None, then,
+                     content_digest(source), local.reads)
 
 
 def _summary_of(engine: Engine, item: Stale) -> str:
@@ -140,16 +182,18 @@ def _phase_one(engine: Engine, work: Union[Tuple[str, Stale], Stale]
     return _first_pass(engine, work)
 
 
-def _second_pass(engine: Engine, work: Union[str, Judge]) -> Result:
+def _second_pass(engine: Engine, work: Union[str, Judge]) -> Outcome:
     if isinstance(work, str):
-        return check_file(engine, work)
+        return check_recorded(engine, work)
     lines = split_lines(decode(work.data)[0] or "")
-    judged = engine.check(lines, work.path, phase=Phase.INDEX).findings
-    return locate_findings(work.path, lines, work.findings + judged, work.starts), None
+    judged = engine.check(lines, work.path, phase=Phase.INDEX)
+    findings = sorted(set(work.findings + judged.findings))
+    return Outcome(locate_findings(work.path, lines, findings, work.starts), None,
+                   Record(work.path, work.content, findings, {**work.reads, **judged.reads}))
 
 
-def _two_phases(engine: Engine, files: List[str], jobs: int,
-                progress: Optional[Bar] = None) -> Optional[List[Result]]:
+def _two_phases(engine: Engine, files: List[str], jobs: int, store: FileStore,
+                progress: Optional[Bar] = None) -> Optional[List[Outcome]]:
     """Check ``files`` in two phases when some index is stale; None when every index is
     up to date (the caller then checks each file once, as usual)."""
     plans = engine.indexes.plan(engine.finder, files)
@@ -176,15 +220,19 @@ def _two_phases(engine: Engine, files: List[str], jobs: int,
     data = {path: item.data for path, item in mine}
     done = {f.path: f for f in firsts}
     second: List[Union[str, Judge]] = []
-    results: List[Result] = []
+    results: List[Outcome] = []
     for path in files:
         first = done.get(path)
-        if first is None or first.then is Phase.WHOLE:
+        stored = _stored(store, path) if first is None else None
+        if stored is not None:
+            results.append(stored)
+        elif first is None or first.then is Phase.WHOLE:
             second.append(path)
         elif first.then is Phase.INDEX:
-            second.append(Judge(path, first.findings, first.starts, data[path]))
+            second.append(Judge(path, first.findings, first.starts, data[path], first.content,
+                                first.reads))
         else:
-            results.append(([], first.diagnostic))
+            results.append(Outcome([], first.diagnostic))
     if progress:
         progress.total = len(mine) + len(others) + len(second)
     # judging from the index costs about a tenth of checking a file

@@ -1,0 +1,180 @@
+"""Incremental results: after an edit, an added, deleted or renamed module, a run that reuses
+the per-file store reports exactly what a cold run reports, through both entry points, and
+re-checks only the files whose checks read what changed."""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+from pathlib import Path
+from typing import List, Tuple
+
+import pytest
+
+from truthlint.core.files import python_files
+from truthlint.core.source import read_source, split_lines
+from truthlint.engine.check import Engine
+from truthlint.rules.registry import RULES
+from truthlint.run.filestore import FileStore, check_lines
+from truthlint.run.pipeline import run
+
+from .conftest import FIXTURES, REPO
+
+CACHES = ".truthlint_cache"
+
+
+def _copy(tree: Path, tmp_path: Path) -> Path:
+    """The tree inside a project of its own (so the caches have a place)."""
+    target = tmp_path / tree.name
+    shutil.copytree(tree, target, ignore=shutil.ignore_patterns(CACHES))
+    if not any((target / marker).exists() for marker in ("pyproject.toml", "setup.cfg")):
+        (tmp_path / ".git").mkdir()
+    return target
+
+
+def _command(top: Path) -> Tuple[list, int]:
+    """A command run over ``top``: its findings, and how many files the store missed."""
+    engine = Engine(codes=RULES)
+    stores: List[FileStore] = []
+    real = FileStore.__init__
+
+    def spy(self, engine):
+        real(self, engine)
+        stores.append(self)
+
+    FileStore.__init__ = spy  # type: ignore[method-assign]
+    try:
+        found = run(engine, python_files([str(top)]), jobs=1)
+    finally:
+        FileStore.__init__ = real  # type: ignore[method-assign]
+    return found, sum(s.misses for s in stores)
+
+
+def _plugin(top: Path) -> Tuple[list, int]:
+    """The flake8 plugin's path over every file: findings, and the store's misses."""
+    store = FileStore(Engine(codes=RULES))
+    out = []
+    for path in python_files([str(top)]):
+        source = read_source(path)
+        if source is None:
+            continue
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        out.append((path, check_lines(store, split_lines(source), path, tree)))
+    return out, store.misses
+
+
+def _cold(top: Path, how) -> list:
+    """The same run with no cache at all (the caches are put back after)."""
+    aside = []
+    for cache in top.parent.rglob(CACHES):
+        moved = cache.with_name(CACHES + ".aside")
+        cache.rename(moved)
+        aside.append((moved, cache))
+    try:
+        found, _ = how(top)
+    finally:
+        for cache in top.parent.rglob(CACHES):
+            shutil.rmtree(cache)
+        for moved, cache in aside:
+            moved.rename(cache)
+    return found
+
+
+def _edit_function(top: Path) -> None:
+    """One line added inside the first function body of some module."""
+    for path in sorted(top.rglob("*.py")):
+        text = path.read_text()
+        lines = text.splitlines(keepends=True)
+        for n, line in enumerate(lines):
+            if line.startswith("def ") and line.rstrip().endswith(":"):
+                body = lines[n + 1]
+                indent = body[:len(body) - len(body.lstrip())] or "    "
+                lines.insert(n + 1, f"{indent}_probe = 1\n")
+                path.write_text("".join(lines))
+                return
+    raise AssertionError("no function to edit")
+
+
+def _modules(top: Path) -> List[Path]:
+    return sorted(p for p in top.rglob("*.py") if p.name != "__init__.py" and CACHES not in str(p))
+
+
+def _add_import(top: Path) -> None:
+    """A module-level import of another module of the tree (a new import edge)."""
+    first, *rest = _modules(top)
+    other = rest[-1].relative_to(top.parent).with_suffix("")
+    first.write_text(f"import {'.'.join(other.parts)}\n" + first.read_text())
+
+
+def _add_module(top: Path) -> None:
+    package = next(p.parent for p in sorted(top.rglob("__init__.py")) if p.parent != top)
+    (package / "added_late.py").write_text(
+        "import time\n\n\nasync def slow():\n    time.sleep(1)\n\n\nCACHE = {}\n")
+
+
+def _delete_module(top: Path) -> None:
+    _modules(top)[0].unlink()
+
+
+def _rename_module(top: Path) -> None:
+    victim = _modules(top)[-1]
+    victim.rename(victim.with_name("renamed_" + victim.name))
+
+
+CHANGES = [_edit_function, _add_import, _add_module, _delete_module, _rename_module]
+TREES = [REPO / "examples", FIXTURES / "indexed", FIXTURES / "fastapi", FIXTURES / "layered"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", [_command, _plugin], ids=["command", "plugin"])
+@pytest.mark.parametrize("tree", TREES, ids=lambda p: p.name)
+def test_every_change_gives_what_a_cold_run_gives(tree, how, tmp_path):
+    top = _copy(tree, tmp_path)
+    cold_first = how(top)[0]
+    again, misses = how(top)
+    assert again == cold_first and misses == 0, "an unchanged tree is answered from the store"
+    for change in CHANGES:
+        change(top)
+        warm, misses = how(top)
+        assert warm == _cold(top, how), change.__name__
+        files = len(python_files([str(top)]))
+        if change is _edit_function:
+            assert misses < files, "an edit inside a function re-checks only some files"
+
+
+def test_an_edit_inside_a_function_re_checks_only_its_readers(tmp_path):
+    top = tmp_path / "svc"
+    (tmp_path / "pyproject.toml").write_text("[tool.truthlint]\n")
+    (top / "api").mkdir(parents=True)
+    (top / "__init__.py").write_text("")
+    (top / "api" / "__init__.py").write_text("")
+    for n in range(6):
+        (top / "api" / f"m{n}.py").write_text(f"import os\n\n\ndef f{n}():\n    return os.sep\n")
+    (top / "api" / "uses.py").write_text(
+        "import time\nfrom svc.api.m0 import f0\n\n\nasync def g():\n    return f0()\n")
+    _command(top)
+    path = top / "api" / "m0.py"
+    path.write_text(path.read_text().replace("return os.sep", "time.sleep(1)\n    return 1")
+                    .replace("import os", "import time"))
+    warm, misses = _command(top)
+    # m0 is re-checked as changed; of the others only uses.py, whose chain goes through m0
+    assert misses == 1
+    assert [(Path(x.path).name, x.finding.code) for x in warm[0] if x.finding.code == "TBV003"] \
+        == [("uses.py", "TBV003")]
+    assert warm == _cold(top, _command)
+
+
+def test_a_tampered_entry_is_a_miss_not_a_finding(tmp_path):
+    top = _copy(FIXTURES / "indexed", tmp_path)
+    first, _ = _command(top)
+    for entry in tmp_path.rglob(f"{CACHES}/files/*.json"):
+        entry.write_text('{"key": 1, "reads": "x", "findings": [[1, 2]]}')
+    assert _command(top)[0] == first
+    for entry in tmp_path.rglob(f"{CACHES}/files/*.json"):
+        os.unlink(entry)
+        os.symlink("/dev/zero", entry)
+    assert _command(top)[0] == first
