@@ -10,9 +10,12 @@ file is checked and its entry replaced. So an edit inside one function re-checks
 and the few files whose checks looked at it, and nothing else; an edit that changes the
 import graph re-checks the files that asked for the graph.
 
-Entries live in ``files/`` of the index's cache directory, one small JSON file per source
-file, each replaced atomically (parallel flake8 workers never write the same one). They are
-untrusted input: anything malformed is a miss, never an error.
+Entries live in ``files/`` of the index's cache directory. The flake8 plugin writes one small
+JSON file per source file, replaced atomically (parallel flake8 workers never write the same
+one); the command, one process that saw every file, writes them all into one bundle per
+cache directory at the end of its run (a file per source file costs a cold run some 10% in
+file creation). A lookup takes the file's own entry, then the bundle's. Both are untrusted
+input: anything malformed is a miss, never an error.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from ..engine.check import Engine
 from ..project.layout import find_root
 
 INDEX_READS = frozenset({"sum", "has", "path", "graphed", "fact"})  # answered by the project index
-MAX_ENTRY = 4_000_000  # bytes: a larger entry file is not ours
+MAX_ENTRY = 200_000_000  # bytes: a larger entry or bundle file is not ours
 LocatedRow = Tuple[int, int, str, str, str]  # line, col, code, message, source line
 
 
@@ -45,10 +48,14 @@ class Entry(NamedTuple):
 
 
 class Place(NamedTuple):
-    file: str    # the entry's file
+    file: str    # the entry's own file
     key: str
     root: str
     config: Config
+    full: str    # the source file's absolute path
+
+
+BUNDLE = "bundle.json"
 
 
 class FileStore:
@@ -57,6 +64,8 @@ class FileStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._configs: Dict[int, str] = {}
+        self._bundles: Dict[str, Bundle] = {}  # entry directory -> its bundle
+        self._pending: Dict[str, Dict[str, Any]] = {}  # the command's new entries, by directory
         self.hits = 0
         self.misses = 0
 
@@ -80,7 +89,7 @@ class FileStore:
             settings = self._configs[id(config)] = value_digest(config._asdict())
         key = value_digest([build_id(), full, content, settings, sorted(engine.selection.codes)])
         name = digest(full.encode("utf-8", "surrogatepass"))[:20] + ".json"
-        return Place(os.path.join(directory, "files", name), key, root, config)
+        return Place(os.path.join(directory, "files", name), key, root, config, full)
 
     def load(self, path: str, content: str) -> Optional[Entry]:
         """The stored result of ``path`` with text of digest ``content``, if still true
@@ -96,12 +105,22 @@ class FileStore:
         return entry
 
     def _load(self, place: Place) -> Optional[Entry]:
+        own = _read_json(place.file)
+        for data in (own, self._bundle(os.path.dirname(place.file)).get(place.full)):
+            entry = self._valid(data, place)
+            if entry is not None:
+                return entry
+        return None
+
+    def _bundle(self, directory: str) -> "Bundle":
+        if directory not in self._bundles:
+            self._bundles[directory] = Bundle(os.path.join(directory, BUNDLE))
+        return self._bundles[directory]
+
+    def _valid(self, data: Any, place: Place) -> Optional[Entry]:
+        if not isinstance(data, dict):
+            return None
         try:
-            info = os.lstat(place.file)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY:
-                return None
-            with open(place.file, encoding="utf-8") as fh:
-                data = json.load(fh)
             if data["key"] != place.key:
                 return None
             if not self._still_true(data["reads"], place):
@@ -113,7 +132,7 @@ class FileStore:
                 located = [(int(line), int(col), str(code), str(message), str(source))
                            for line, col, code, message, source in located]
             return Entry(findings, located)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def _still_true(self, reads: Any, place: Place) -> bool:
@@ -139,9 +158,11 @@ class FileStore:
             engine.fs.reads = outer
 
     def save(self, path: str, content: str, findings: Sequence[Finding],
-             reads: Dict[Read, str], located: Optional[Sequence[LocatedRow]] = None) -> None:
-        """Record a file's result. Not when its index could not be built: the project rules
-        were skipped, and a later run with an index must not reuse that."""
+             reads: Dict[Read, str], located: Optional[Sequence[LocatedRow]] = None,
+             bundle: bool = False) -> None:
+        """Record a file's result: in its own entry file, or (``bundle``) in the bundle that
+        :meth:`flush` writes. Not when its index could not be built: the project rules were
+        skipped, and a later run with an index must not reuse that."""
         place = self.place(path, content)
         if place is None or not self.engine.indexes.ready(place.root, place.config):
             return
@@ -149,7 +170,84 @@ class FileStore:
                 "reads": [[kind, what, found] for (kind, what), found in sorted(reads.items())],
                 "findings": [list(f) for f in findings],
                 "located": None if located is None else [list(row) for row in located]}
-        _write(place.file, json.dumps(data, separators=(",", ":")))
+        if bundle:
+            self._pending.setdefault(os.path.dirname(place.file), {})[place.full] = data
+        else:
+            _write(place.file, json.dumps(data, separators=(",", ":")))
+
+    def flush(self) -> None:
+        """Write the bundles: this run's entries, and the earlier ones of files that still
+        exist (each source file's own entry file, now older, is removed)."""
+        for directory, entries in self._pending.items():
+            earlier = self._bundle(directory)
+            lines = {path: line for path, line in earlier.lines().items()
+                     if path not in entries and os.path.exists(path)}
+            lines.update((path, json.dumps(data, separators=(",", ":")))
+                         for path, data in entries.items())
+            for full in entries:
+                name = digest(full.encode("utf-8", "surrogatepass"))[:20] + ".json"
+                if os.path.lexists(os.path.join(directory, name)):
+                    try:
+                        os.unlink(os.path.join(directory, name))
+                    except OSError:
+                        pass
+            paths = sorted(lines)
+            header = json.dumps({"paths": {path: n + 1 for n, path in enumerate(paths)}},
+                                separators=(",", ":"))
+            _write(os.path.join(directory, BUNDLE),
+                   "\n".join([header] + [lines[path] for path in paths]))
+        self._pending = {}
+
+
+class Bundle:
+    """The command's entries for one cache directory, as JSON lines after a header that says
+    which line is whose: a lookup decodes the header and one line, not the whole bundle."""
+
+    def __init__(self, file: str) -> None:
+        self._lines: List[str] = []
+        self._where: Dict[str, int] = {}
+        text = _read_text(file)
+        if text:
+            self._lines = text.split("\n")
+            try:
+                where = json.loads(self._lines[0]).get("paths")
+            except (ValueError, AttributeError):
+                where = None
+            if isinstance(where, dict):
+                self._where = {k: v for k, v in where.items() if isinstance(k, str)
+                               and type(v) is int and 0 < v < len(self._lines)}
+
+    def get(self, full: str) -> Any:
+        line = self._where.get(full)
+        if line is None:
+            return None
+        try:
+            return json.loads(self._lines[line])
+        except ValueError:
+            return None
+
+    def lines(self) -> Dict[str, str]:
+        return {full: self._lines[n] for full, n in self._where.items()}
+
+
+def _read_text(file: str) -> Optional[str]:
+    """A file of ours, or None: only a regular file, never through a link, bounded."""
+    try:
+        info = os.lstat(file)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY:
+            return None
+        with open(file, encoding="utf-8") as fh:
+            return fh.read()
+    except (OSError, ValueError):
+        return None
+
+
+def _read_json(file: str) -> Any:
+    text = _read_text(file)
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
 
 
 def _write(file: str, text: str) -> None:
