@@ -5,8 +5,11 @@ re-checks only the files whose checks read what changed."""
 from __future__ import annotations
 
 import ast
+import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import List, Tuple
 
@@ -64,6 +67,7 @@ def _plugin(top: Path) -> Tuple[list, int]:
         except SyntaxError:
             continue
         out.append((path, check_lines(store, split_lines(source), path, tree)))
+    store.flush()  # (flake8's process would, at exit)
     return out, store.misses
 
 
@@ -178,3 +182,23 @@ def test_a_tampered_entry_is_a_miss_not_a_finding(tmp_path):
         os.unlink(entry)
         os.symlink("/dev/zero", entry)
     assert _command(top)[0] == first
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_flake8_processes_leave_their_entries_for_the_next_run(tmp_path, jobs):
+    """Each flake8 process (the main one, or each worker) writes what it checked as it ends,
+    the workers under a lock: the next run finds every file's entry."""
+    top = _copy(FIXTURES / "indexed", tmp_path)
+    argv = [sys.executable, "-m", "flake8", "--select", "STI,TBV,SOI", "-j", jobs, str(top)]
+    first = subprocess.run(argv, capture_output=True, text=True)
+    stores = list(tmp_path.rglob(f"{CACHES}/files"))
+    assert stores and not first.stderr
+    names = {p.name for store in stores for p in store.iterdir() if not p.name.startswith(".")}
+    assert "bundle.json" in names
+    bundle = next(tmp_path.rglob("bundle.json")).read_text().split("\n")
+    store = FileStore(Engine())
+    placed = {os.path.abspath(p) for p in python_files([str(top)]) if store.place(p, "")}
+    assert set(json.loads(bundle[0])["paths"]) == placed and names == {"bundle.json"}
+    again = subprocess.run(argv, capture_output=True, text=True)
+    assert again.stdout == first.stdout

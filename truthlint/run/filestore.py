@@ -20,10 +20,12 @@ input: anything malformed is a miss, never an error.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+import sys
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from ..core.config import Config
 from ..core.context import Finding
@@ -56,6 +58,7 @@ class Place(NamedTuple):
 
 
 BUNDLE = "bundle.json"
+OWN_FILES = 8  # a flush of at most this many entries (an editor's run) writes them one by one
 
 
 class FileStore:
@@ -66,6 +69,7 @@ class FileStore:
         self._configs: Dict[int, str] = {}
         self._bundles: Dict[str, Bundle] = {}  # entry directory -> its bundle
         self._pending: Dict[str, Dict[str, Any]] = {}  # the command's new entries, by directory
+        self._hooked = False
         self.hits = 0
         self.misses = 0
 
@@ -88,8 +92,7 @@ class FileStore:
         if settings is None:
             settings = self._configs[id(config)] = value_digest(config._asdict())
         key = value_digest([build_id(), full, content, settings, sorted(engine.selection.codes)])
-        name = digest(full.encode("utf-8", "surrogatepass"))[:20] + ".json"
-        return Place(os.path.join(directory, "files", name), key, root, config, full)
+        return Place(os.path.join(directory, "files", _entry_name(full)), key, root, config, full)
 
     def load(self, path: str, content: str) -> Optional[Entry]:
         """The stored result of ``path`` with text of digest ``content``, if still true
@@ -160,8 +163,8 @@ class FileStore:
     def save(self, path: str, content: str, findings: Sequence[Finding],
              reads: Dict[Read, str], located: Optional[Sequence[LocatedRow]] = None,
              bundle: bool = False) -> None:
-        """Record a file's result: in its own entry file, or (``bundle``) in the bundle that
-        :meth:`flush` writes. Not when its index could not be built: the project rules were
+        """Record a file's result: in its own entry file now, or (``bundle``) when
+        :meth:`flush` runs. Not when its index could not be built: the project rules were
         skipped, and a later run with an index must not reuse that."""
         place = self.place(path, content)
         if place is None or not self.engine.indexes.ready(place.root, place.config):
@@ -176,27 +179,78 @@ class FileStore:
             _write(place.file, json.dumps(data, separators=(",", ":")))
 
     def flush(self) -> None:
-        """Write the bundles: this run's entries, and the earlier ones of files that still
-        exist (each source file's own entry file, now older, is removed)."""
-        for directory, entries in self._pending.items():
-            earlier = self._bundle(directory)
-            lines = {path: line for path, line in earlier.lines().items()
-                     if path not in entries and os.path.exists(path)}
-            lines.update((path, json.dumps(data, separators=(",", ":")))
-                         for path, data in entries.items())
-            for full in entries:
-                name = digest(full.encode("utf-8", "surrogatepass"))[:20] + ".json"
-                if os.path.lexists(os.path.join(directory, name)):
-                    try:
-                        os.unlink(os.path.join(directory, name))
-                    except OSError:
-                        pass
-            paths = sorted(lines)
-            header = json.dumps({"paths": {path: n + 1 for n, path in enumerate(paths)}},
-                                separators=(",", ":"))
-            _write(os.path.join(directory, BUNDLE),
-                   "\n".join([header] + [lines[path] for path in paths]))
-        self._pending = {}
+        """Write what :meth:`save` kept back: a few entries as files of their own, more into
+        the bundle of their directory, merged with its earlier entries of files that still
+        exist, under a lock, since parallel flake8 workers flush at the same moment (the
+        merged files' own entry files, now older, are removed)."""
+        pending, self._pending = self._pending, {}
+        for directory, entries in pending.items():
+            if len(entries) <= OWN_FILES:
+                for full, data in entries.items():
+                    _write(os.path.join(directory, _entry_name(full)),
+                           json.dumps(data, separators=(",", ":")))
+                continue
+            with _locked(directory):
+                earlier = Bundle(os.path.join(directory, BUNDLE))  # as it is now, not as read
+                lines = {path: line for path, line in earlier.lines().items()
+                         if path not in entries and os.path.exists(path)}
+                lines.update((path, json.dumps(data, separators=(",", ":")))
+                             for path, data in entries.items())
+                paths = sorted(lines)
+                header = json.dumps({"paths": {path: n + 1 for n, path in enumerate(paths)}},
+                                    separators=(",", ":"))
+                _write(os.path.join(directory, BUNDLE),
+                       "\n".join([header] + [lines[path] for path in paths]))
+                for full in entries:
+                    own = os.path.join(directory, _entry_name(full))
+                    if os.path.lexists(own):
+                        try:
+                            os.unlink(own)
+                        except OSError:
+                            pass
+            self._bundles.pop(directory, None)
+
+    def flush_at_exit(self) -> None:
+        """Flush once this process ends: at exit, or as a flake8 worker process finishes."""
+        if self._hooked:
+            return
+        self._hooked = True
+        multiprocessing = sys.modules.get("multiprocessing")
+        if multiprocessing is not None and multiprocessing.parent_process() is not None:
+            from multiprocessing.util import Finalize
+
+            Finalize(self, self.flush, exitpriority=10)
+        else:
+            import atexit
+
+            atexit.register(self.flush)
+
+
+def _entry_name(full: str) -> str:
+    return digest(full.encode("utf-8", "surrogatepass"))[:20] + ".json"
+
+
+@contextlib.contextmanager
+def _locked(directory: str) -> Iterator[None]:
+    """An exclusive lock on a directory's bundle, where the platform has ``flock``."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: the last writer wins
+        yield
+        return
+    fd = -1
+    try:
+        os.makedirs(directory, exist_ok=True)
+        fd = os.open(os.path.join(directory, ".lock"),
+                     os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        pass
+    try:
+        yield
+    finally:
+        if fd >= 0:
+            os.close(fd)  # (closing releases the lock)
 
 
 class Bundle:
@@ -288,7 +342,8 @@ def check_lines(store: FileStore, lines: Sequence[str], filename: str, tree: Any
     if entry is not None:
         return entry.findings
     checked = engine.check(lines, filename, tree)
-    store.save(filename, content, checked.findings, checked.reads)
+    store.save(filename, content, checked.findings, checked.reads, bundle=True)
+    store.flush_at_exit()
     return checked.findings
 
 
