@@ -202,3 +202,39 @@ def test_flake8_processes_leave_their_entries_for_the_next_run(tmp_path, jobs):
     assert set(json.loads(bundle[0])["paths"]) == placed and names == {"bundle.json"}
     again = subprocess.run(argv, capture_output=True, text=True)
     assert again.stdout == first.stdout
+
+
+EDITS = {  # module-level edits an editor makes, each touching another whole-project fact
+    "body": lambda text: text.replace("\ndef ", "\ndef _probe():\n    return 1\n\n\ndef ", 1),
+    "import": lambda text: "import app.models.base\n" + text,
+    "table": lambda text: text + '\n\nclass Extra(Base):\n    __tablename__ = "extra"\n',
+    "name": lambda text: text + '\nTASKS = ["app.jobs.nightly"]\n',
+    "call": lambda text: text + "\nstart_things()\n",
+    "discover": lambda text: text + "\nimport importlib\nplugin = importlib.import_module(NAME)\n",
+    "break": lambda text: text + "\ndef broken(:\n",
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_facts_brought_up_to_date_equal_facts_made_from_scratch(edit, tmp_path):
+    from truthlint.core.config import ConfigFinder
+    from truthlint.core.digest import canonical
+    from truthlint.core.files import FileSystem
+    from truthlint.project.index import CACHED_FACTS, ProjectIndex
+    from truthlint.project.summaries import summarize_file
+
+    top = _copy(FIXTURES / "indexed", tmp_path)
+    root = str(top / "app")
+    config = ConfigFinder().for_dir(root)
+
+    def index(cache):
+        return ProjectIndex(root, config, FileSystem(), cache, summarize_file).build()
+
+    index(str(tmp_path / "cache"))
+    for path in _modules(top / "app")[::3]:
+        path.write_text(EDITS[edit](path.read_text()))
+    updated, fresh = index(str(tmp_path / "cache")), index(None)
+    assert updated.stats["followed"] >= 7  # (the graph's, when it changed, are made anew)
+    for key in CACHED_FACTS:
+        assert canonical(getattr(updated, CACHED_FACTS[key])()) == \
+            canonical(getattr(fresh, CACHED_FACTS[key])()), key

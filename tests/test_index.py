@@ -40,7 +40,7 @@ def test_cache_is_reused_then_updated_by_content(examples):
     cold = _index(root, cache)
     assert cold.stats["parsed"] == len(list(root.rglob("*.py"))) and cold.stats["cached"] == 0
     warm = _index(root, cache)
-    assert warm.stats == {"parsed": 0, "cached": cold.stats["parsed"]}
+    assert warm.stats == {"parsed": 0, "cached": cold.stats["parsed"], "followed": 0}
     assert dict(warm.modules.items()) == dict(cold.modules.items())
     target = root / "policy" / "quotas.py"
     target.write_text(target.read_text() + "\nfrom app.db import init_db\n")

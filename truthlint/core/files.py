@@ -12,6 +12,7 @@ import os
 from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 from .location import header_layer, HEADER_LINES
+from .names import sibling_key
 
 # files that mark a project's top directory
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", ".flake8", ".git")
@@ -97,6 +98,10 @@ class FileSystem:
             return str(self.is_dir(path))
         if kind == "stat":
             return str(self.file_mode(path))
+        if kind == "siblings":
+            return "|".join(self.siblings(os.path.dirname(path), os.path.basename(path)))
+        if kind == "entry":
+            return str(self.contains(os.path.dirname(path), os.path.basename(path)))
         return "?"
 
     def listdir(self, directory: str) -> FrozenSet[str]:
@@ -148,8 +153,43 @@ class FileSystem:
         self.reads.note("stat", path, str(mode))
         return mode
 
+    def contains(self, directory: str, name: str) -> bool:
+        """Is ``name`` in the directory? (Noted as that one question, not the listing.)"""
+        reads = self.reads
+        reads.paused += 1
+        try:
+            found = name in self.listdir(directory)
+        finally:
+            reads.paused -= 1
+        reads.note("entry", os.path.join(directory, name), str(found))
+        return found
+
+    def siblings(self, parent: str, key: str) -> List[str]:
+        """The modules and packages (directories holding Python files) of ``parent`` whose
+        names collide under ``key`` (see ``names.sibling_key``), sorted. Noted as that
+        answer: a new module of another name beside them changes nothing."""
+        reads = self.reads
+        reads.paused += 1
+        try:
+            groups: Dict[str, List[str]] = self.memo(("siblings", parent), lambda: self._groups(parent))
+        finally:
+            reads.paused -= 1
+        found = groups.get(key, [])
+        reads.note("siblings", f"{parent}{os.sep}{key}", "|".join(found))
+        return found
+
+    def _groups(self, parent: str) -> Dict[str, List[str]]:
+        groups: Dict[str, List[str]] = {}
+        for name in sorted(self.listdir(parent)):
+            if name.startswith((".", "_")):
+                continue
+            if name.endswith(".py") or (self.is_dir(os.path.join(parent, name)) and any(
+                    n.endswith(".py") for n in self.listdir(os.path.join(parent, name)))):
+                groups.setdefault(sibling_key(name), []).append(name)
+        return groups
+
     def has_init(self, directory: str) -> bool:
-        return "__init__.py" in self.listdir(directory)
+        return self.contains(directory, "__init__.py")
 
     def header(self, path: str) -> Optional[Tuple[int, int]]:
         """The ``# Layer:`` header of another project file (first lines only), cached."""

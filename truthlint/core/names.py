@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import Dict, List, Optional
 
 from .location import Location
@@ -119,3 +120,11 @@ def singular(word: str) -> str:
     if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
         return word[:-1]
     return word
+
+
+def sibling_key(name: str) -> str:
+    """``planners`` -> ``planner``, ``policies.py`` -> ``policy``, ``store_impls`` -> ``store``:
+    the name two sibling packages or modules collide under."""
+    key = name.lower()
+    key = key[:-3] if key.endswith(".py") else key
+    return singular(re.sub(r"_?impls?$", "", key) or key)

@@ -30,10 +30,9 @@ def _find_root(fs: FileSystem, directory: str, config: Config) -> Optional[str]:
     best = None
     current = directory
     while True:
-        names = fs.listdir(current)
-        if "__init__.py" in names:
+        if fs.has_init(current):  # (single questions: a new file beside is not a new answer)
             best = current
-        elif any(m in names for m in PROJECT_MARKERS):
+        elif any(fs.contains(current, m) for m in PROJECT_MARKERS):
             return best
         elif os.path.basename(current) == "app":
             best = current
@@ -60,9 +59,9 @@ def module_file(fs: FileSystem, root: str, module: str) -> Optional[str]:
     """The source file of ``app.api.items`` under ``root`` (``.py`` or package)."""
     parts = module.split(".")[1:]
     base = os.path.join(root, *parts)
-    if parts and parts[-1] + ".py" in fs.listdir(os.path.dirname(base)):
+    if parts and fs.contains(os.path.dirname(base), parts[-1] + ".py"):
         return base + ".py"
-    if "__init__.py" in fs.listdir(base):
+    if fs.has_init(base):
         return os.path.join(base, "__init__.py")
     return None
 

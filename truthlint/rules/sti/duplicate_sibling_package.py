@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
-from typing import Dict, List, Optional, Tuple, cast
+from typing import List, Optional, Tuple, cast
 
 from ...core.context import FileContext
-from ...core.names import singular
+from ...core.names import sibling_key
 from ..base import Rule, RuleDoc
-
-
-def sibling_key(name: str) -> str:
-    """``planners`` -> ``planner``, ``policies.py`` -> ``policy``, ``store_impls`` -> ``store``."""
-    key = name.lower()
-    key = key[:-3] if key.endswith(".py") else key
-    return singular(re.sub(r"_?impls?$", "", key) or key)
 
 
 class DuplicateSibling(Rule):
@@ -48,27 +40,6 @@ app/planners/stub.py        # the stub lives with the real ones
     def applies(cls, ctx: FileContext) -> bool:
         return ctx.location.root is not None and len(ctx.location.parts) >= 1
 
-    def _units(self, directory: str) -> List[str]:
-        """Modules and packages (directories holding Python files) in ``directory``."""
-        fs = self.ctx.fs
-        units = []
-        for name in fs.listdir(directory):
-            if name.startswith((".", "_")):
-                continue
-            if name.endswith(".py"):
-                units.append(name)
-            elif fs.is_dir(os.path.join(directory, name)) and any(
-                    n.endswith(".py") for n in fs.listdir(os.path.join(directory, name))):
-                units.append(name)
-        return sorted(units)
-
-    def _groups(self, parent: str) -> Dict[str, List[str]]:
-        """Units of a directory by normalised name (computed once per directory and run)."""
-        groups: Dict[str, List[str]] = {}
-        for unit in self._units(parent):
-            groups.setdefault(sibling_key(unit), []).append(unit)
-        return groups
-
     def begin(self) -> None:
         loc = self.ctx.location
         directory = cast(str, loc.directory)  # applies(): a file below a root
@@ -76,15 +47,12 @@ app/planners/stub.py        # the stub lives with the real ones
         if not loc.is_init and not loc.parts[-1].startswith("_"):
             mine.append((loc.parts[-1], directory))
         if len(loc.parts) > 1:
-            listing = self.ctx.fs.listdir(directory)
-            first: Optional[str] = self.ctx.fs.memo(("first module", directory), lambda: min(
-                (n for n in listing if n.endswith(".py")), default=None))
-            if loc.is_init or ("__init__.py" not in listing and loc.parts[-1] == first):
+            if loc.is_init or (not self.ctx.fs.has_init(directory)
+                               and loc.parts[-1] == self._first_module(directory)):
                 mine.append((os.path.basename(directory), os.path.dirname(directory)))
         for unit, parent in mine:
             key = sibling_key(unit)
-            groups = self.ctx.fs.memo(("STI003", parent), lambda: self._groups(parent))
-            for other in groups.get(key, ()):
+            for other in self.ctx.fs.siblings(parent, key):
                 if other != unit:
                     base = os.path.dirname(cast(str, loc.root))
 
@@ -92,3 +60,8 @@ app/planners/stub.py        # the stub lives with the real ones
                         return os.path.relpath(os.path.join(parent, n), base).replace(os.sep, "/")
 
                     self.report(1, 0, unit=show(unit), other=show(other), key=key)
+
+    def _first_module(self, directory: str) -> Optional[str]:
+        """The module that speaks for a directory without ``__init__.py``: its first file."""
+        listing = self.ctx.fs.listdir(directory)
+        return min((n for n in listing if n.endswith(".py")), default=None)
