@@ -6,6 +6,13 @@ difference between the two is truthlint. Runs alternate to share machine noise.
 
     python benchmarks/flake8_ratio.py examples/ --repeat 7
     python benchmarks/flake8_ratio.py --stdlib --repeat 3
+    python benchmarks/flake8_ratio.py /tmp/lf/langflow --repeat 5 --cold
+
+By default truthlint's caches are as the previous run left them (its index and per-file
+results: what a developer's second run, pre-commit or a CI job with a restored cache pays);
+``--cold`` deletes every ``.truthlint_cache`` under the paths before each truthlint run (a
+fresh clone). The standard library has no project, so truthlint keeps no cache for it: its
+runs are always cold.
 """
 
 from __future__ import annotations
@@ -13,12 +20,13 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import sysconfig
 import time
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 # flake8 with only its own plugins plus the named extra distributions (argv[1], comma-separated)
 RUNNER = r"""
@@ -48,19 +56,31 @@ def run(variant: str, args: List[str]) -> Tuple[float, float]:
     return elapsed, cpu
 
 
-def alternate(flake8_args: List[str], repeat: int) -> Dict[str, float]:
+def drop_caches(paths: List[str]) -> None:
+    for path in paths:
+        for folder, dirs, _ in os.walk(path):
+            if ".truthlint_cache" in dirs:
+                shutil.rmtree(os.path.join(folder, ".truthlint_cache"), ignore_errors=True)
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+
+
+def alternate(flake8_args: List[str], repeat: int, cold: Sequence[str] = ()) -> Dict[str, float]:
     """Medians (wall and CPU seconds) of plain flake8 and of flake8 + truthlint, run in
     interleaved pairs; and the median of the pairs' own ratios, which cancels the slow drifts
-    of a shared machine better than a ratio of medians."""
+    of a shared machine better than a ratio of medians, with their lowest and highest.
+    ``cold``: paths whose truthlint caches are deleted before each truthlint run."""
     runs: Dict[str, List[Tuple[float, float]]] = {"plain": [], "truthlint": []}
     for _ in range(repeat):
         for variant in runs:
+            if variant == "truthlint" and cold:
+                drop_caches(list(cold))
             runs[variant].append(run(variant, flake8_args))
     result = {f"{variant} {kind}": statistics.median(r[i] for r in found)
               for variant, found in runs.items() for i, kind in enumerate(("wall", "cpu"))}
     for i, kind in enumerate(("wall", "cpu")):
-        result[f"ratio {kind}"] = statistics.median(
-            t[i] / p[i] for p, t in zip(runs["plain"], runs["truthlint"]))
+        pairs = [t[i] / p[i] for p, t in zip(runs["plain"], runs["truthlint"])]
+        result[f"ratio {kind}"] = statistics.median(pairs)
+        result[f"ratio {kind} min"], result[f"ratio {kind} max"] = min(pairs), max(pairs)
     return result
 
 
@@ -90,6 +110,8 @@ def main() -> None:
     parser.add_argument("paths", nargs="*")
     parser.add_argument("--stdlib", action="store_true", help="add the standard library")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--cold", action="store_true",
+                        help="delete truthlint's caches under the paths before each of its runs")
     args = parser.parse_args()
     paths = list(args.paths)
     exclude = ["site-packages", "__pycache__"]
@@ -101,12 +123,17 @@ def main() -> None:
     flake8_args = ["-j1", "--exit-zero", "--output-file", os.devnull,
                    "--exclude", ",".join(exclude), *paths]
     run("plain", flake8_args)  # warm the file cache
-    m = alternate(flake8_args, args.repeat)
-    print(f"files: {count_files(paths, exclude)}  runs: {args.repeat} each, -j1 (medians)")
+    if not args.cold:
+        run("truthlint", flake8_args)  # and truthlint's, as a previous run leaves it
+    m = alternate(flake8_args, args.repeat, paths if args.cold else [])
+    state = "cold: no truthlint cache" if args.cold else "truthlint's caches as the last run left them"
+    print(f"files: {count_files(paths, exclude)}  runs: {args.repeat} each, -j1 (medians); {state}")
     print(f"{'':20} {'wall':>9} {'cpu':>9}")
     print(f"{'plain flake8':20} {m['plain wall']:8.3f}s {m['plain cpu']:8.3f}s")
     print(f"{'flake8 + truthlint':20} {m['truthlint wall']:8.3f}s {m['truthlint cpu']:8.3f}s")
     print(f"{'ratio (median pair)':20} {m['ratio wall']:8.3f}x {m['ratio cpu']:8.3f}x")
+    print(f"{'pairs, lowest–highest':20} {m['ratio wall min']:.3f}–{m['ratio wall max']:.3f}x "
+          f"{m['ratio cpu min']:.3f}–{m['ratio cpu max']:.3f}x")
 
 
 if __name__ == "__main__":

@@ -398,8 +398,26 @@ class ProjectIndex:
                 reads.paused -= 1
         reads = self.fs.reads
         if not reads.paused and ("fact", key) not in reads.found:
-            reads.found["fact", key] = self.fact_digest(key)
+            reads.found["fact", key] = self._noted_fact(key)
         return cast(T, self._derived[key])  # a saved fact is the JSON of what compute returns
+
+    def _noted_fact(self, key: str) -> str:
+        """How a read of a fact is recorded: its digest; for one entry of a whole fact (a
+        cycle through one edge is one entry of the graph's), the whole's digest too, so a
+        later run whose whole fact is unchanged need not work the entry out again."""
+        whole = _whole(key)
+        if whole is None:
+            return self.fact_digest(key)
+        return f"{self.fact_digest(whole)}|{self.fact_digest(key)}"
+
+    def still(self, kind: str, what: str, found: str) -> bool:
+        """Would a read recorded as ``found`` find the same now?"""
+        if kind == "fact":
+            whole = _whole(what)
+            if whole is not None:
+                before, _, entry = found.partition("|")
+                return before == self.fact_digest(whole) or entry == self.fact_digest(what)
+        return self.answer(kind, what) == found
 
     def fact_digest(self, key: str) -> str:
         """A digest of a whole-project fact's value, computed once (a saved fact's is saved)."""
@@ -552,7 +570,7 @@ class ProjectIndex:
         if kind == "graphed":
             return str(self.in_graph(what))
         if kind == "fact":
-            return self.fact_digest(what)
+            return self._noted_fact(what)
         return "?"
 
     def path(self, module: str) -> Optional[str]:
@@ -795,6 +813,14 @@ class ProjectIndex:
             return tables
 
         return self.memo("tables", compute)
+
+
+def _whole(key: str) -> Optional[str]:
+    """The whole fact a fact entry is part of (``cycle:a>b`` of the graph), or None."""
+    fact, sep, _ = key.partition(":")
+    if not sep or fact == "session":
+        return None
+    return "graph" if fact == "cycle" else fact
 
 
 def runs_at_import(row: List[Any], module: str) -> bool:

@@ -151,10 +151,9 @@ class FileStore:
                         index = engine.indexes.get(place.root, place.config)
                         if index is None:
                             return False
-                    now = index.answer(kind, what)
-                else:
-                    now = engine.fs.answer(kind, what)
-                if now != found:
+                    if not index.still(kind, what, found):
+                        return False
+                elif engine.fs.answer(kind, what) != found:
                     return False
             return True
         finally:
