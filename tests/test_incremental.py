@@ -238,3 +238,48 @@ def test_facts_brought_up_to_date_equal_facts_made_from_scratch(edit, tmp_path):
     for key in CACHED_FACTS:
         assert canonical(getattr(updated, CACHED_FACTS[key])()) == \
             canonical(getattr(fresh, CACHED_FACTS[key])()), key
+
+
+def _ring_index(graph):
+    from truthlint.core.config import Config
+    from truthlint.core.files import FileSystem
+    from truthlint.project.index import ProjectIndex
+    from truthlint.project.summaries import summarize_file
+
+    index = ProjectIndex("/nowhere/app", Config(), FileSystem(), None, summarize_file)
+    index._derived["graph"] = {m: sorted(t) for m, t in graph.items()}
+    return index
+
+
+def _shortest_back(graph, start, goal):
+    """Plain breadth-first search: the length of a shortest path start -> goal."""
+    seen, frontier, depth = {start}, [start], 0
+    while frontier:
+        if goal in frontier:
+            return depth
+        frontier = sorted({n for f in frontier for n in graph[f]} - seen)
+        seen.update(frontier)
+        depth += 1
+    return None
+
+
+def _ring(n):
+    graph = {f"app.m{i:03}": {f"app.m{(i + 1) % n:03}"} for i in range(n)}
+    for i in range(0, n, 7):  # chords back, so shortest cycles differ from the ring
+        graph[f"app.m{i:03}"].add(f"app.m{(i - 3) % n:03}")
+    return graph
+
+
+@pytest.mark.parametrize("budget", [3, 512])
+def test_every_cycle_shown_is_a_true_simple_cycle_through_its_edge(budget, monkeypatch):
+    monkeypatch.setattr("truthlint.project.index.CYCLE_SEARCH", budget)
+    graph = _ring(60)
+    index = _ring_index(graph)
+    for module, targets in graph.items():
+        for target in targets:
+            cycle = index.cycle(module, target)
+            assert cycle[0] == cycle[-1] == module and cycle[1] == target
+            assert len(set(cycle[:-1])) == len(cycle) - 1, cycle  # simple
+            assert all(b in graph[a] for a, b in zip(cycle, cycle[1:])), cycle
+            if budget == 512:  # within the search's reach: the shortest
+                assert len(cycle) - 2 == _shortest_back(graph, target, module)

@@ -40,6 +40,7 @@ def cache_version() -> str:
 # modules a cycle search visits from an edge's target before it settles for the cycle through
 # the component's hub: bounded work per edge, so TBV004 stays linear in the graph
 CYCLE_SEARCH = 512
+HUBS = 8  # and then through the best of this many hubs of the component
 MAX_HOPS = 6  # aliases of aliases and re-exports followed to a session definition
 ABSENT = "absent"  # a reference whose definition the index does not hold
 
@@ -477,14 +478,14 @@ class ProjectIndex:
             while path[-1] != module:
                 path.append(toward[path[-1]])
             return path
-        hub = min(self.groups()[scc[module]])
-        to_hub, from_hub = self._hub_trees(scc[module])
+        trees = self._hub_trees(scc[module])
+        _, to_hub, from_hub = min(trees, key=lambda t: t[1][target][1] + t[2][module][1])
         walk = [target]
-        while walk[-1] != hub:
-            walk.append(to_hub[walk[-1]])
+        while to_hub[walk[-1]][1]:
+            walk.append(to_hub[walk[-1]][0])
         tail = [module]
-        while tail[-1] != hub:
-            tail.append(from_hub[tail[-1]])
+        while from_hub[tail[-1]][1]:
+            tail.append(from_hub[tail[-1]][0])
         walk.extend(reversed(tail[:-1]))
         simple: List[str] = []
         at: Dict[str, int] = {}
@@ -526,30 +527,39 @@ class ProjectIndex:
         self._derived[key] = toward
         return toward
 
-    def _hub_trees(self, component: int) -> Tuple[Dict[str, str], Dict[str, str]]:
-        """Breadth-first trees of a component around its hub: every member's next step toward
-        the hub, and its previous step from it (so hub -> ... -> member)."""
-        def compute() -> Tuple[Dict[str, str], Dict[str, str]]:
-            members = self.groups()[component]
-            hub = min(members)
-            graph, reverse = self.graph(), self.reverse_graph()
-            trees = []
+    def _hub_trees(self, component: int) -> List[Tuple[str, Dict[str, Tuple[str, int]],
+                                                      Dict[str, Tuple[str, int]]]]:
+        """Breadth-first trees of a component around its HUBS best-connected members: for
+        every member, its next step toward the hub and its previous step from it, with the
+        distance. A cycle through an edge the bounded search did not close goes through the
+        hub that makes it shortest."""
+        key = f"hub:{component}"
+        if key in self._derived:
+            return cast(List[Tuple[str, Dict[str, Tuple[str, int]], Dict[str, Tuple[str, int]]]],
+                        self._derived[key])
+        members = self.groups()[component]
+        graph, reverse = self.graph(), self.reverse_graph()
+
+        def degree(m: str) -> int:
+            return (sum(1 for n in graph.get(m, ()) if n in members)
+                    + sum(1 for n in reverse.get(m, ()) if n in members))
+
+        trees = []
+        for hub in sorted(members, key=lambda m: (-degree(m), m))[:HUBS]:
+            both = []
             for edges in (reverse, graph):
-                tree = {hub: hub}
+                tree = {hub: (hub, 0)}
                 queue = deque([hub])
                 while queue:
                     node = queue.popleft()
                     for nxt in edges.get(node, ()):
                         if nxt in members and nxt not in tree:
-                            tree[nxt] = node
+                            tree[nxt] = (node, tree[node][1] + 1)
                             queue.append(nxt)
-                trees.append(tree)
-            return trees[0], trees[1]
-
-        key = f"hub:{component}"
-        if key not in self._derived:
-            self._derived[key] = compute()
-        return cast(Tuple[Dict[str, str], Dict[str, str]], self._derived[key])
+                both.append(tree)
+            trees.append((hub, both[0], both[1]))
+        self._derived[key] = trees
+        return trees
 
     def _noted(self, kind: str, module: str) -> None:
         reads = self.fs.reads
