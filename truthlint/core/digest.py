@@ -10,7 +10,7 @@ except ImportError:  # pragma: no cover - an interpreter without it
 import json
 from typing import Any, List
 
-__all__ = ["blake2b", "build_id", "canonical", "digest", "value_digest"]
+__all__ = ["blake2b", "build_id", "canonical", "digest", "text_digest", "value_digest"]
 
 
 def digest(data: bytes) -> str:
@@ -36,7 +36,12 @@ def canonical(value: Any) -> str:
 
 def value_digest(value: Any) -> str:
     """A short digest of :func:`canonical`: what a cached result records of a fact it read."""
-    return blake2b(canonical(value).encode("utf-8"), digest_size=8).hexdigest()
+    return text_digest(canonical(value))
+
+
+def text_digest(text: str) -> str:
+    """:func:`value_digest` of a value whose :func:`canonical` text is ``text``."""
+    return blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
 _BUILD: List[str] = []

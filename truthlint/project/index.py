@@ -18,7 +18,7 @@ from typing import (Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, O
 
 from .. import __version__
 from ..core.config import Config
-from ..core.digest import build_id, digest as _digest, value_digest
+from ..core.digest import build_id, canonical, digest as _digest, text_digest, value_digest
 from ..core.files import FileSystem, python_files_under
 from ..core.source import imported_names
 from .layout import project_dir
@@ -26,7 +26,7 @@ from ..core.location import module_name
 from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules
 from .graph import strongly_connected
 
-INDEX_VERSION = 36
+INDEX_VERSION = 37
 # a summary is what this truthlint's facts floor makes of a file: another release's is stale
 CACHE_VERSION = f"{INDEX_VERSION}/{__version__}"
 T = TypeVar("T")
@@ -44,6 +44,8 @@ HUBS = 8  # and then through the best of this many hubs of the component
 MAX_HOPS = 6  # aliases of aliases and re-exports followed to a session definition
 ABSENT = "absent"  # a reference whose definition the index does not hold
 
+# a hub, and each member's (next step, distance) toward it and (previous step, distance) from it
+HubTrees = Tuple[str, Dict[str, Tuple[str, int]], Dict[str, Tuple[str, int]]]
 # (path, content, settings, directory cache, module name) -> the module's summary
 Summarizer = Callable[[str, bytes, Config, FileSystem, str], Dict[str, Any]]
 
@@ -194,10 +196,10 @@ class ProjectIndex:
             return
         tmp: Optional[str] = None
         try:
-            facts = {key: getattr(self, method)() for key, method in CACHED_FACTS.items()}
-            digests = {key: self.fact_digest(key) for key in facts}
-            facts["importers"] = {k: sorted(v) for k, v in facts["importers"].items()}
-            facts["named"] = sorted(facts["named"])
+            facts = {key: canonical(getattr(self, method)()) for key, method in CACHED_FACTS.items()}
+            digests = {key: text_digest(text) for key, text in facts.items()}
+            for key, found in digests.items():
+                self._fact_digests.setdefault(key, found)
             body: List[str] = []
             header_files = {}
             for rel, entry in files.items():
@@ -205,7 +207,7 @@ class ProjectIndex:
                 header_files[rel] = entry[:3] + [len(body)]
             header_facts = {}
             for name, value in facts.items():
-                body.append(json.dumps(value, separators=(",", ":")))
+                body.append(value)
                 header_facts[name] = len(body)
             text = "\n".join(body)
             header = json.dumps({"version": cache_version(), "root": self.root,
@@ -527,16 +529,14 @@ class ProjectIndex:
         self._derived[key] = toward
         return toward
 
-    def _hub_trees(self, component: int) -> List[Tuple[str, Dict[str, Tuple[str, int]],
-                                                      Dict[str, Tuple[str, int]]]]:
+    def _hub_trees(self, component: int) -> List["HubTrees"]:
         """Breadth-first trees of a component around its HUBS best-connected members: for
         every member, its next step toward the hub and its previous step from it, with the
         distance. A cycle through an edge the bounded search did not close goes through the
         hub that makes it shortest."""
         key = f"hub:{component}"
         if key in self._derived:
-            return cast(List[Tuple[str, Dict[str, Tuple[str, int]], Dict[str, Tuple[str, int]]]],
-                        self._derived[key])
+            return cast(List[HubTrees], self._derived[key])
         members = self.groups()[component]
         graph, reverse = self.graph(), self.reverse_graph()
 

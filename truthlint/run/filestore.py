@@ -195,11 +195,7 @@ class FileStore:
                          if path not in entries and os.path.exists(path)}
                 lines.update((path, json.dumps(data, separators=(",", ":")))
                              for path, data in entries.items())
-                paths = sorted(lines)
-                header = json.dumps({"paths": {path: n + 1 for n, path in enumerate(paths)}},
-                                    separators=(",", ":"))
-                _write(os.path.join(directory, BUNDLE),
-                       "\n".join([header] + [lines[path] for path in paths]))
+                _write(os.path.join(directory, BUNDLE), Bundle.text(lines))
                 for full in entries:
                     own = os.path.join(directory, _entry_name(full))
                     if os.path.lexists(own):
@@ -253,34 +249,63 @@ def _locked(directory: str) -> Iterator[None]:
 
 
 class Bundle:
-    """The command's entries for one cache directory, as JSON lines after a header that says
-    which line is whose: a lookup decodes the header and one line, not the whole bundle."""
+    """The command's entries for one cache directory: a header line that says where in the
+    file each entry's JSON starts and how long it is, then the entries. A lookup reads the
+    header and one entry, not the whole bundle (an editor's run misses it every time)."""
 
     def __init__(self, file: str) -> None:
-        self._lines: List[str] = []
-        self._where: Dict[str, int] = {}
-        text = _read_text(file)
-        if text:
-            self._lines = text.split("\n")
-            try:
-                where = json.loads(self._lines[0]).get("paths")
-            except (ValueError, AttributeError):
-                where = None
-            if isinstance(where, dict):
-                self._where = {k: v for k, v in where.items() if isinstance(k, str)
-                               and type(v) is int and 0 < v < len(self._lines)}
+        self.file = file
+        self._where: Dict[str, Tuple[int, int]] = {}
+        try:
+            info = os.lstat(file)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY:
+                return
+            with open(file, "rb") as fh:
+                head = fh.readline()
+            where = json.loads(head).get("paths")
+        except (OSError, ValueError, AttributeError):
+            return
+        if isinstance(where, dict):
+            start = len(head)
+            self._where = {k: (start + v[0], v[1]) for k, v in where.items()
+                           if isinstance(k, str) and isinstance(v, list) and len(v) == 2
+                           and type(v[0]) is int and type(v[1]) is int
+                           and 0 <= v[0] and 0 < v[1] <= MAX_ENTRY}
+
+    def _text(self, place: Tuple[int, int]) -> Optional[str]:
+        try:
+            with open(self.file, "rb") as fh:
+                fh.seek(place[0])
+                return fh.read(place[1]).decode("utf-8")
+        except (OSError, ValueError):
+            return None
 
     def get(self, full: str) -> Any:
-        line = self._where.get(full)
-        if line is None:
-            return None
+        place = self._where.get(full)
+        text = self._text(place) if place else None
         try:
-            return json.loads(self._lines[line])
+            return json.loads(text) if text else None
         except ValueError:
             return None
 
     def lines(self) -> Dict[str, str]:
-        return {full: self._lines[n] for full, n in self._where.items()}
+        found = {}
+        for full, place in self._where.items():
+            text = self._text(place)
+            if text:
+                found[full] = text
+        return found
+
+    @staticmethod
+    def text(lines: Dict[str, str]) -> str:
+        """A bundle of ``lines`` (path -> its entry's JSON)."""
+        where, body, offset = {}, [], 0
+        for path in sorted(lines):
+            data = lines[path].encode("utf-8")
+            where[path] = [offset, len(data)]
+            body.append(lines[path])
+            offset += len(data) + 1
+        return json.dumps({"paths": where}, separators=(",", ":")) + "\n" + "\n".join(body)
 
 
 def _read_text(file: str) -> Optional[str]:
