@@ -283,3 +283,34 @@ def test_every_cycle_shown_is_a_true_simple_cycle_through_its_edge(budget, monke
             assert all(b in graph[a] for a, b in zip(cycle, cycle[1:])), cycle
             if budget == 512:  # within the search's reach: the shortest
                 assert len(cycle) - 2 == _shortest_back(graph, target, module)
+
+
+@pytest.mark.parametrize("name", ["app/workers/business_builder.py", "app/api/guard.py"])
+def test_an_editor_run_on_an_edited_file_walks_it_once_and_answers_as_a_full_check(
+        name, tmp_path, monkeypatch):
+    """The file is new to the index: the walk that checks it also summarises it, unless its
+    rules asked the index during that walk (then it is checked again in full)."""
+    from truthlint.core.walker import Walker
+
+    top = _copy(REPO / "examples", tmp_path)
+    _plugin(top)
+    path = top / name
+    path.write_text(path.read_text() + "\n\ndef added_helper():\n    return 1\n")
+    source = path.read_text()
+    walks = []
+    real = Walker.run
+
+    def counting(self, tree):
+        walks.append(1)
+        return real(self, tree)
+
+    monkeypatch.setattr(Walker, "run", counting)
+    found = check_lines(FileStore(Engine(codes=RULES)), split_lines(source), str(path),
+                        ast.parse(source))
+    once = len(walks)
+    monkeypatch.setattr(Walker, "run", real)
+    expected = Engine(codes=RULES).check(split_lines(source), str(path), ast.parse(source))
+    assert found == expected.findings and found
+    # business_builder.py's rules need nothing from the index during the walk; guard.py's
+    # ask it (Phase.LOCAL's wanted_index), so it is walked again
+    assert once == (1 if name == "app/workers/business_builder.py" else 2)

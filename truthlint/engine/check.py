@@ -73,6 +73,13 @@ class Engine:
               tree: Optional[ast.AST] = None, phase: Phase = Phase.WHOLE) -> Checked:
         """One phase of the check of one file (see :class:`~truthlint.core.context.Phase`);
         ``tree`` is needed by every phase but INDEX, which judges from the index alone."""
+        try:
+            return self._check(lines, filename, tree, phase)
+        finally:
+            self.fs.reads = Reads()  # what comes after this check is not its reading
+
+    def _check(self, lines: Sequence[str], filename: Optional[str], tree: Optional[ast.AST],
+               phase: Phase) -> Checked:
         reads = self.fs.reads = Reads()
         ctx = self.context(lines, filename, phase)
         rules = rules_for(self.selection, ctx)

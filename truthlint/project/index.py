@@ -149,6 +149,7 @@ class ProjectIndex:
         self._dirty = False  # the cache on disk must be rewritten
         self._replaced: Dict[str, Optional[str]] = {}  # rel -> its summary before this edit
         self._same_modules = False  # the same modules as the cache's (none came or went)
+        self._kept: Dict[str, Tuple[str, str]] = {}  # facts edits left as saved: (text, digest)
 
     # --- building ---------------------------------------------------------------------------
 
@@ -196,8 +197,11 @@ class ProjectIndex:
             return
         tmp: Optional[str] = None
         try:
-            facts = {key: canonical(getattr(self, method)()) for key, method in CACHED_FACTS.items()}
-            digests = {key: text_digest(text) for key, text in facts.items()}
+            kept = self._kept
+            facts = {key: kept[key][0] if key in kept else canonical(getattr(self, method)())
+                     for key, method in CACHED_FACTS.items()}
+            digests = {key: kept[key][1] if key in kept else text_digest(text)
+                       for key, text in facts.items()}
             for key, found in digests.items():
                 self._fact_digests.setdefault(key, found)
             body: List[str] = []
@@ -324,6 +328,9 @@ class ProjectIndex:
             self._derived, self._fact_digests = {}, {}
             self._follow_edits(changes, saved)
             self.stats["followed"] = len(self._derived)
+            for key in CACHED_FACTS:  # unchanged by the edits: saved again as they were
+                if key in self._derived and _same(self._derived[key], saved[key]):
+                    self._kept[key] = (self._saved_facts[key], self._saved_digests[key])
         except (ValueError, TypeError, KeyError, AttributeError):
             self._derived, self._fact_digests = {}, {}  # a damaged saved fact: recompute all
         finally:
@@ -823,6 +830,19 @@ class ProjectIndex:
             return tables
 
         return self.memo("tables", compute)
+
+
+def _same(value: Any, saved: Any) -> bool:
+    """Is a fact's value the one saved as JSON (``saved``, decoded)? Sets were saved sorted."""
+    if isinstance(value, (set, frozenset)):
+        return value == set(saved)
+    if isinstance(value, dict) and isinstance(saved, dict):
+        if value.keys() != saved.keys():
+            return False
+        return all(_same(v, saved[k]) for k, v in value.items())
+    if isinstance(value, (list, tuple)) and isinstance(saved, list):
+        return len(value) == len(saved) and all(_same(v, w) for v, w in zip(value, saved))
+    return bool(value == saved)
 
 
 def _whole(key: str) -> Optional[str]:

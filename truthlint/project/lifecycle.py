@@ -88,10 +88,14 @@ class Indexes:
 
     def complete(self, plan: Plan, summaries: Iterable[Tuple[str, str]]) -> None:
         """Complete a planned index with the (rel, summary JSON) of its stale modules."""
+        reads = self.fs.reads
+        reads.paused += 1
         try:
             self._adopt(plan.key, plan.pending.complete(summaries))
         except Exception:
             self._adopt(plan.key, None)
+        finally:
+            reads.paused -= 1
 
     def _new(self, root: str, config: Config) -> ProjectIndex:
         """An index not yet built, its cache beside the configuration (or the project)."""
