@@ -314,3 +314,22 @@ def test_an_editor_run_on_an_edited_file_walks_it_once_and_answers_as_a_full_che
     # business_builder.py's rules need nothing from the index during the walk; guard.py's
     # ask it (Phase.LOCAL's wanted_index), so it is walked again
     assert once == (1 if name == "app/workers/business_builder.py" else 2)
+
+
+DISK = {"open", "os.stat", "os.lstat", "os.listdir", "os.scandir", "os.walk", "os.path.exists",
+        "os.path.isfile", "os.path.isdir", "os.path.getmtime", "os.path.getsize", "Path"}
+
+
+def test_rules_and_facts_read_beyond_their_file_only_through_noted_reads():
+    """The per-file store is only as true as the reads it knows of: rules, fact collectors and
+    the index view read the disk through ``FileSystem`` or the index, never directly."""
+    from truthlint.core.names import dotted
+
+    package = REPO / "truthlint"
+    offenders = []
+    for path in [*(package / "rules").rglob("*.py"), *(package / "facts").rglob("*.py"),
+                 package / "project" / "view.py"]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and dotted(node.func) in DISK:
+                offenders.append(f"{path.relative_to(REPO)}:{node.lineno} {dotted(node.func)}")
+    assert offenders == []

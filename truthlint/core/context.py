@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import enum
-from typing import (Callable, Dict, List, NamedTuple, Optional, Protocol, Sequence, Tuple, Type,
+from typing import (Any, Callable, Dict, List, NamedTuple, Optional, Protocol, Sequence, Tuple, Type,
                     TypeVar, Union)
 
 from .config import Config
@@ -84,6 +84,7 @@ class FileContext:
         self._lookup = lookup
         self._text = text
         self.wanted_index = False  # a rule asked for the index during a LOCAL walk
+        self.parked: Dict[str, Any] = {}  # rule code -> what a parking rule left for phase two
 
     @property
     def text(self) -> str:

@@ -21,7 +21,7 @@ from ..facts.summary import Summary, empty_summary
 from ..project.lifecycle import Indexes
 from ..project.layout import locate
 from ..project.view import IndexView, index_of
-from ..rules.base import Rule
+from ..rules.base import ParkingRule, Rule
 from .selection import rules_for, selection
 
 __all__ = ["Checked", "Engine", "Finding", "Phase"]
@@ -34,6 +34,7 @@ class Checked(NamedTuple):
     summary: Optional[Dict[str, Any]]  # the module's summary (a LOCAL check only)
     wanted_index: bool                # a LOCAL check whose rules asked for the index
     reads: Dict[Read, str] = {}       # what the check read beyond the file (``Reads``)
+    parked: Dict[str, Any] = {}       # a LOCAL check: what parking rules left for INDEX
 
 
 class Engine:
@@ -70,25 +71,34 @@ class Engine:
         return lambda: self.indexes.get(root, config)
 
     def check(self, lines: Sequence[str], filename: Optional[str],
-              tree: Optional[ast.AST] = None, phase: Phase = Phase.WHOLE) -> Checked:
+              tree: Optional[ast.AST] = None, phase: Phase = Phase.WHOLE,
+              parked: Optional[Dict[str, Any]] = None) -> Checked:
         """One phase of the check of one file (see :class:`~truthlint.core.context.Phase`);
-        ``tree`` is needed by every phase but INDEX, which judges from the index alone."""
+        ``tree`` is needed by every phase but INDEX, which judges from the index alone, and
+        from what the LOCAL check's parking rules left (``parked``)."""
         try:
-            return self._check(lines, filename, tree, phase)
+            return self._check(lines, filename, tree, phase, parked or {})
         finally:
             self.fs.reads = Reads()  # what comes after this check is not its reading
 
     def _check(self, lines: Sequence[str], filename: Optional[str], tree: Optional[ast.AST],
-               phase: Phase) -> Checked:
+               phase: Phase, parked: Dict[str, Any]) -> Checked:
         reads = self.fs.reads = Reads()
         ctx = self.context(lines, filename, phase)
         rules = rules_for(self.selection, ctx)
         if phase is Phase.INDEX:
+            for kind in self.selection.rules:
+                state = parked.get(kind.doc.code)
+                if state is not None and issubclass(kind, ParkingRule):
+                    rule = kind(ctx)
+                    rule._parked = state
+                    rules.append(rule)
             index = index_of(ctx)
             module = ctx.location.module
             if index is None or module is None or module not in index.modules:
-                return Checked([], None, False, reads.found)
-            ctx.memo["view"] = IndexView(index, module, index.modules[module])
+                ctx.memo["view"] = None  # (parked judgements without the index, as in WHOLE)
+            else:
+                ctx.memo["view"] = IndexView(index, module, index.modules[module])
             walker = Walker(rules, ctx)
             walker.finish()
             return Checked(self._wanted(ctx, walker), None, False, reads.found)
@@ -105,7 +115,7 @@ class Engine:
         data = None
         if summary:
             data = ctx.collector(Summary).data if ctx.has_collector(Summary) else empty_summary("")
-        return Checked(self._wanted(ctx, walker), data, ctx.wanted_index, reads.found)
+        return Checked(self._wanted(ctx, walker), data, ctx.wanted_index, reads.found, ctx.parked)
 
     def check_source(self, source: str, filename: Optional[str]) -> List[Finding]:
         """Parse and check; a file that does not parse has no findings (flake8 says E999)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Any, ClassVar, NamedTuple, Tuple, Union
 
-from ..core.context import FileContext
+from ..core.context import FileContext, Phase
 from ..core.walker import Visitor
 from ..facts.summary import Summary
 from ..project.view import IndexView, view_of
@@ -82,4 +82,30 @@ class ProjectRule(Rule):
             self.judge(view)
 
     def judge(self, view: IndexView) -> None:
+        raise NotImplementedError
+
+
+class ParkingRule(Rule):
+    """A rule whose walk collects plain data (positions, texts, qualified names) that its
+    judgement then resolves against the project index. In phase one of a cold run the data
+    is parked (``ctx.parked``) and the judgement follows in phase two from the index, without
+    walking the file again; in a whole check the judgement follows at once."""
+
+    _parked: Any = None  # the data parked in phase one, handed back for phase two
+
+    def end(self) -> None:
+        state = self._parked if self._parked is not None else self.park()
+        if state is None:
+            return
+        if self.ctx.phase is Phase.LOCAL:
+            self.ctx.parked[self.doc.code] = state
+            return
+        self.judge(state)
+
+    def park(self) -> Any:
+        """What the judgement needs from the walk, as plain data; None: nothing to judge."""
+        raise NotImplementedError
+
+    def judge(self, state: Any) -> None:
+        """Judge the parked data, asking the project index (``view_of(self.ctx)``)."""
         raise NotImplementedError

@@ -405,7 +405,7 @@ def _check_once(engine: Engine, lines: Sequence[str], filename: str, tree: Any) 
         engine.indexes.complete(other, done + _summaries(engine, rest))
     if local.wanted_index:
         return engine.check(lines, filename, tree)
-    judged = engine.check(lines, filename, phase=Phase.INDEX)
+    judged = engine.check(lines, filename, phase=Phase.INDEX, parked=local.parked)
     return Checked(sorted(set(local.findings + judged.findings)), None, False,
                    {**local.reads, **judged.reads})
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Dict, List, NamedTuple, Optional, Tuple, Union
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Union
 
 from ..core.context import Finding, Phase
 from ..core.files import Read
@@ -127,6 +127,7 @@ class FirstPass(NamedTuple):
     then: Optional[Phase]     # INDEX: judge the index rules next; WHOLE: check again; None: done
     content: str = ""         # digest of the text checked
     reads: Dict[Read, str] = {}
+    parked: Dict[str, Any] = {}  # what the parking rules left for phase two
 
 
 class Judge(NamedTuple):
@@ -138,6 +139,7 @@ class Judge(NamedTuple):
     data: bytes
     content: str
     reads: Dict[Read, str]
+    parked: Dict[str, Any]
 
 
 def _first_pass(engine: Engine, work: Tuple[str, Stale]) -> FirstPass:
@@ -162,7 +164,7 @@ def _first_pass(engine: Engine, work: Tuple[str, Stale]) -> FirstPass:
     if noqa_file(source):
         return FirstPass(path, item.path, text, [], [], None, None)
     return FirstPass(path, item.path, text, local.findings, statement_starts(tree), None, then,
-                     content_digest(source), local.reads)
+                     content_digest(source), local.reads, local.parked)
 
 
 def _summary_of(engine: Engine, item: Stale) -> str:
@@ -187,7 +189,7 @@ def _second_pass(engine: Engine, work: Union[str, Judge]) -> Outcome:
     if isinstance(work, str):
         return check_recorded(engine, work)
     lines = split_lines(decode(work.data)[0] or "")
-    judged = engine.check(lines, work.path, phase=Phase.INDEX)
+    judged = engine.check(lines, work.path, phase=Phase.INDEX, parked=work.parked)
     findings = sorted(set(work.findings + judged.findings))
     return Outcome(locate_findings(work.path, lines, findings, work.starts), None,
                    Record(work.path, work.content, findings, {**work.reads, **judged.reads}))
@@ -231,7 +233,7 @@ def _two_phases(engine: Engine, files: List[str], jobs: int, store: FileStore,
             second.append(path)
         elif first.then is Phase.INDEX:
             second.append(Judge(path, first.findings, first.starts, data[path], first.content,
-                                first.reads))
+                                first.reads, first.parked))
         else:
             results.append(Outcome([], first.diagnostic))
     if progress:

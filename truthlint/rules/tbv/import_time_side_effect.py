@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ...core.names import last_name
 from ...facts.catalogue import (FILE, RESOURCE_CALLS, THREAD, THREAD_TYPES, WRITE,
@@ -11,13 +11,13 @@ from ...facts.catalogue import (FILE, RESOURCE_CALLS, THREAD, THREAD_TYPES, WRIT
 from ...core.context import FileContext
 from ...facts.summary import Summary, project_call
 from ...project.view import IndexView, view_of
-from ..base import Rule, RuleDoc
+from ..base import ParkingRule, RuleDoc
 from ._call_text import call_text
 
 PATH_TYPES = frozenset({"pathlib.Path", "Path", "pathlib.PurePath"})
 
 
-class ImportTimeSideEffect(Rule):
+class ImportTimeSideEffect(ParkingRule):
     """TBV001: work done while the module is being imported."""
 
     doc = RuleDoc(
@@ -82,12 +82,13 @@ app = FastAPI(lifespan=lifespan)
 
     def begin(self) -> None:
         self.blocks: List[Tuple[int, int]] = []
-        self.found: List[Tuple[ast.Call, str, str, str]] = []  # (call, text, effect, also)
+        self.found: List[Tuple[int, int, str, str, str]] = []  # (line, col, text, effect, also)
         self.consumed: Set[int] = set()
         self.threads: Set[str] = set()
         self.bundled: Set[str] = set()  # module names bound to paths of the package's own files
         self.derived: Set[str] = set()  # names bound to paths built further from those
-        self.project_calls: List[Tuple[ast.Call, str]] = []  # (call, function), followed in end()
+        # (line, col, call text, function), followed in judge()
+        self.project_calls: List[Tuple[int, int, str, str]] = []
 
     def visit_Module(self, node: ast.Module) -> None:
         """The module's compound statements (``if``, ``try``, ``with``, ``for``): the effects
@@ -157,48 +158,54 @@ app = FastAPI(lifespan=lifespan)
         for inner in ast.walk(node):
             if isinstance(inner, ast.Call):
                 self.consumed.add(id(inner))
-        self.found.append((node, f"`{call_text(node)}`", effect, ""))
+        self.found.append((node.lineno, node.col_offset, f"`{call_text(node)}`", effect, ""))
 
     def _remember_project_call(self, node: ast.Call) -> None:
         """A call of a project function at import time: its effects are looked up in end()."""
         called = project_call(self.ctx, node.func)
         if called is not None:
-            self.project_calls.append((node, called))
+            self.project_calls.append((node.lineno, node.col_offset, call_text(node), called))
 
-    def end(self) -> None:
+    def park(self) -> Optional[Dict[str, Any]]:
         # a serverless handler module (``def handler(event, context)``): work at import is
         # the documented place for a cold start
         ctx = self.ctx
         handler = ctx.has_collector(Summary) and ctx.collector(Summary).data.get("handler")
         if handler or not (self.found or self.project_calls):
-            return
+            return None
+        return {"found": self.found, "calls": self.project_calls, "blocks": self.blocks}
+
+    def judge(self, state: Dict[str, Any]) -> None:
+        found = [tuple(f) for f in state["found"]]
+        blocks = [tuple(b) for b in state["blocks"]]
         view = view_of(self.ctx)
         if view is not None and view.import_start():
             return  # its import is not the app's: a lazily loaded module or a script
         if view is not None:
-            self._follow(view)
+            found += self._follow(view, state["calls"])
         by_block: Dict[Tuple[int, int], List[int]] = {}  # block -> lines of its later effects
-        first: List[Tuple[ast.Call, str, str, str, Optional[Tuple[int, int]]]] = []
-        for node, text, effect, also in sorted(self.found, key=lambda f: (f[0].lineno, f[0].col_offset)):
-            block = next((b for b in self.blocks if b[0] <= node.lineno <= b[1]), None)
+        first: List[Tuple[int, int, str, str, str, Optional[Tuple[int, int]]]] = []
+        for line, col, text, effect, also in sorted(found, key=lambda f: (f[0], f[1])):
+            block = next((b for b in blocks if b[0] <= line <= b[1]), None)
             if block is not None and block in by_block:
-                by_block[block].append(node.lineno)
+                by_block[block].append(line)
                 continue
             if block is not None:
                 by_block[block] = []
-            first.append((node, text, effect, also, block))
-        for node, text, effect, also, block in first:
+            first.append((line, col, text, effect, also, block))
+        for line, col, text, effect, also, block in first:
             more = by_block.get(block, []) if block is not None else []
             if more:
                 lines = ", ".join(str(n) for n in sorted(set(more)))
                 word = "line" if len(set(more)) == 1 else "lines"
                 also += f" (and {len(more)} more import-time effects in the same block: {word} {lines})"
-            self.report(node, call=text, effect=effect, also=also)
+            self.report(line, col, call=text, effect=effect, also=also)
 
-    def _follow(self, view: IndexView) -> None:
+    def _follow(self, view: IndexView, calls: List[Any]) -> List[Tuple[int, int, str, str, str]]:
         """The project calls, followed to their effects. A function that several modules
         call at import is one root cause: reported once, in the first of them by name."""
-        for node, qual in self.project_calls:
+        found = []
+        for line, col, text, qual in calls:
             chain = view.effect_chain(qual)
             if not chain:
                 continue
@@ -214,4 +221,5 @@ app = FastAPI(lifespan=lifespan)
                 shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
                 also = f" (one root cause: {shown} make the same call at import)"
             steps = " → ".join(f"{path}:{line} `{text}`" for path, line, text in rows)
-            self.found.append((node, f"`{call_text(node)}` → {steps}", effect, also))
+            found.append((line, col, f"`{text}` → {steps}", effect, also))
+        return found

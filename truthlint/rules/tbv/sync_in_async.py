@@ -11,11 +11,11 @@ from ...facts.blocking import OFFLOAD, blocking_library_call, session_io
 from ...facts.sessions import SessionFacts
 from ...facts.summary import Summary
 from ...project.view import view_of
-from ..base import Rule, RuleDoc
+from ..base import ParkingRule, RuleDoc
 from ._call_text import call_text
 
 
-class SyncInAsync(Rule):
+class SyncInAsync(ParkingRule):
     """TBV003: blocking work inside ``async def``."""
 
     doc = RuleDoc(
@@ -139,25 +139,28 @@ async def monthly(session: SessionDep):
         elif id(node) not in self.awaited and not scope.error_path and not _on_self(node):
             self.project_calls.append((node, name))
 
-    def end(self) -> None:
-        """The coroutines' calls of project functions, followed to what blocks."""
+    def park(self) -> Optional[List[Tuple[int, int, str, str, str, str]]]:
+        """The coroutines' calls of project functions: (line, col, call text, callable shown,
+        coroutine, callee), followed to what blocks in :meth:`judge`."""
         if not self.project_calls or not self.ctx.has_collector(Summary):
-            return
+            return None
         callees = self.ctx.collector(Summary).callees
-        wanted = [(node, name, callees[id(node)]) for node, name in self.project_calls
-                  if id(node) in callees]
-        view = view_of(self.ctx) if wanted else None
+        calls = [(node.lineno, node.col_offset, call_text(node),
+                  dotted(node.func) or call_text(node).removesuffix("()"), name, callees[id(node)])
+                 for node, name in self.project_calls if id(node) in callees]
+        return calls or None
+
+    def judge(self, state: List[Tuple[int, int, str, str, str, str]]) -> None:
+        view = view_of(self.ctx)
         if view is None:
             return
-        for node, name, callee in wanted:
+        for line, col, text, shown, name, callee in state:
             chain = view.blocking_chain(callee)
             if chain is None:
                 continue
             rows, what = chain
-            steps = " → ".join(f"{path}:{line} `{text}`" for path, line, text in rows)
-            shown = dotted(node.func) or call_text(node).removesuffix("()")
-            self.report(node, call=f"`{call_text(node)}`", function=name,
-                        chain=f" ({steps} {what})",
+            steps = " → ".join(f"{path}:{n} `{step}`" for path, n, step in rows)
+            self.report(line, col, call=f"`{text}`", function=name, chain=f" ({steps} {what})",
                         fix=f"make `{shown}` async, or offload it with "
                             f"`await asyncio.to_thread({shown}, ...)` / `run_in_threadpool(...)`")
 
