@@ -57,7 +57,15 @@ def run(variant: str, args: List[str]) -> Tuple[float, float]:
 
 
 def drop_caches(paths: List[str]) -> None:
+    """Every truthlint cache under the paths and beside them up the tree (where a project's
+    configuration puts it)."""
     for path in paths:
+        folder = os.path.abspath(path)
+        while True:
+            shutil.rmtree(os.path.join(folder, ".truthlint_cache"), ignore_errors=True)
+            if os.path.dirname(folder) == folder:
+                break
+            folder = os.path.dirname(folder)
         for folder, dirs, _ in os.walk(path):
             if ".truthlint_cache" in dirs:
                 shutil.rmtree(os.path.join(folder, ".truthlint_cache"), ignore_errors=True)

@@ -8,6 +8,7 @@ except ImportError:  # pragma: no cover - an interpreter without it
     from hashlib import blake2b
 
 import json
+import sys
 from typing import Any, List
 
 __all__ = ["blake2b", "build_id", "canonical", "digest", "text_digest", "value_digest"]
@@ -48,8 +49,9 @@ _BUILD: List[str] = []
 
 
 def build_id() -> str:
-    """Which truthlint is running, down to its source files (their sizes and times): a cache
-    written by another build, an edited checkout included, is never read as this one's.
+    """Which truthlint is running, down to its source files (their sizes and times), and on
+    which Python: a cache written by another build, an edited checkout included, or by another
+    interpreter is never read as this one's.
     Computed once per process (some 80 stat calls)."""
     if not _BUILD:
         import os
@@ -58,6 +60,7 @@ def build_id() -> str:
 
         package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         hasher = blake2b(__version__.encode(), digest_size=8)
+        hasher.update(sys.version.encode())  # another Python parses (and so summarises) otherwise
         for folder, dirs, files in sorted(os.walk(package)):
             dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
             for name in sorted(files):
