@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Set, Tuple
+from collections import deque
+from typing import AbstractSet, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
 
 def strongly_connected(graph: Dict[str, List[str]]) -> Dict[str, int]:
@@ -51,3 +52,26 @@ def strongly_connected(graph: Dict[str, List[str]]) -> Dict[str, int]:
                     if member == node:
                         break
     return component
+
+
+def toward(importers: Mapping[str, Sequence[str]], start: str, targets: AbstractSet[str],
+           within: Optional[AbstractSet[str]] = None, limit: Optional[int] = None) -> Dict[str, str]:
+    """One breadth-first search backwards from ``start`` over the import graph (``importers``:
+    module -> the modules that import it, sorted): for each module reached, its next step on a
+    shortest path to ``start``. It keeps to ``within`` when given, stops once every one of
+    ``targets`` (inside ``within``) is reached, and after ``limit`` modules."""
+    wanted = len(targets if within is None else targets & within)
+    found: Dict[str, str] = {}
+    queue = deque([start])
+    while queue and wanted and (limit is None or len(found) < limit):
+        node = queue.popleft()
+        for source in importers.get(node, ()):
+            if source == start or source in found or (within is not None and source not in within):
+                continue
+            found[source] = node
+            queue.append(source)
+            if source in targets:
+                wanted -= 1
+                if not wanted:
+                    break
+    return found

@@ -24,7 +24,7 @@ from ..core.source import imported_names
 from .layout import project_dir
 from ..core.location import module_name
 from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules
-from .graph import strongly_connected
+from .graph import strongly_connected, toward
 
 INDEX_VERSION = 37
 # a summary is what this truthlint's facts floor makes of a file: another release's is stale
@@ -516,25 +516,10 @@ class ProjectIndex:
         key = f"toward:{module}"
         if key in self._derived:
             return cast(Dict[str, str], self._derived[key])
-        importers = self.reverse_graph()
-        members = self.members(module)
-        mine = set(self.graph().get(module, ()))
-        wanted = len(mine & members)
-        toward: Dict[str, str] = {}
-        queue = deque([module])
-        while queue and wanted and len(toward) < CYCLE_SEARCH:
-            node = queue.popleft()
-            for source in importers.get(node, ()):  # sorted when built
-                if source == module or source in toward or source not in members:
-                    continue
-                toward[source] = node
-                queue.append(source)
-                if source in mine:
-                    wanted -= 1
-                    if not wanted:
-                        break
-        self._derived[key] = toward
-        return toward
+        found = toward(self.reverse_graph(), module, set(self.graph().get(module, ())),
+                       self.members(module), CYCLE_SEARCH)
+        self._derived[key] = found
+        return found
 
     def _hub_trees(self, component: int) -> List["HubTrees"]:
         """Breadth-first trees of a component around its HUBS best-connected members: for

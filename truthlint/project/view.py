@@ -4,11 +4,11 @@ editor buffer may differ from the disk), every other module from the index."""
 from __future__ import annotations
 
 import os
-from collections import deque
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ..core.context import FileContext
 from ..facts.summary import Summary
+from .graph import toward
 from .index import ProjectIndex, runs_at_import
 
 MAX_CHAIN = 8  # calls followed from an import-time call to the effect it reaches
@@ -85,26 +85,8 @@ class IndexView:
         Only for a file that differs from the index (an editor buffer): the search stops once
         every module this one imports is reached."""
         if self._toward is None:
-            importers = self.index.reverse_graph()
-            me = self.module
-            mine = {row[0] for row in self.own_edges()}
-            wanted = len(mine)
-            toward: Dict[str, str] = {}
-            queue = deque([me])
-            while queue and wanted:
-                node = queue.popleft()
-                for source in importers.get(node, ()):  # sorted when built
-                    if source == me or source in toward or source == node:
-                        continue
-                    toward[source] = node
-                    queue.append(source)
-                    if source in mine:
-                        wanted -= 1
-                        if not wanted:
-                            break
-                if node in mine and me not in toward:
-                    toward[me] = node
-            self._toward = toward
+            self._toward = toward(self.index.reverse_graph(), self.module,
+                                  {row[0] for row in self.own_edges()})
         return self._toward
 
     # --- SOI001 -----------------------------------------------------------------------------
