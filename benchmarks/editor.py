@@ -13,6 +13,7 @@ first on the tree (or ``truthlint check``) so the project's caches exist, as in 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 from typing import Dict, List
@@ -25,6 +26,7 @@ def main() -> None:
     parser.add_argument("file")
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
+    args.file = os.path.abspath(args.file)  # (the flake8 children run from a neutral directory)
     compile_truthlint()
     with open(args.file, encoding="utf-8") as fh:
         original = fh.read()

@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 from typing import Dict, List, Sequence, Tuple
 
@@ -46,8 +47,11 @@ def run(variant: str, args: List[str]) -> Tuple[float, float]:
     steadier measure of the work done on a shared machine; both are reported."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
+    # from a neutral directory: run from a checkout, the child would import the checkout's
+    # truthlint instead of the installed one (paths in ``args`` must then be absolute)
     result = subprocess.run([sys.executable, "-c", RUNNER, VARIANTS[variant], *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=tempfile.gettempdir())
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # runs are sequential: the delta is this one
     if "failed during execution" in result.stdout + result.stderr or "Traceback" in result.stderr:
@@ -98,7 +102,7 @@ def compile_truthlint() -> None:
     Compiled in a child, so it is the copy the flake8 children will import."""
     subprocess.run([sys.executable, "-c", "import compileall, os, truthlint; "
                     "compileall.compile_dir(os.path.dirname(truthlint.__file__), quiet=1)"],
-                   check=True)
+                   check=True, cwd=tempfile.gettempdir())
 
 
 def count_files(paths: List[str], exclude: List[str]) -> int:
@@ -121,7 +125,7 @@ def main() -> None:
     parser.add_argument("--cold", action="store_true",
                         help="delete truthlint's caches under the paths before each of its runs")
     args = parser.parse_args()
-    paths = list(args.paths)
+    paths = [os.path.abspath(p) for p in args.paths]
     exclude = ["site-packages", "__pycache__"]
     if args.stdlib:
         paths.append(sysconfig.get_paths()["stdlib"])

@@ -48,7 +48,10 @@ def measure(argv: List[str]) -> Tuple[float, float, str]:
     """CPU seconds (user + system of the child), wall seconds, and stdout of one process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # from a neutral directory: run from a checkout, ``-m truthlint`` would import the
+    # checkout's truthlint instead of the installed one
+    done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          cwd=tempfile.gettempdir())
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1) or "Traceback" in done.stderr:

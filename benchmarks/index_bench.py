@@ -62,6 +62,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--whole", action="store_true", help="also time whole-tree runs")
     args = parser.parse_args()
+    args.root = os.path.abspath(args.root)  # (the flake8 children run from a neutral directory)
+    args.file = args.file and os.path.abspath(args.file)
     compile_truthlint()
     cache = tempfile.mkdtemp(prefix="truthlint-bench-")
     try:

@@ -326,20 +326,27 @@ class ProjectIndex:
                 changes.append((module, old[module], self.modules[module]))
             saved: Dict[str, Any] = {key: json.loads(self._saved_facts[key]) for key in CACHED_FACTS}
             self._derived, self._fact_digests = {}, {}
-            self._follow_edits(changes, saved)
+            unchanged = self._follow_edits(changes, saved)
             self.stats["followed"] = len(self._derived)
-            for key in CACHED_FACTS:  # unchanged by the edits: saved again as they were
-                if key in self._derived and _same(self._derived[key], saved[key]):
-                    self._kept[key] = (self._saved_facts[key], self._saved_digests[key])
+            for key in unchanged & self._derived.keys():  # saved again as they were
+                self._kept[key] = (self._saved_facts[key], self._saved_digests[key])
         except (ValueError, TypeError, KeyError, AttributeError):
             self._derived, self._fact_digests = {}, {}  # a damaged saved fact: recompute all
         finally:
             reads.paused -= 1
 
     def _follow_edits(self, changes: List[Tuple[str, Dict[str, Any], Dict[str, Any]]],
-                      saved: Dict[str, Any]) -> None:
+                      saved: Dict[str, Any]) -> Set[str]:
+        """Bring each saved fact up to date; returns the facts no edit changed (each edited
+        module's part of them, old and new, is the same)."""
         order = {module: n for n, module in enumerate(self.modules)}
         edited = {module for module, _, _ in changes}
+        unchanged: Set[str] = set()
+
+        def same(key: str, part: Callable[[str, Dict[str, Any]], Any]) -> None:
+            if all(part(module, old) == part(module, new) for module, old, new in changes):
+                unchanged.add(key)
+
         graph = saved["graph"]
         if all(in_graph(old) == in_graph(new) for _, old, new in changes):
             graph = dict(graph)
@@ -347,9 +354,18 @@ class ProjectIndex:
                 if in_graph(new):
                     graph[module] = self._graph_row(module, new)
             self._derived["graph"] = graph
-            if graph == saved["graph"]:
+            if all(graph.get(module) == saved["graph"].get(module) for module in edited):
+                unchanged.add("graph")
                 for key in ("reverse", "scc"):
                     self._derived[key] = saved[key]
+                    unchanged.add(key)
+        same("importers", lambda module, summary: self._targets(summary))
+        same("tables", self._table_rows)
+        same("roles", self._role_rows)
+        same("named", lambda module, summary: summary.get("names", ()))
+        same("import_callers", lambda module, summary: set(summary.get("import_calls", ())))
+        same("discovering", lambda module, summary: bool(summary.get("discovers")))
+        same("unread", lambda module, summary: bool(summary.get("unparsed")))
         importers = {k: set(v) for k, v in saved["importers"].items()}
         for module, old, new in changes:
             for target in self._targets(old):
@@ -380,6 +396,7 @@ class ProjectIndex:
             for module, _, new in changes:
                 (marked.add if new.get(flag) else marked.discard)(module)
             self._derived[key] = sorted(marked)
+        return unchanged
 
     def _summarize(self, todo: List["Stale"]) -> List[Tuple[str, str]]:
         return [(item.rel, json.dumps(self.summarize(item.path, item.data, self.config, self.fs,
@@ -815,19 +832,6 @@ class ProjectIndex:
             return tables
 
         return self.memo("tables", compute)
-
-
-def _same(value: Any, saved: Any) -> bool:
-    """Is a fact's value the one saved as JSON (``saved``, decoded)? Sets were saved sorted."""
-    if isinstance(value, (set, frozenset)):
-        return value == set(saved)
-    if isinstance(value, dict) and isinstance(saved, dict):
-        if value.keys() != saved.keys():
-            return False
-        return all(_same(v, saved[k]) for k, v in value.items())
-    if isinstance(value, (list, tuple)) and isinstance(saved, list):
-        return len(value) == len(saved) and all(_same(v, w) for v, w in zip(value, saved))
-    return bool(value == saved)
 
 
 def _whole(key: str) -> Optional[str]:
