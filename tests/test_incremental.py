@@ -296,15 +296,20 @@ def test_every_cycle_shown_is_a_true_simple_cycle_through_its_edge(budget, monke
                 assert len(cycle) - 2 == _shortest_back(graph, target, module)
 
 
-@pytest.mark.parametrize("name", ["app/workers/business_builder.py", "app/api/guard.py"])
+@pytest.mark.parametrize("name,forgotten", [("app/workers/business_builder.py", False),
+                                            ("app/api/guard.py", False), ("app/api/guard.py", True)])
 def test_an_editor_run_on_an_edited_file_walks_it_once_and_answers_as_a_full_check(
-        name, tmp_path, monkeypatch):
+        name, forgotten, tmp_path, monkeypatch):
     """The file is new to the index: the walk that checks it also summarises it, unless its
-    rules asked the index during that walk (then it is checked again in full)."""
+    rules ask the index during that walk (then it is checked again in full; when its last
+    stored check says they do, it is summarised first and checked once in full)."""
     from truthlint.core.walker import Walker
 
     top = _copy(REPO / "examples", tmp_path)
     _plugin(top)
+    if forgotten:  # no stored check says how this file's rules behave
+        for files in tmp_path.rglob(f"{CACHES}/files"):
+            shutil.rmtree(files)
     path = top / name
     path.write_text(path.read_text() + "\n\ndef added_helper():\n    return 1\n")
     source = path.read_text()
@@ -323,7 +328,7 @@ def test_an_editor_run_on_an_edited_file_walks_it_once_and_answers_as_a_full_che
     expected = Engine(codes=RULES).check(split_lines(source), str(path), ast.parse(source))
     assert found == expected.findings and found
     # business_builder.py's rules need nothing from the index during the walk; guard.py's
-    # ask it (Phase.LOCAL's wanted_index), so it is walked again
+    # ask it (its last check says so), so it is summarised for the index, then checked whole
     assert once == (1 if name == "app/workers/business_builder.py" else 2)
 
 

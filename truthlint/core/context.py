@@ -85,6 +85,8 @@ class FileContext:
         self._text = text
         self.wanted_index = False  # a rule asked for the index during a LOCAL walk
         self.parked: Dict[str, Any] = {}  # rule code -> what a parking rule left for phase two
+        self.walk_done = False  # the walk is over: only the ``end`` hooks run now
+        self.asked_in_walk = False  # a rule asked for the index during the walk (any phase)
 
     @property
     def text(self) -> str:
@@ -97,6 +99,8 @@ class FileContext:
         """The project index of this file's package root (built on first use), or None."""
         if self._lookup is None or self.location.module is None:
             return None
+        if not self.walk_done:
+            self.asked_in_walk = True
         if self.phase is Phase.LOCAL:
             self.wanted_index = True
             return None

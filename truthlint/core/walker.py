@@ -219,6 +219,8 @@ class Walker:
                             push((item, child_scope, False))
                 elif type(value) in walked:
                     push((value, child_scope, False))
+        if hasattr(ctx, "walk_done"):
+            ctx.walk_done = True
         self._hook("end")
 
 

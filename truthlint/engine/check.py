@@ -35,6 +35,7 @@ class Checked(NamedTuple):
     wanted_index: bool                # a LOCAL check whose rules asked for the index
     reads: Dict[Read, str] = {}       # what the check read beyond the file (``Reads``)
     parked: Dict[str, Any] = {}       # a LOCAL check: what parking rules left for INDEX
+    asked: bool = False               # its rules asked the index during the walk
 
 
 class Engine:
@@ -115,7 +116,8 @@ class Engine:
         data = None
         if summary:
             data = ctx.collector(Summary).data if ctx.has_collector(Summary) else empty_summary("")
-        return Checked(self._wanted(ctx, walker), data, ctx.wanted_index, reads.found, ctx.parked)
+        return Checked(self._wanted(ctx, walker), data, ctx.wanted_index, reads.found, ctx.parked,
+                       ctx.asked_in_walk)
 
     def check_source(self, source: str, filename: Optional[str]) -> List[Finding]:
         """Parse and check; a file that does not parse has no findings (flake8 says E999)."""

@@ -28,6 +28,7 @@ class Record(NamedTuple):
     content: str              # digest of the text that was checked
     findings: List[Finding]   # the engine's, before ``noqa``
     reads: Dict[Read, str]
+    asked: bool = False       # its rules asked the index during the walk
 
 
 class Outcome(NamedTuple):
@@ -73,4 +74,4 @@ def check_recorded(engine: Engine, path: str) -> Outcome:
     checked = engine.check(lines, path, tree)
     located = locate_findings(path, lines, checked.findings, statement_starts(tree))
     return Outcome(located, None, Record(path, content_digest(source), checked.findings,
-                                         checked.reads))
+                                         checked.reads, checked.asked))

@@ -161,9 +161,20 @@ class FileStore:
         finally:
             engine.fs.reads = outer
 
+    def asked(self, path: str) -> bool:
+        """Did the last stored check of ``path`` (of any text) ask the index during its walk?
+        (An editor's run then checks the edited file the way that walks it least.)"""
+        place = self.place(path, "")
+        if place is None:
+            return False
+        for data in (_read_json(place.file), self._bundle(os.path.dirname(place.file)).get(place.full)):
+            if isinstance(data, dict) and "asked" in data:
+                return data["asked"] is True
+        return False
+
     def save(self, path: str, content: str, findings: Sequence[Finding],
              reads: Dict[Read, str], located: Optional[Sequence[LocatedRow]] = None,
-             bundle: bool = False) -> None:
+             bundle: bool = False, asked: bool = False) -> None:
         """Record a file's result: in its own entry file now, or (``bundle``) when
         :meth:`flush` runs. Not when its index could not be built: the project rules were
         skipped, and a later run with an index must not reuse that."""
@@ -173,7 +184,8 @@ class FileStore:
         data = {"key": place.key,
                 "reads": [[kind, what, found] for (kind, what), found in sorted(reads.items())],
                 "findings": [list(f) for f in findings],
-                "located": None if located is None else [list(row) for row in located]}
+                "located": None if located is None else [list(row) for row in located],
+                "asked": asked}
         if bundle:
             self._pending.setdefault(os.path.dirname(place.file), {})[place.full] = data
         else:
@@ -367,18 +379,21 @@ def check_lines(store: FileStore, lines: Sequence[str], filename: str, tree: Any
     entry = store.load(filename, content)
     if entry is not None:
         return entry.findings
-    checked = _check_once(engine, lines, filename, tree)
-    store.save(filename, content, checked.findings, checked.reads, bundle=True)
+    checked = _check_once(engine, lines, filename, tree, store.asked(filename))
+    store.save(filename, content, checked.findings, checked.reads, bundle=True,
+               asked=checked.asked)
     store.flush_at_exit()
     return checked.findings
 
 
-def _check_once(engine: Engine, lines: Sequence[str], filename: str, tree: Any) -> Checked:
+def _check_once(engine: Engine, lines: Sequence[str], filename: str, tree: Any,
+                asked: bool = False) -> Checked:
     """The check of one file, walked once even when the file is new to its index (an
     editor's run after each save): the walk that checks it also yields its summary for the
     index, and the rules judged from the index follow without a second walk, as in a cold
     command run (``run.pipeline``; its tests compare the two ways on every fixture tree).
-    A file whose rules asked the index during that walk is checked again in full."""
+    A file whose rules asked the index during that walk is checked again in full; when its
+    last check ``asked`` so, it is summarised for the index first and checked once in full."""
     full = os.path.abspath(filename)
     outer = engine.fs.reads
     engine.fs.reads = Reads()
@@ -389,7 +404,7 @@ def _check_once(engine: Engine, lines: Sequence[str], filename: str, tree: Any) 
         engine.fs.reads = outer
     mine = [(plan, item) for plan in plans for item in plan.stale if item.path == full]
     text = "".join(lines)
-    if not mine or mine[0][1].data != text.encode("utf-8"):
+    if asked or not mine or mine[0][1].data != text.encode("utf-8"):
         for plan in plans:
             engine.indexes.complete(plan, _summaries(engine, plan.stale))
         return engine.check(lines, filename, tree)
@@ -404,10 +419,10 @@ def _check_once(engine: Engine, lines: Sequence[str], filename: str, tree: Any) 
         done = [(item.rel, json.dumps(local.summary))] if other is plan else []
         engine.indexes.complete(other, done + _summaries(engine, rest))
     if local.wanted_index:
-        return engine.check(lines, filename, tree)
+        return engine.check(lines, filename, tree)._replace(asked=True)
     judged = engine.check(lines, filename, phase=Phase.INDEX, parked=local.parked)
     return Checked(sorted(set(local.findings + judged.findings)), None, False,
-                   {**local.reads, **judged.reads})
+                   {**local.reads, **judged.reads}, asked=local.asked)
 
 
 def _summaries(engine: Engine, stale: Sequence[Stale]) -> List[Tuple[str, str]]:

@@ -62,7 +62,8 @@ def run(engine: Engine, files: List[str], jobs: int = 0,
             record = outcome.record
             store.save(record.path, record.content, record.findings, record.reads,
                        [(x.finding.line, x.finding.col, x.finding.code, x.finding.message,
-                         x.source_line) for x in outcome.located], bundle=True)
+                         x.source_line) for x in outcome.located], bundle=True,
+                       asked=record.asked)
     store.flush()
     located = [item for outcome in results for item in outcome.located]
     located.sort(key=lambda x: (x.path, x.finding.line, x.finding.col, x.finding.code))
