@@ -232,14 +232,16 @@ def test_a_module_truthlint_fails_to_summarise_is_unread_and_said_so(tmp_path, m
         path = tmp_path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    real = pipeline.summarize_file
+    import truthlint.project.summaries as summaries
+
+    real = summaries.summarize_file
 
     def broken(path, *args):
         if path.endswith("a.py"):
             raise RuntimeError("summary bug")
         return real(path, *args)
 
-    monkeypatch.setattr(pipeline, "summarize_file", broken)
+    monkeypatch.setattr(summaries, "summarize_file", broken)
     engine = Engine(codes=frozenset({"STI004"}))
     located, _ = run(engine, [str(tmp_path / "app" / "tasks" / "__init__.py")], jobs=1)
     assert located == []

@@ -8,6 +8,7 @@ are named (so a package named ``env/`` is code, and a virtualenv named ``env/`` 
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
@@ -68,6 +69,10 @@ class Reads:
         if not self.paused:
             self.found.setdefault((kind, what), value)
 
+    def wants(self, kind: str, what: str) -> bool:
+        """Is this read still to be noted? (Then its answer is worth working out.)"""
+        return not self.paused and (kind, what) not in self.found
+
 
 def _listed(names: FrozenSet[str]) -> str:
     """A listing as a read records it: hidden entries (caches, editor files) are not inputs,
@@ -85,6 +90,17 @@ class FileSystem:
         self._modes: Dict[str, Optional[int]] = {}
         self._memo: Dict[Any, Tuple[Any, Dict[Read, str]]] = {}
         self.reads = Reads()
+
+    @contextlib.contextmanager
+    def unnoted(self) -> Iterator[None]:
+        """Nothing read inside is the current file's reading (building an index, computing a
+        whole-project fact the file is noted as reading instead, a cache's own lookups)."""
+        reads = self.reads
+        reads.paused += 1
+        try:
+            yield
+        finally:
+            reads.paused -= 1
 
     def answer(self, kind: str, path: str) -> str:
         """What a read of ``kind`` finds at ``path`` now, as :meth:`Reads.note` records it."""
@@ -112,9 +128,8 @@ class FileSystem:
             except OSError:
                 cached = frozenset()
             self._listing[directory] = cached
-        reads = self.reads
-        if not reads.paused and ("dir", directory) not in reads.found:
-            reads.found["dir", directory] = _listed(cached)
+        if self.reads.wants("dir", directory):
+            self.reads.found["dir", directory] = _listed(cached)
         return cached
 
     def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
@@ -155,27 +170,19 @@ class FileSystem:
 
     def contains(self, directory: str, name: str) -> bool:
         """Is ``name`` in the directory? (Noted as that one question, not the listing.)"""
-        reads = self.reads
-        reads.paused += 1
-        try:
+        with self.unnoted():
             found = name in self.listdir(directory)
-        finally:
-            reads.paused -= 1
-        reads.note("entry", os.path.join(directory, name), str(found))
+        self.reads.note("entry", os.path.join(directory, name), str(found))
         return found
 
     def siblings(self, parent: str, key: str) -> List[str]:
         """The modules and packages (directories holding Python files) of ``parent`` whose
         names collide under ``key`` (see ``names.sibling_key``), sorted. Noted as that
         answer: a new module of another name beside them changes nothing."""
-        reads = self.reads
-        reads.paused += 1
-        try:
+        with self.unnoted():
             groups: Dict[str, List[str]] = self.memo(("siblings", parent), lambda: self._groups(parent))
-        finally:
-            reads.paused -= 1
         found = groups.get(key, [])
-        reads.note("siblings", f"{parent}{os.sep}{key}", "|".join(found))
+        self.reads.note("siblings", f"{parent}{os.sep}{key}", "|".join(found))
         return found
 
     def _groups(self, parent: str) -> Dict[str, List[str]]:

@@ -316,9 +316,7 @@ class ProjectIndex:
         if not (self._same_modules and self._replaced and set(self._saved_facts) == set(CACHED_FACTS)):
             return
         changes = []
-        reads = self.fs.reads
-        reads.paused += 1  # completing the index is nobody's read
-        try:
+        try:  # (the lifecycle completes an index unnoted: it is nobody's read)
             for rel, old_text in self._replaced.items():
                 module = _module_name(rel)
                 old = Summaries()
@@ -332,8 +330,6 @@ class ProjectIndex:
                 self._kept[key] = (self._saved_facts[key], self._saved_digests[key])
         except (ValueError, TypeError, KeyError, AttributeError):
             self._derived, self._fact_digests = {}, {}  # a damaged saved fact: recompute all
-        finally:
-            reads.paused -= 1
 
     def _follow_edits(self, changes: List[Tuple[str, Dict[str, Any], Dict[str, Any]]],
                       saved: Dict[str, Any]) -> Set[str]:
@@ -411,9 +407,7 @@ class ProjectIndex:
         checked is noted as reading the fact (not the modules the fact was made of)."""
         if key not in self._derived:
             saved = self._saved_facts.get(key)
-            reads = self.fs.reads
-            reads.paused += 1
-            try:
+            with self.fs.unnoted():
                 if saved is not None:
                     value = json.loads(saved)
                     self._derived[key] = ({k: set(v) for k, v in value.items()}
@@ -421,11 +415,8 @@ class ProjectIndex:
                                           if key == "named" else value)
                 else:
                     self._derived[key] = compute()
-            finally:
-                reads.paused -= 1
-        reads = self.fs.reads
-        if not reads.paused and ("fact", key) not in reads.found:
-            reads.found["fact", key] = self._noted_fact(key)
+        if self.fs.reads.wants("fact", key):
+            self.fs.reads.found["fact", key] = self._noted_fact(key)
         return cast(T, self._derived[key])  # a saved fact is the JSON of what compute returns
 
     def _noted_fact(self, key: str) -> str:
@@ -453,14 +444,10 @@ class ProjectIndex:
             if key not in self._derived and key in self._saved_digests:
                 found = self._saved_digests[key]
             else:
-                reads = self.fs.reads
-                reads.paused += 1
-                try:
+                with self.fs.unnoted():
                     if key not in self._derived:
                         self._compute(key)
                     found = value_digest(self._derived.get(key, "?"))
-                finally:
-                    reads.paused -= 1
             self._fact_digests[key] = found
         return found
 
@@ -571,9 +558,8 @@ class ProjectIndex:
         return trees
 
     def _noted(self, kind: str, module: str) -> None:
-        reads = self.fs.reads
-        if not reads.paused and (kind, module) not in reads.found:
-            reads.found[kind, module] = self.answer(kind, module)
+        if self.fs.reads.wants(kind, module):
+            self.fs.reads.found[kind, module] = self.answer(kind, module)
 
     def answer(self, kind: str, what: str) -> str:
         """What a read noted in ``core.files.Reads`` finds in this index now: a module's path
@@ -603,15 +589,10 @@ class ProjectIndex:
     def in_graph(self, module: str) -> bool:
         """A project module whose imports were read and that the app imports: migrations
         (run by their tool) and modules that did not parse stay out of the import graph."""
-        reads = self.fs.reads
-        reads.paused += 1
-        try:
+        with self.fs.unnoted():  # noted as this one question, not as the module's summary
             summary = self.modules.get(module)
-            found = summary is not None and in_graph(summary)
-        finally:
-            reads.paused -= 1
-        if not reads.paused and ("graphed", module) not in reads.found:
-            reads.found["graphed", module] = str(found)
+        found = summary is not None and in_graph(summary)
+        self.fs.reads.note("graphed", module, str(found))
         return found
 
     def edges(self, summary: Dict[str, Any]) -> List[List[Any]]:

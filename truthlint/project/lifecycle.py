@@ -44,14 +44,11 @@ class Indexes:
         could not be built (then only the whole-project checks are skipped)."""
         key = self.key(root, config)
         if key not in self._built:
-            reads = self.fs.reads
-            reads.paused += 1  # building is not the current file's reading
-            try:
-                self._built[key] = self._new(root, config).build()
-            except Exception:  # a broken index must not take the per-file rules down with it
-                self._adopt(key, None)
-            finally:
-                reads.paused -= 1
+            with self.fs.unnoted():  # building is not the current file's reading
+                try:
+                    self._built[key] = self._new(root, config).build()
+                except Exception:  # a broken index must not take the per-file rules down
+                    self._adopt(key, None)
         return self._built[key]
 
     def ready(self, root: str, config: Config) -> bool:
@@ -88,14 +85,11 @@ class Indexes:
 
     def complete(self, plan: Plan, summaries: Iterable[Tuple[str, str]]) -> None:
         """Complete a planned index with the (rel, summary JSON) of its stale modules."""
-        reads = self.fs.reads
-        reads.paused += 1
-        try:
-            self._adopt(plan.key, plan.pending.complete(summaries))
-        except Exception:
-            self._adopt(plan.key, None)
-        finally:
-            reads.paused -= 1
+        with self.fs.unnoted():
+            try:
+                self._adopt(plan.key, plan.pending.complete(summaries))
+            except Exception:
+                self._adopt(plan.key, None)
 
     def _new(self, root: str, config: Config) -> ProjectIndex:
         """An index not yet built, its cache beside the configuration (or the project)."""

@@ -9,14 +9,19 @@ it out, and no rule claims that nothing imports a module while one is unread.
 from __future__ import annotations
 
 import ast
+import json
 import warnings
-from typing import Any, Dict
+from typing import TYPE_CHECKING, Any, Dict
 
 from ..core.config import Config
 from ..core.files import FileSystem
 from ..core.source import PARSE_ERRORS, imported_names, split_lines
+from ..core.walker import warn
 from ..facts.summary import FUNCTION_LEVEL, empty_summary, summarize
 from .layout import locate
+
+if TYPE_CHECKING:
+    from .index import Stale
 
 
 def summarize_file(path: str, data: bytes, config: Config, fs: FileSystem,
@@ -44,3 +49,13 @@ def unparsed_summary(data: bytes, module: str) -> Dict[str, Any]:
         summary["imports"] = [[name, [], 0, 0, FUNCTION_LEVEL]
                               for name in sorted(set(imported_names(text, package)))]
     return summary
+
+
+def summary_text(item: "Stale", config: Config, fs: FileSystem) -> str:
+    """The summary JSON of a stale module for the index. A truthlint bug while summarising is
+    said once on the logger, and the module counts as unread (no claim rests on it)."""
+    try:
+        return json.dumps(summarize_file(item.path, item.data, config, fs, item.module))
+    except Exception as exc:
+        warn("truthlint: could not summarise %s (%r); it counts as unread", item.path, exc)
+        return json.dumps(unparsed_summary(item.data, item.module))

@@ -30,11 +30,10 @@ from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tu
 from ..core.config import Config
 from ..core.context import Finding, Phase
 from ..core.digest import build_id, digest, value_digest
-from ..core.files import Read, Reads
+from ..core.files import Read
 from ..engine.check import Checked, Engine
-from ..project.index import Stale
 from ..project.layout import find_root
-from ..project.summaries import summarize_file, unparsed_summary
+from ..project.summaries import summary_text
 
 INDEX_READS = frozenset({"sum", "has", "path", "graphed", "fact"})  # answered by the project index
 MAX_ENTRY = 200_000_000  # bytes: a larger entry or bundle file is not ours
@@ -81,12 +80,8 @@ class FileStore:
         engine = self.engine
         full = os.path.abspath(path)
         config = engine.finder.for_file(full)
-        outer = engine.fs.reads
-        engine.fs.reads = Reads()  # finding the place is nobody's read
-        try:
+        with engine.fs.unnoted():  # finding the place is nobody's read
             root = find_root(engine.fs, os.path.dirname(full), config)
-        finally:
-            engine.fs.reads = outer
         directory = engine.indexes.cache_dir(root, config) if root else None
         if not root or not directory:
             return None
@@ -99,23 +94,26 @@ class FileStore:
     def load(self, path: str, content: str) -> Optional[Entry]:
         """The stored result of ``path`` with text of digest ``content``, if still true
         (``misses`` counts the files that have a place but no true entry)."""
+        return self.lookup(path, content)[0]
+
+    def lookup(self, path: str, content: str) -> Tuple[Optional[Entry], bool]:
+        """:meth:`load`, and whether the last stored check of ``path`` (of any text) asked
+        the index during its walk (an editor's run then checks the edited file the way that
+        walks it least)."""
         place = self.place(path, content)
         if place is None:
-            return None
-        entry = self._load(place)
-        if entry is None:
-            self.misses += 1
-        else:
-            self.hits += 1
-        return entry
-
-    def _load(self, place: Place) -> Optional[Entry]:
-        own = _read_json(place.file)
-        for data in (own, self._bundle(os.path.dirname(place.file)).get(place.full)):
+            return None, False
+        asked = None
+        for data in (_read_json(place.file),
+                     self._bundle(os.path.dirname(place.file)).get(place.full)):
             entry = self._valid(data, place)
             if entry is not None:
-                return entry
-        return None
+                self.hits += 1
+                return entry, False
+            if asked is None and isinstance(data, dict) and "asked" in data:
+                asked = data["asked"] is True
+        self.misses += 1
+        return None, bool(asked)
 
     def _bundle(self, directory: str) -> "Bundle":
         if directory not in self._bundles:
@@ -142,10 +140,7 @@ class FileStore:
 
     def _still_true(self, reads: Any, place: Place) -> bool:
         engine = self.engine
-        outer = engine.fs.reads
-        engine.fs.reads = Reads()
-        engine.fs.reads.paused = 1
-        try:
+        with engine.fs.unnoted():
             index = None
             for kind, what, found in reads:
                 if kind in INDEX_READS:
@@ -158,19 +153,6 @@ class FileStore:
                 elif engine.fs.answer(kind, what) != found:
                     return False
             return True
-        finally:
-            engine.fs.reads = outer
-
-    def asked(self, path: str) -> bool:
-        """Did the last stored check of ``path`` (of any text) ask the index during its walk?
-        (An editor's run then checks the edited file the way that walks it least.)"""
-        place = self.place(path, "")
-        if place is None:
-            return False
-        for data in (_read_json(place.file), self._bundle(os.path.dirname(place.file)).get(place.full)):
-            if isinstance(data, dict) and "asked" in data:
-                return data["asked"] is True
-        return False
 
     def save(self, path: str, content: str, findings: Sequence[Finding],
              reads: Dict[Read, str], located: Optional[Sequence[LocatedRow]] = None,
@@ -270,10 +252,9 @@ class Bundle:
     def __init__(self, file: str) -> None:
         self.file = file
         self._where: Dict[str, Tuple[int, int]] = {}
+        if not _ours(file):
+            return
         try:
-            info = os.lstat(file)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY:
-                return
             with open(file, "rb") as fh:
                 head = fh.readline()
             where = json.loads(head).get("paths")
@@ -322,12 +303,20 @@ class Bundle:
         return json.dumps({"paths": where}, separators=(",", ":")) + "\n" + "\n".join(body)
 
 
-def _read_text(file: str) -> Optional[str]:
-    """A file of ours, or None: only a regular file, never through a link, bounded."""
+def _ours(file: str) -> bool:
+    """Could this be a file of ours? Only a regular file, never a link, bounded in size."""
     try:
         info = os.lstat(file)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY:
-            return None
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size <= MAX_ENTRY
+
+
+def _read_text(file: str) -> Optional[str]:
+    """A file of ours (see :func:`_ours`), or None."""
+    if not _ours(file):
+        return None
+    try:
         with open(file, encoding="utf-8") as fh:
             return fh.read()
     except (OSError, ValueError):
@@ -376,18 +365,18 @@ def check_lines(store: FileStore, lines: Sequence[str], filename: str, tree: Any
     if filename in ("", "-", "stdin") or filename == engine.stdin_display:
         return engine.check(lines, filename, tree).findings
     content = content_digest("".join(lines))
-    entry = store.load(filename, content)
+    entry, asked = store.lookup(filename, content)
     if entry is not None:
         return entry.findings
-    checked = _check_once(engine, lines, filename, tree, store.asked(filename))
+    checked = _check_once(engine, lines, filename, tree, content, asked)
     store.save(filename, content, checked.findings, checked.reads, bundle=True,
                asked=checked.asked)
     store.flush_at_exit()
     return checked.findings
 
 
-def _check_once(engine: Engine, lines: Sequence[str], filename: str, tree: Any,
-                asked: bool = False) -> Checked:
+def _check_once(engine: Engine, lines: Sequence[str], filename: str, tree: Any, content: str,
+                asked: bool) -> Checked:
     """The check of one file, walked once even when the file is new to its index (an
     editor's run after each save): the walk that checks it also yields its summary for the
     index, and the rules judged from the index follow without a second walk, as in a cold
@@ -395,47 +384,27 @@ def _check_once(engine: Engine, lines: Sequence[str], filename: str, tree: Any,
     A file whose rules asked the index during that walk is checked again in full; when its
     last check ``asked`` so, it is summarised for the index first and checked once in full."""
     full = os.path.abspath(filename)
-    outer = engine.fs.reads
-    engine.fs.reads = Reads()
-    engine.fs.reads.paused = 1
-    try:
+    with engine.fs.unnoted():
         plans = engine.indexes.plan(engine.finder, [filename])
-    finally:
-        engine.fs.reads = outer
-    mine = [(plan, item) for plan in plans for item in plan.stale if item.path == full]
-    text = "".join(lines)
-    if asked or not mine or mine[0][1].data != text.encode("utf-8"):
-        for plan in plans:
-            engine.indexes.complete(plan, _summaries(engine, plan.stale))
+    mine = next(((plan, item) for plan in plans for item in plan.stale if item.path == full), None)
+    local = None
+    if mine is not None and not asked and mine[1].digest == content:  # (as the index reads it)
+        local = engine.check(lines, filename, tree, Phase.LOCAL)
+        if local.summary is None or local.summary.get("module") != mine[1].module:
+            local = None
+    walked = mine[1] if mine is not None and local is not None else None
+    for plan in plans:
+        engine.indexes.complete(plan, [
+            (item.rel, json.dumps(local.summary) if item is walked and local is not None
+             else summary_text(item, engine.finder.for_file(item.path), engine.fs))
+            for item in plan.stale])
+    if local is None:
         return engine.check(lines, filename, tree)
-    plan, item = mine[0]
-    local = engine.check(lines, filename, tree, Phase.LOCAL)
-    if local.summary is None or local.summary.get("module") != item.module:
-        for other in plans:
-            engine.indexes.complete(other, _summaries(engine, other.stale))
-        return engine.check(lines, filename, tree)
-    for other in plans:
-        rest = [s for s in other.stale if s is not item]
-        done = [(item.rel, json.dumps(local.summary))] if other is plan else []
-        engine.indexes.complete(other, done + _summaries(engine, rest))
     if local.wanted_index:
         return engine.check(lines, filename, tree)._replace(asked=True)
     judged = engine.check(lines, filename, phase=Phase.INDEX, parked=local.parked)
     return Checked(sorted(set(local.findings + judged.findings)), None, False,
                    {**local.reads, **judged.reads}, asked=local.asked)
-
-
-def _summaries(engine: Engine, stale: Sequence[Stale]) -> List[Tuple[str, str]]:
-    """(rel, summary JSON) of modules nobody is checking, as the index would make them."""
-    found = []
-    for item in stale:
-        config = engine.finder.for_file(item.path)
-        try:
-            summary = summarize_file(item.path, item.data, config, engine.fs, item.module)
-        except Exception:  # a truthlint bug: the module counts as unread, as in the index
-            summary = unparsed_summary(item.data, item.module)
-        found.append((item.rel, json.dumps(summary)))
-    return found
 
 
 __all__ = ["Entry", "FileStore", "check_lines", "content_digest"]

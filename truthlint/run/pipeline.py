@@ -25,10 +25,9 @@ from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Union
 from ..core.context import Finding, Phase
 from ..core.files import Read
 from ..core.source import decode, parse, read_source, split_lines
-from ..core.walker import warn
 from ..engine.check import Engine
 from ..project.index import Stale
-from ..project.summaries import summarize_file, unparsed_summary
+from ..project.summaries import summary_text
 from ..facts.summary import empty_summary
 from .filecheck import Located, Outcome, Record, check_recorded, locate_findings, unreadable
 from .filestore import FileStore, content_digest
@@ -169,12 +168,7 @@ def _first_pass(engine: Engine, work: Tuple[str, Stale]) -> FirstPass:
 
 
 def _summary_of(engine: Engine, item: Stale) -> str:
-    config = engine.finder.for_file(item.path)
-    try:
-        return json.dumps(summarize_file(item.path, item.data, config, engine.fs, item.module))
-    except Exception as exc:  # a truthlint bug: say so, and treat the module as unread
-        warn("truthlint: could not summarise %s (%r); it counts as unread", item.path, exc)
-        return json.dumps(unparsed_summary(item.data, item.module))
+    return summary_text(item, engine.finder.for_file(item.path), engine.fs)
 
 
 def _phase_one(engine: Engine, work: Union[Tuple[str, Stale], Stale]

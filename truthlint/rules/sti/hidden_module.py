@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import ast
-from typing import Optional
+from typing import List, Optional, Tuple
 
 from ...core.context import FileContext
 from ...facts.summary import Summary
 from ...project.view import view_of
-from ..base import RuleDoc
+from ..base import ParkingRule, RuleDoc
 from ._init_file import _InitFile
 
 
-class HiddenModule(_InitFile):
+class HiddenModule(_InitFile, ParkingRule):
     """STI004: a package that exports none of its public submodules."""
 
     doc = RuleDoc(
@@ -100,20 +100,25 @@ __all__ = ["enqueue_recovery", "update_memory"]
         if isinstance(node.value, str) and self._names_submodule(node.value):
             self.exports = True  # lazy loaders: import_module(".pool", __name__)
 
-    def end(self) -> None:
+    def park(self) -> Optional[Tuple[str, List[str]]]:
+        """The package and its public submodules, when nothing in the file exports them."""
         if not self.submodules or self.exports:
-            return
+            return None
+        return self.package, self.submodules
+
+    def judge(self, state: Tuple[str, List[str]]) -> None:
+        package, submodules = state
         view = view_of(self.ctx)
         if view is None or view.index.unread():
             return  # who imports what is not known: no claim that nothing does
-        hidden = [m for m in self.submodules if not view.reachable(f"{self.package}.{m}")]
-        if hidden and view.discovered(self.package):
+        hidden = [m for m in submodules if not view.reachable(f"{package}.{m}")]
+        if hidden and view.discovered(package):
             return  # the package loads modules by name or by listing them
         if hidden:
             outside = view.index.outside_imports()
-            hidden = [m for m in hidden if f"{self.package}.{m}" not in outside]
+            hidden = [m for m in hidden if f"{package}.{m}" not in outside]
         if hidden:
             shown = ", ".join(f"{m}.py" for m in hidden[:5])
             if len(hidden) > 5:
                 shown += f", … {len(hidden) - 5} more"
-            self.report(1, 0, package=self.package, submodules=shown)
+            self.report(1, 0, package=package, submodules=shown)
