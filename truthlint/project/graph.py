@@ -75,3 +75,14 @@ def toward(importers: Mapping[str, Sequence[str]], start: str, targets: Abstract
                 if not wanted:
                     break
     return found
+
+
+def closed(found: Mapping[str, str], start: str, target: str) -> Optional[List[str]]:
+    """The cycle ``start -> target -> ... -> start`` along a :func:`toward` search's steps, or
+    None when the search did not reach ``target``."""
+    if target != start and target not in found:
+        return None
+    path = [start, target]
+    while path[-1] != start:
+        path.append(found[path[-1]])
+    return path

@@ -24,7 +24,7 @@ from ..core.source import imported_names
 from .layout import project_dir
 from ..core.location import module_name
 from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules
-from .graph import strongly_connected, toward
+from .graph import closed, strongly_connected, toward
 
 INDEX_VERSION = 37
 # a summary is what this truthlint's facts floor makes of a file: another release's is stale
@@ -485,11 +485,8 @@ class ProjectIndex:
         scc = self.components()
         if scc.get(module) is None or scc.get(module) != scc.get(target):
             return None
-        toward = self._toward(module)
-        if target == module or target in toward:
-            path = [module, target]
-            while path[-1] != module:
-                path.append(toward[path[-1]])
+        path = closed(self._toward(module), module, target)
+        if path is not None:
             return path
         trees = self._hub_trees(scc[module])
         _, to_hub, from_hub = min(trees, key=lambda t: t[1][target][1] + t[2][module][1])
