@@ -146,7 +146,7 @@ def test_version_lists_the_plugin():
 @pytest.mark.parametrize("table, key, problem", [
     ("rootz = ['app']", "rootz", "unknown setting"),
     ("session-names = 3", "session-names", "expected a list of strings"),
-    ("default-layers = 'maybe'", "default-layers", "expected true or false"),
+    ("layer-preset = 'django'", "layer-preset", "expected one of \"seed\""),
     ("[tool.truthlint.layers]\napi = 'L9'", "layers.api", "expected a layer"),
     ("[tool.truthlint.allowed-imports]\nL2 = 'api'", "allowed-imports.L2", "expected a layer"),
 ])

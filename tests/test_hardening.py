@@ -170,7 +170,7 @@ BAD_INNER = [
     ("denied-imports", "[tool.truthlint.denied-imports]\nL2 = [1]"),
     ("owners", "[tool.truthlint.owners]\nItem = 'not a module!'"),
     ("session-names", "[tool.truthlint]\nsession-names = ['ok', 3]"),
-    ("default-layers", "[tool.truthlint]\ndefault-layers = 'perhaps'"),
+    ("layer-preset", "[tool.truthlint]\nlayer-preset = ['seed']"),
 ]
 
 

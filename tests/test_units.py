@@ -8,8 +8,8 @@ import os
 
 import pytest
 
-from truthlint.core.config import (DEFAULT_LAYER_MAP, ConfigError, ConfigFinder, build_config,
-                                   parse_layer, parse_settings)
+from truthlint.core.config import (SEED_LAYER_MAP, ConfigError, ConfigFinder, build_config,
+                                   display_path, parse_layer, parse_settings)
 from truthlint.engine.check import Engine
 from truthlint.rules.registry import RULES
 from truthlint.core.files import FileSystem, python_files
@@ -45,11 +45,22 @@ def test_build_config_merges_tables_and_replaces_lists(tmp_path):
                           {"layers": {"api": 3}, "session-names": ("b",),
                            "__source__": "command line"})
     assert config.layer_map["handlers"] == 2 and config.layer_map["api"] == 3
-    assert config.layer_map["models"] == DEFAULT_LAYER_MAP["models"]
+    assert "models" not in config.layer_map  # no preset chosen: only what was declared
     assert config.session_names == frozenset({"b"})
     assert config.roots == (str(tmp_path / "app"),)
-    only = build_config(None, ".", {"default-layers": False, "layers": {"x": 4}})
+    only = build_config(None, ".", {"layers": {"x": 4}})
     assert dict(only.layer_map) == {"x": 4}
+
+
+def test_seed_preset_is_chosen_and_named_and_overridden(tmp_path):
+    source = str(tmp_path / "pyproject.toml")
+    config = build_config(source, str(tmp_path),
+                          {"layer-preset": "seed", "layers": {"api": 3}, "__source__": source})
+    assert config.layer_map["models"] == SEED_LAYER_MAP["models"] == 6
+    assert config.layer_map["api"] == 3  # a declared entry wins over the preset's
+    label = config.origin("layers", "models", "?")
+    assert label == f"the seed preset ({display_path(source)} layer-preset)"
+    assert config.origin("layers", "api", "?") == f"{display_path(source)} [tool.truthlint.layers]"
 
 
 def test_header_layer_first_ten_lines_only():
@@ -59,7 +70,7 @@ def test_header_layer_first_ten_lines_only():
 
 
 def test_layer_from_map_prefers_longest_key():
-    config = build_config(None, ".", {"layers": {"auth/providers": 3}})
+    config = build_config(None, ".", {"layer-preset": "seed", "layers": {"auth/providers": 3}})
     assert layer_from_map(("auth", "providers", "jwt.py"), config)[0] == 3
     assert layer_from_map(("auth", "rbac.py"), config)[0] == 4
     assert layer_from_map(("db.py",), config)[0] == 6
@@ -79,7 +90,9 @@ def test_root_detection_src_layout_and_gaps(tmp_path):
                             "src/svc/runtime/x.py", "scripts/run.py"])
     config, fs = build_config(None, str(root)), FileSystem()
     loc = locate(str(root / "src/svc/api/items.py"), [], config, fs)
-    assert (loc.module, loc.layer, loc.parts) == ("svc.api.items", 2, ("api", "items.py"))
+    assert (loc.module, loc.layer, loc.parts) == ("svc.api.items", None, ("api", "items.py"))
+    seed = build_config(None, str(root), {"layer-preset": "seed"})
+    assert locate(str(root / "src/svc/api/items.py"), [], seed, fs).layer == 2
     gap = locate(str(root / "src/svc/runtime/x.py"), [], config, fs)
     assert gap.root == str(root / "src/svc") and gap.module == "svc.runtime.x"
     assert locate(str(root / "scripts/run.py"), [], config, fs).root is None
@@ -152,7 +165,7 @@ def test_a_failing_collector_drops_the_rules_that_read_it(monkeypatch, tmp_path,
     half-way, STI002 must not judge the half it saw."""
     from truthlint.facts.behaviour import Behaviour
 
-    (tmp_path / "pyproject.toml").write_text("[tool.truthlint]\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.truthlint]\nlayer-preset = \"seed\"\n")
     models = tmp_path / "app" / "models"
     models.mkdir(parents=True)
     (tmp_path / "app" / "__init__.py").write_text("")

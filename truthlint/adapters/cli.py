@@ -15,7 +15,7 @@ import sys
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .. import __version__
-from ..core.config import DEFAULT_LAYER_MAP, ConfigError, ConfigFinder, validate_tree
+from ..core.config import SEED_LAYER_MAP, ConfigError, ConfigFinder, validate_tree
 from ..core.files import python_files
 from ..core.source import SYNTAX_CODE
 from ..engine.check import Engine
@@ -221,8 +221,8 @@ def _init(args: argparse.Namespace) -> int:
             is_unit = name.endswith(".py") or (os.path.isdir(path) and not name.startswith((".", "_")))
             if not is_unit or name == "__init__.py":
                 continue
-            layer = DEFAULT_LAYER_MAP.get(name)
-            note = f"L{layer} (default map)" if layer else "no layer: add it to [tool.truthlint.layers]"
+            layer = SEED_LAYER_MAP.get(name)
+            note = f"L{layer} in the seed preset" if layer else "no layer: add it to [tool.truthlint.layers]"
             print(f"  {name:<24} {note}", file=sys.stderr)
             if layer is None and os.path.isdir(path):
                 unknown.append(name)

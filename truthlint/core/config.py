@@ -15,7 +15,10 @@ from typing import Any, Callable, Dict, FrozenSet, Mapping, NamedTuple, Optional
 from .files import walk
 
 
-DEFAULT_LAYER_MAP: Dict[str, int] = {
+# The seed preset: the layer map of the one audited backend truthlint was written from. It is
+# a layout a project may choose (``layer-preset = "seed"``), not a default: without declared
+# layers there are no layer opinions (RULES.md, revision 2).
+SEED_LAYER_MAP: Dict[str, int] = {
     **dict.fromkeys(("api", "routes", "routers", "endpoints", "views"), 2),
     **dict.fromkeys(("contracts", "events", "planner", "planners", "skills", "adapters"), 3),
     **dict.fromkeys(
@@ -35,6 +38,7 @@ DEFAULT_LAYER_MAP: Dict[str, int] = {
     ),
 }
 
+# Which layers a layer may import, wherever layers are declared (the seed's dependency map).
 DEFAULT_ALLOWED_IMPORTS: Dict[int, FrozenSet[int]] = {
     2: frozenset({3, 4, 6}),
     3: frozenset({4, 6}),
@@ -42,6 +46,8 @@ DEFAULT_ALLOWED_IMPORTS: Dict[int, FrozenSet[int]] = {
     5: frozenset({3, 4, 6}),
     6: frozenset(),
 }
+
+PRESETS: Dict[str, Dict[str, int]] = {"seed": SEED_LAYER_MAP}
 
 LAYER_RE = re.compile(r"^L([1-8])(?:\.\d+)?[a-z]?$", re.IGNORECASE)
 
@@ -63,6 +69,13 @@ def parse_layer(value: Any, source: str, key: str) -> int:
         if match:
             return int(match.group(1))
     raise ConfigError(source, key, f"expected a layer L1..L8 like \"L2\" or \"L3.5\", got {value!r}")
+
+
+def _preset(value: Any, source: str, key: str) -> str:
+    if not isinstance(value, str) or (value and value not in PRESETS):
+        known = ", ".join(f'"{name}"' for name in PRESETS)
+        raise ConfigError(source, key, f"expected one of {known} or \"\", got {value!r}")
+    return value
 
 
 def _str_list(value: Any, source: str, key: str) -> Tuple[str, ...]:
@@ -157,11 +170,13 @@ SETTINGS: Tuple[Setting, ...] = (
             'roots = ["app"]'),
     Setting("layers", _layer_map, {},
             "Directory (first path component under a root, or a longer relative path) to layer. "
-            "Merged over the default layer map.",
+            "Merged over the preset's map, if one is chosen. No layers are declared by default.",
             '[tool.truthlint.layers]\nintegrations = "L3"'),
-    Setting("default-layers", _bool, True,
-            "Start from the default layer map (set false to use only `layers`).",
-            "default-layers = false"),
+    Setting("layer-preset", _preset, "",
+            "A named layer map to start from: \"seed\", the layout of the audited backend "
+            "truthlint was written from (api/ L2, services/ L4, worker/ L5, models/ L6 …). "
+            "Default: none.",
+            'layer-preset = "seed"'),
     Setting("allowed-imports", _allowed_imports, {},
             "Layer to the layers it may import. Merged over the default matrix.",
             '[tool.truthlint.allowed-imports]\nL4 = ["L3", "L6"]'),
@@ -218,7 +233,7 @@ class Config(NamedTuple):
     base_dir: str = "."
     roots: Tuple[str, ...] = ()
     # (the default tables are shared by every default Config: nothing mutates a Config)
-    layer_map: Mapping[str, int] = DEFAULT_LAYER_MAP
+    layer_map: Mapping[str, int] = {}
     allowed_imports: Mapping[int, FrozenSet[int]] = DEFAULT_ALLOWED_IMPORTS
     denied_imports: Mapping[int, Tuple[str, ...]] = {}
     owners: Mapping[str, str] = {}
@@ -261,14 +276,13 @@ def display_path(path: str) -> str:
     return path if relative.startswith(os.pardir) else relative.replace(os.sep, "/")
 
 
-def table_label(settings: Mapping[str, Any], table: str, source: Optional[str]) -> str:
-    """How a message names where a table entry was set."""
+def table_label(settings: Mapping[str, Any], key: str, source: Optional[str]) -> str:
+    """How a message names where a table entry (or, for a key outside TABLES, a setting)
+    was set."""
     origin = settings.get("__source__", source or "configuration")
-    if not settings.get("__flake8__"):
-        origin = display_path(origin)
     if settings.get("__flake8__"):
-        return f"{origin} option truthlint-{table}"
-    return f"{origin} [tool.truthlint.{table}]"
+        return f"{origin} option truthlint-{key}"
+    return f"{display_path(origin)} " + (f"[tool.truthlint.{key}]" if key in TABLES else key)
 
 
 def build_config(source: Optional[str], base_dir: str, *layers: Mapping[str, Any]) -> Config:
@@ -292,7 +306,13 @@ def build_config(source: Optional[str], base_dir: str, *layers: Mapping[str, Any
     def get(key: str) -> Any:
         return merged.get(key, defaults[key])
 
-    layer_map = dict(DEFAULT_LAYER_MAP) if get("default-layers") else {}
+    preset = get("layer-preset")
+    layer_map = dict(PRESETS.get(preset, {}))
+    if preset:  # chosen, so declared: its entries are named as the preset in messages
+        where = next(table_label(s, "layer-preset", source)
+                     for s in reversed(layers) if "layer-preset" in s)
+        provenance["layers"] = {**dict.fromkeys(layer_map, f"the {preset} preset ({where})"),
+                                **provenance["layers"]}
     layer_map.update(tables["layers"])
     allowed = dict(DEFAULT_ALLOWED_IMPORTS)
     allowed.update(tables["allowed-imports"])

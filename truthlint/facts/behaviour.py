@@ -95,11 +95,8 @@ class Behaviour(Collector):
         name = qual.split(".")[-1]
         if name in APP_TYPES or qual in ROUTE_TYPES:
             self._add(2, node, f"{name}()")
-        elif qual in BACKGROUND_CALLS or (isinstance(node.func, ast.Attribute)
-                                          and node.func.attr == "add_job"):
-            self._add(5, node, f"{name}()")
-        elif qual in STORAGE_CALLS or name in ENGINE_NAMES:
-            self._add(6, node, f"{name}()")
+        elif isinstance(node.func, ast.Attribute) and node.func.attr == "add_job":
+            self._add(5, node, f"{name}()")  # scheduling a job, wherever it is done
         elif qual.startswith(CLIENT_MODULES) and "." in qual:
             # Talking to an external service is normal in every layer; it only contradicts a
             # claim when a domain (L4) module decodes tokens itself, the seed's auth/ hybrid.
@@ -108,3 +105,9 @@ class Behaviour(Collector):
                 self._add(3, node, f"{qual}()")
             elif claimed == 6 and qual.startswith(STORAGE_CLIENTS):
                 self._add(6, node, f"{qual}()")
+        elif self.ctx.scope.function is not None:
+            return  # a pool or an engine that one call makes and drops is not what the module is
+        elif qual in BACKGROUND_CALLS:
+            self._add(5, node, f"{name}()")
+        elif qual in STORAGE_CALLS or name in ENGINE_NAMES:
+            self._add(6, node, f"{name}()")

@@ -63,7 +63,7 @@ def create_item(item: ItemIn, session: SessionDep):
 def create_item(item: ItemIn, items: ItemWriteService = Depends(get_item_service)):
     return items.create(item)
 """,
-        options=("session-names", "layers"),
+        options=("session-names", "layers", "layer-preset"),
         limits=(
             "Only the receiver kinds listed above count as sessions; a session passed through "
             "an untyped helper argument with an unconventional name is not seen.",
@@ -73,8 +73,9 @@ def create_item(item: ItemIn, items: ItemWriteService = Depends(get_item_service
             "A `commit()` after writes the handler made through other functions (a CRUD call, "
             "then commit) is transaction control, SOI004's; so is `rollback()`. One line "
             "never carries both codes.",
-            "truthlint's default layer map is a guess, not a declaration: a module it maps to "
-            "L2 is judged by its route handlers like any other.",
+            "In a module the project declares L2 (in `layers`, a chosen `layer-preset` or a "
+            "`# Layer: L2` header) every write is flagged, in helpers too; elsewhere only "
+            "writes in route handlers are.",
         ),
     )
     needs = (SessionFacts, Routes)

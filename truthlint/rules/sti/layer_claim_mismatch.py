@@ -20,8 +20,10 @@ class LayerClaimMismatch(Rule):
                 "executors, schedulers, task decorators, `while True` polling loops (L5), defines "
                 "ORM tables, engines or session factories (L6) — and flags a module whose claimed "
                 "layer is contradicted by evidence of another layer while it shows none of its "
-                "own, or that mixes routes with background work. The message names the evidence "
-                "line of each behaviour; the finding sits on the first one.",
+                "own, or that mixes routes with background work. It applies only to modules with "
+                "a declared layer (`layers`, a chosen `layer-preset`, a `# Layer:` header). The "
+                "message names the evidence line of each behaviour; the finding sits on the "
+                "first one.",
         rationale="The seed's \"claimed vs actual\" column: `auth/` claimed L4 but parsed JWTs "
                   "(L3) next to its RBAC rules, and `api/` was a hybrid before Phase 2B. A layer "
                   "map that nobody checks against behaviour drifts within a week.",
@@ -39,7 +41,7 @@ router = APIRouter()
 def list_policies(engine: PolicyEngine = Depends(get_policy_engine)):
     return engine.list()
 """,
-        options=("layers",),
+        options=("layers", "layer-preset"),
         limits=(
             "Calling an external service (httpx, redis, boto3, an LLM SDK) is normal in every "
             "layer and is not evidence against a claim; only token decoding "
@@ -48,6 +50,8 @@ def list_policies(engine: PolicyEngine = Depends(get_policy_engine)):
             "L4 has no positive evidence of its own (it is what is left), so an L4 module is "
             "flagged only on positive evidence of another layer.",
             "`__init__.py` files are not judged (they re-export).",
+            "A module with no declared layer is not judged: truthlint guesses no layers from "
+            "directory names unless the project chooses the seed preset.",
         ),
     )
     needs = (Behaviour,)

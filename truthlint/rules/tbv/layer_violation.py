@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Iterable, Optional, Tuple, cast
+from typing import Iterable, List, Optional, Tuple, cast
 
 from ...core.context import FileContext
 from ...core.names import resolve_relative
@@ -29,9 +29,10 @@ class LayerViolation(Rule):
         summary="Flags an import of a project module whose layer the importing module's layer "
                 "may not depend on (default matrix: L2 never imports L5, nothing imports upward "
                 "into L2, L6 imports nothing above it), and any import a per-layer "
-                "`denied-imports` list forbids (third-party packages included). Both layers are "
-                "claimed layers: the layer map or a `# Layer:` header, read from the imported "
-                "file too. Function-level imports are flagged and called lazy.",
+                "`denied-imports` list forbids (third-party packages included), once per import "
+                "statement. It applies only where the project declares layers: in `layers`, by "
+                "choosing a `layer-preset`, or in `# Layer:` headers (read from the imported "
+                "file too). Function-level imports are flagged and called lazy.",
         rationale="The seed's `api/guard.py` imported `worker/`: an HTTP handler reaching into "
                   "the worker pool couples request latency to background execution and makes "
                   "the API process load the worker's dependencies. The seed's grep gate for "
@@ -44,13 +45,14 @@ from app.worker.pool import WorkerPool
         good="""# app/api/guard.py  (L2)
 from app.services.runs import enqueue_run   # L4 owns the hand-off to the worker
 """,
-        options=("allowed-imports", "denied-imports", "layers"),
+        options=("allowed-imports", "denied-imports", "layers", "layer-preset"),
         limits=(
             "Imports under `if TYPE_CHECKING:`, imports within the module's own package "
             "(first directory below the root) and third-party imports are never flagged "
             "unless a `denied-imports` entry names them.",
-            "Modules with no claimed layer (outside the map, outside every root) are skipped on "
-            "either side of the import.",
+            "Modules with no declared layer (none in `layers`, the chosen preset or a header, or "
+            "outside every root) are skipped on either side of the import: with nothing "
+            "declared the rule is silent, because a directory name is not an architecture.",
             "Only direct imports are checked; a chain through an allowed middle layer is not a "
             "violation.",
         ),
@@ -69,31 +71,41 @@ from app.services.runs import enqueue_run   # L4 owns the hand-off to the worker
         self.denied = self.ctx.config.denied_imports.get(self.layer, ())
 
     def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            self._check(node, alias.name)
+        self._statement(node, [(alias.name, None) for alias in node.names])
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         loc = self.ctx.location
         base = (resolve_relative(loc.module, loc.is_init, node.level, node.module) if node.level
                 else node.module or "")
-        for alias in node.names:
-            name = f"{base}.{alias.name}" if alias.name != "*" else base
-            self._check(node, name, base)
+        self._statement(node, [(f"{base}.{alias.name}" if alias.name != "*" else base, base)
+                               for alias in node.names])
 
-    def _check(self, node: ast.AST, module: str, parent: Optional[str] = None) -> None:
-        if self.ctx.scope.type_checking or not module:
+    def _statement(self, node: ast.AST, names: List[Tuple[str, Optional[str]]]) -> None:
+        """One finding per import statement (a root cause), naming each forbidden import."""
+        if self.ctx.scope.type_checking:
             return
+        found = [v for v in (self._check(name, parent) for name, parent in names) if v]
+        if not found:
+            return
+        loc = self.ctx.location
+        whys = list(dict.fromkeys(why for _, why in found))
+        self.report(node, importer=loc.module, layer=loc.layer,
+                    imported=", ".join(dict.fromkeys(imported for imported, _ in found)),
+                    lazy=LAZY if self.ctx.scope.function is not None else "",
+                    why="; ".join(whys))
+
+    def _check(self, module: str, parent: Optional[str]) -> Optional[Tuple[str, str]]:
+        """(what is imported, with its layer; why it may not be) for a forbidden import."""
+        if not module:
+            return None
+        loc, config = self.ctx.location, self.ctx.config
         for prefix in self.denied:
             if module == prefix or module.startswith(prefix + "."):
-                config = self.ctx.config
-                why = (f"denied-imports L{self.ctx.location.layer} forbids `{prefix}` "
-                       f"({config.origin('denied-imports', self.ctx.location.layer, '?')})")
-                self._report(node, module, None, why)
-                return
+                return module, (f"denied-imports L{loc.layer} forbids `{prefix}` "
+                                f"({config.origin('denied-imports', loc.layer, '?')})")
         parts = module.split(".")
         if parts[0] != self.root_package or len(parts) < 2 or parts[1] == self.own_package:
-            return  # third-party, the root package itself, or the module's own package
-        loc, config = self.ctx.location, self.ctx.config
+            return None  # third-party, the root package itself, or the module's own package
         shown = module
         if parent and parent != module and module_file(self.ctx.fs, self.root, module) is None:
             # ``from app.worker.pool import WorkerPool``: a name, not a submodule
@@ -102,14 +114,8 @@ from app.services.runs import enqueue_run   # L4 owns the hand-off to the worker
         found = module_layer(self.root, module, config, self.ctx.fs)
         allowed = config.allowed_imports.get(self.layer)
         if found is None or allowed is None or found[0] == loc.layer or found[0] in allowed:
-            return
+            return None
         origin = config.origin("allowed-imports", loc.layer, "the default matrix")
         may = f"may import only {_layers(allowed)}" if allowed else "may import no other layer"
-        why = f"L{loc.layer} {may} (allowed-imports L{loc.layer} in {origin})"
-        self._report(node, shown, found, why)
-
-    def _report(self, node: ast.AST, module: str, target: Optional[Tuple[int, str]], why: str) -> None:
-        loc = self.ctx.location
-        imported = f"{module} (L{target[0]}: {target[1]})" if target else module
-        self.report(node, importer=loc.module, layer=loc.layer, imported=imported,
-                    lazy=LAZY if self.ctx.scope.function is not None else "", why=why)
+        return (f"{shown} (L{found[0]}: {found[1]})",
+                f"L{loc.layer} {may} (allowed-imports L{loc.layer} in {origin})")
