@@ -44,7 +44,7 @@ def _opt_in(line: str) -> bool:
 
 
 def test_check_gives_the_flake8_plugin_findings():
-    result = truthlint("check", "--select", "STI,TBV,SOI,STI004,STI014,SOI002,SOI003", "examples/")
+    result = truthlint("check", "--select", "STI,TBV,SOI,STI004,STI014,SOI002,SOI003,SOI004", "examples/")
     assert result.stdout == EXPECTED
     assert result.returncode == 1 and result.stderr == ""
 
@@ -233,7 +233,7 @@ def test_rules_explain_and_init(tmp_path):
     proposed = truthlint("init", cwd=tmp_path)
     assert proposed.stdout == ('[tool.truthlint]\nroots = ["app"]\n\n[tool.truthlint.layers]\n'
                                '# billing = "L4"\n')
-    assert "api                      L2 (default map)" in proposed.stderr
+    assert "api                      L2 in the seed preset" in proposed.stderr
     assert truthlint("init", "--write", cwd=tmp_path).returncode == 0
     assert "[tool.truthlint]" in (tmp_path / "pyproject.toml").read_text()
     again = truthlint("init", "--write", cwd=tmp_path)

@@ -112,7 +112,7 @@ def test_unsaved_buffer_replaces_the_file_on_disk(examples):
 
 @pytest.mark.slow  # three flake8 runs over examples/, two of them with -j 2
 def test_parallel_runs_share_one_cache(examples):
-    every = "STI,TBV,SOI,STI004,STI014,SOI002,SOI003"
+    every = "STI,TBV,SOI,STI004,STI014,SOI002,SOI003,SOI004"
     args = ("--select", every, "-j", "2", "examples/")
     first = run_flake8(*args, cwd=examples)
     second = run_flake8(*args, cwd=examples)

@@ -253,7 +253,7 @@ def test_a_session_opened_from_an_imported_factory_owns_its_transaction(tmp_path
     _tree(tmp_path, {
         "app/__init__.py": "",
         "app/db.py": "from sqlalchemy.orm import sessionmaker\nSessionLocal = sessionmaker()\n",
-        "app/jobs.py": """\
+        "app/ledger.py": """\
             from app.db import SessionLocal
 
             def nightly():
@@ -265,5 +265,5 @@ def test_a_session_opened_from_an_imported_factory_owns_its_transaction(tmp_path
             """,
     })
     engine = Engine(codes=["SOI004"])
-    path = tmp_path / "app/jobs.py"
+    path = tmp_path / "app/ledger.py"
     assert [(f.line, f.code) for f in engine.check_source(path.read_text(), str(path))] == [(8, "SOI004")]

@@ -189,10 +189,11 @@ SETTINGS: Tuple[Setting, ...] = (
     Setting("session-names", _str_list, ("session", "db", "db_session"),
             "Variable names always taken to be a DB session.",
             'session-names = ["session", "db"]'),
-    Setting("transaction-owners", _str_list, ("services",),
+    Setting("transaction-owners", _str_list, (),
             "Packages (relative to the root, or full dotted names) or layers (L4) that may call "
-            "commit()/rollback()/begin() on a session.",
-            'transaction-owners = ["services", "app.db"]'),
+            "commit()/rollback()/begin() on a session, besides the roles that own transactions "
+            "(SOI004).",
+            'transaction-owners = ["billing", "app.db"]'),
     Setting("denied-imports", _denied_imports, {},
             "Layer to module prefixes (usually third-party) it may not import.",
             '[tool.truthlint.denied-imports]\nL2 = ["redis", "sqlalchemy.orm"]'),

@@ -9,16 +9,18 @@ from ..core.context import Collector
 from ..core.walker import Visitor
 from .behaviour import Behaviour
 from .methods import Methods
+from .roles import Roles
 from .routes import Routes
 from .sessions import SessionFacts
 from .summary import Summary
 
-ORDER: Tuple[Type[Collector], ...] = (SessionFacts, Methods, Behaviour, Routes, Summary)
+ORDER: Tuple[Type[Collector], ...] = (SessionFacts, Methods, Behaviour, Routes, Roles, Summary)
 
 
 # what a collector reads from another one, when that one runs in the same walk
 READS: Dict[Type[Collector], Tuple[Type[Collector], ...]] = {
-    Summary: (SessionFacts,), Routes: (Behaviour,)}  # Routes reads Behaviour's app bindings
+    Summary: (SessionFacts,), Routes: (Behaviour,),  # Routes reads Behaviour's app bindings
+    Roles: (Behaviour, Routes)}
 
 
 def collectors_for(wanted: Iterable[Type[Visitor]]) -> List[Type[Collector]]:

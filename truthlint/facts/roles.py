@@ -1,0 +1,151 @@
+"""What a module, a class and a function are for: roles, from behaviour first and names second.
+
+A rule that asks "may this code end a transaction?" needs to know whether it is a route
+handler, a service, a repository, a unit of work, a worker's task, a migration or a script,
+wherever the project keeps it: ``api/`` and ``services/`` packages and ``<feature>/router.py``,
+``<feature>/service.py`` slices alike. Behaviour decides first (routes registered, task
+decorators, tables defined, a class holding its own session); names only add roles, never
+remove one. Each role carries its evidence, for messages.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Dict, Optional, Set, Tuple, Union
+
+from ..core.context import Collector, FileContext
+from ..core.names import dotted
+from .behaviour import TASK_DECORATORS, Behaviour
+from .routes import Routes
+
+Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+
+# package, module or file-stem words -> role (a stem's last ``_word`` counts too:
+# ``order_service.py``, ``user_repo.py``, ``billing_tasks.py``)
+NAMED_ROLES: Dict[str, str] = {
+    **dict.fromkeys(("api", "apis", "routes", "route", "routers", "router", "endpoints",
+                     "endpoint", "views", "view", "handlers", "controllers", "blueprints"),
+                    "route"),
+    **dict.fromkeys(("services", "service"), "service"),
+    **dict.fromkeys(("crud", "cruds", "repository", "repositories", "repo", "repos", "dao",
+                     "daos", "store", "stores", "persistence", "dal", "queries"), "repository"),
+    **dict.fromkeys(("commands", "uow", "unit_of_work", "unitofwork", "transaction",
+                     "transactions"), "unit of work"),
+    **dict.fromkeys(("tasks", "task", "worker", "workers", "jobs", "job", "consumers",
+                     "consumer", "scheduler", "schedulers", "cron", "celery"), "worker"),
+    **dict.fromkeys(("models", "model", "entities", "orm", "tables"), "model"),
+    **dict.fromkeys(("schemas", "schema", "dto", "dtos", "serializers"), "schema"),
+    **dict.fromkeys(("__main__", "cli", "manage", "wsgi", "asgi"), "entrypoint"),
+    **dict.fromkeys(("scripts", "bin"), "script"),
+    **dict.fromkeys(("config", "configs", "settings", "conf"), "configuration"),
+}
+# class-name endings -> role (``AccountRepository``, ``PgvectorClient``, ``AppHTTPMiddleware``)
+CLASS_ROLES: Tuple[Tuple[str, str], ...] = (
+    ("Service", "service"), ("Repository", "repository"), ("Repo", "repository"),
+    ("DAO", "repository"), ("Dao", "repository"), ("Store", "repository"),
+    ("Storage", "repository"), ("CRUD", "repository"), ("Crud", "repository"),
+    ("Manager", "repository"), ("Client", "repository"), ("Table", "repository"),
+    ("Command", "unit of work"), ("UnitOfWork", "unit of work"), ("Uow", "unit of work"),
+    ("UoW", "unit of work"), ("Middleware", "unit of work"),
+)
+# roles whose code may end the transactions it works in: they own them by design (a service or
+# repository per unit of work, a task or script per run, the request per route handler)
+OWNER_ROLES = frozenset({"service", "repository", "unit of work", "worker", "entrypoint",
+                         "script", "route"})
+
+
+class Roles(Collector):
+    """A module's roles and each function's enclosing class, gathered in the shared walk."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.class_of: Dict[ast.AST, ast.ClassDef] = {}    # function -> the class it is a method of
+        self.parent: Dict[ast.AST, Optional[ast.AST]] = {}  # function -> the function holding it
+        self.returned: Dict[ast.AST, Set[str]] = {}         # function -> names it returns
+        self._roles: Optional[Dict[str, str]] = None
+
+    def visit_FunctionDef(self, node: Function) -> None:
+        scope = self.ctx.scope
+        self.parent[node] = scope.function
+        if scope.cls is not None:  # a def directly in a class body: a method
+            self.class_of[node] = scope.cls
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Return(self, node: ast.Return) -> None:
+        function = self.ctx.scope.function
+        if function is not None and isinstance(node.value, ast.Name):
+            self.returned.setdefault(function, set()).add(node.value.id)
+
+    def module_roles(self) -> Dict[str, str]:
+        """Role -> its evidence, for the whole module (behaviour first, then names); complete
+        once the walk is over (routes registered by a call count from then on)."""
+        if self._roles is not None:
+            return self._roles
+        found: Dict[str, str] = {}
+        loc = self.ctx.location
+        if loc.migration:
+            found["migration"] = "a schema migration"
+        if loc.is_test:
+            found["test"] = "test code"
+        routes = self.ctx.collector(Routes)
+        if routes.decorated or routes.registered:
+            first = next(iter(routes.decorated.values()), None) or next(iter(routes.registered.values()))
+            found["route"] = f"declares routes ({first})"
+        evidence = self.ctx.collector(Behaviour).evidence
+        if 5 in evidence and evidence[5][2].startswith("@"):
+            found.setdefault("worker", f"defines tasks (`{evidence[5][2]}`, line {evidence[5][0]})")
+        if 6 in evidence and ("table=True" in evidence[6][2] or "__tablename__" in evidence[6][2]):
+            found.setdefault("model", f"defines tables (`{evidence[6][2]}`, line {evidence[6][0]})")
+        for part in loc.parts:
+            stem = part[:-3] if part.endswith(".py") else part
+            for word in (stem, stem.rsplit("_", 1)[-1]):
+                role = NAMED_ROLES.get(word.lower())
+                if role is not None and role not in found:
+                    found[role] = f"named `{part}`"
+        if self.ctx.walk_done:
+            self._roles = found
+        return found
+
+    def owner(self, function: Optional[ast.AST], receiver: ast.AST) -> Optional[str]:
+        """Why ``function`` may end the transaction of the session ``receiver`` names (its
+        role, with the evidence), or None when nothing says it owns it."""
+        roles = self.module_roles()
+        for role in ("migration", "test"):
+            if role in roles:
+                return f"{role}: {roles[role]}"
+        handler = self.ctx.collector(Routes).handler(function)
+        if handler is not None:
+            return f"route handler `{handler[0]}` ({handler[1]}): the request's unit of work"
+        inner = function
+        while inner is not None:
+            reason = self._function_owner(inner, receiver)
+            if reason is not None:
+                return reason
+            inner = self.parent.get(inner)
+        for role, why in roles.items():
+            if role in OWNER_ROLES:
+                return f"{role} module ({why})"
+        return None
+
+    def _function_owner(self, function: ast.AST, receiver: ast.AST) -> Optional[str]:
+        name = getattr(function, "name", "")
+        for decorator in getattr(function, "decorator_list", ()):
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            last = (dotted(target) or "").rsplit(".", 1)[-1]
+            if last in TASK_DECORATORS:
+                return f"task `{name}` (`@{dotted(target)}`, line {decorator.lineno})"
+        outer = self.parent.get(function)
+        if outer is not None and name in self.returned.get(outer, ()):
+            return (f"`{getattr(outer, 'name', '?')}` wraps calls in a transaction (it returns "
+                    f"`{name}`): a unit-of-work decorator")
+        cls = self.class_of.get(function)
+        if cls is None:
+            return None
+        for suffix, role in CLASS_ROLES:
+            if cls.name.endswith(suffix):
+                return f"{role} class `{cls.name}`"
+        if (isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name)
+                and receiver.value.id == "self"):
+            return f"class `{cls.name}` holds its session (`self.{receiver.attr}`): a repository"
+        return None
