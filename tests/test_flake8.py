@@ -93,6 +93,7 @@ def test_noqa_suppresses_only_the_named_code(api_project):
 
 def test_select_and_extend_ignore_work_by_prefix(api_project):
     files = ("app/api/items.py", "app/ledger.py")
+
     def codes(result):  # truthlint's codes (the default selection has pycodestyle's too)
         return [c for c in (line.split()[1] for line in result.stdout.splitlines())
                 if c.startswith(("STI", "TBV", "SOI"))]

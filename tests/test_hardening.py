@@ -55,7 +55,9 @@ def codes(stdout: str):
     ("nulls.py", b"x = 1\x00\n", "do not parse under Python"),
     ("latin1.py", b"# -*- coding: latin-1 -*-\nNAME = '\xe9t\xe9'\ninit_db()\n", None),
     ("bom.py", b"\xef\xbb\xbfinit_db()\n", None),
-    ("badbytes.py", b"x = '\xff\xfe'\n", "cannot be read or decoded"),
+    ("badbytes.py", b"x = '\xff\xfe'\ninit_db()\n", None),  # read as latin-1, as flake8 does
+    ("badcookie.py", b"# -*- coding: nope -*-\ninit_db()\n", None),  # (F21)
+    ("bomcookie.py", b"\xef\xbb\xbf# -*- coding: latin-1 -*-\ninit_db()\n", None),
     ("deep_unary.py", "x = " + "-" * 1000 + "1\n", None),
     ("deep_sum.py", "x = " + "+".join(["1"] * 1000) + "\n", None),
     ("deep_attr.py", "x = a" + ".b" * 1000 + ".commit()\n", None),
@@ -71,8 +73,8 @@ def test_bad_input_gives_at_most_one_diagnostic_and_the_run_goes_on(
         assert len(lines) == 1 and name in lines[0] and diagnostic in lines[0]
     else:
         assert lines == []
-    expected_here = [("latin1.py", "TBV001")] if name == "latin1.py" else []
-    expected_here += [("bom.py", "TBV001")] if name == "bom.py" else []
+    checked = name in ("latin1.py", "bom.py", "badbytes.py", "badcookie.py", "bomcookie.py")
+    expected_here = [(name, "TBV001")] if checked else []
     if diagnostic and "parse" in diagnostic:  # a finding line, as flake8's E999, and exit 1
         expected_here = [(name, "E999")]
         assert result.returncode == 1
@@ -82,6 +84,8 @@ def test_bad_input_gives_at_most_one_diagnostic_and_the_run_goes_on(
     flake8 = run_flake8("--select", "TBV,E999,E902", ".", cwd=root)
     assert "truthlint" not in flake8.stdout + flake8.stderr
     assert ("good.py", "TBV001") in codes(flake8.stdout)
+    if checked:  # both entry points read the file the same way
+        assert [c for c in codes(flake8.stdout) if c[0] == name] == expected_here
 
 
 def test_bom_file_reports_the_right_line(tmp_path):
@@ -116,12 +120,17 @@ def test_unreadable_files_and_directories(tmp_path, monkeypatch):
                            "app/secret.py": GOOD, "app/locked/__init__.py": "",
                            "app/locked/x.py": GOOD})
     blocked = {str(root / "app" / "secret.py"), str(root / "app" / "locked")}
-    real_open, real_listdir = builtins.open, os.listdir
+    real_open, real_os_open, real_listdir = builtins.open, os.open, os.listdir
 
     def guarded_open(file, *args, **kwargs):
         if str(file) in blocked or os.path.abspath(str(file)) in blocked:
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
+
+    def guarded_os_open(file, *args, **kwargs):
+        if os.path.abspath(str(file)) in blocked:
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_os_open(file, *args, **kwargs)
 
     def guarded_listdir(path="."):
         if os.path.abspath(str(path)) in blocked:
@@ -129,6 +138,7 @@ def test_unreadable_files_and_directories(tmp_path, monkeypatch):
         return real_listdir(path)
 
     monkeypatch.setattr(builtins, "open", guarded_open)
+    monkeypatch.setattr(os, "open", guarded_os_open)
     monkeypatch.setattr(os, "listdir", guarded_listdir)
     project = Engine()
     found, diagnostic = check_file(project, str(root / "app" / "secret.py"))

@@ -12,11 +12,11 @@ import json
 import os
 import re
 import sys
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .. import __version__
 from ..core.config import SEED_LAYER_MAP, ConfigError, ConfigFinder, validate_tree
-from ..core.files import python_files
+from ..core.files import python_files, write_atomic
 from ..core.source import SYNTAX_CODE
 from ..engine.check import Engine
 from ..engine.selection import SelectionError, parse_codes
@@ -72,8 +72,8 @@ def _check(args: argparse.Namespace) -> int:
     keys = keys_for([(i.finding.code, i.path, i.source_line) for i in located], base) \
         if needs_keys else [("", "", "")] * len(located)
     if args.write_baseline:
-        Baseline(args.write_baseline, [entry(k, i.finding.line, i.finding.message)
-                                       for k, i in zip(keys, located)]).save()
+        _save(Baseline(args.write_baseline, [entry(k, i.finding.line, i.finding.message)
+                                             for k, i in zip(keys, located)]))
         print(f"truthlint: wrote {len(located)} findings to {args.write_baseline}",
               file=sys.stderr)
         return 0
@@ -102,7 +102,7 @@ def _check(args: argparse.Namespace) -> int:
                     else:
                         kept.append(e)
                 baseline.entries = kept
-            baseline.save()
+            _save(baseline)
             print(f"truthlint: {args.baseline} now holds {len(baseline.entries)} entries",
                   file=sys.stderr)
     output = RENDER[args.format](shown, [k[2] for k in shown_keys])
@@ -119,13 +119,25 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if (shown or unparsed) and not args.exit_zero else 0
 
 
+def _save(baseline: Any) -> None:
+    """Write a baseline; a file that cannot be written is a usage error (exit 2), never a
+    traceback that CI reads as "findings"."""
+    try:
+        baseline.save()
+    except OSError as exc:
+        raise UsageError(f"cannot write the baseline {baseline.path}: "
+                         f"{exc.strerror or exc}") from None
+
+
 def _emit(text: str, path: Optional[str]) -> None:
     """The output, to the file asked for or to stdout."""
     if path:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    else:
-        sys.stdout.write(text)
+        try:
+            write_atomic(path, text)
+        except OSError as exc:
+            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return
+    sys.stdout.write(text)
 
 
 def statistics(items: Sequence["Located"]) -> str:
@@ -289,6 +301,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a console that cannot show `—` gets `?`, no crash
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
     args = parser().parse_args(argv)
     if getattr(args, "update_baseline", False) and not args.baseline:
         print("truthlint: --update-baseline needs --baseline FILE", file=sys.stderr)

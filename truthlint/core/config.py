@@ -12,7 +12,7 @@ import re
 import sys
 from typing import Any, Callable, Dict, FrozenSet, Mapping, NamedTuple, Optional, Tuple
 
-from .files import walk
+from .files import read_regular, walk
 
 
 # The seed preset: the layer map of the one audited backend truthlint was written from. It is
@@ -50,6 +50,41 @@ DEFAULT_ALLOWED_IMPORTS: Dict[int, FrozenSet[int]] = {
 PRESETS: Dict[str, Dict[str, int]] = {"seed": SEED_LAYER_MAP}
 
 LAYER_RE = re.compile(r"^L([1-8])(?:\.\d+)?[a-z]?$", re.IGNORECASE)
+
+
+CACHE_ENV = "TRUTHLINT_CACHE_DIR"  # where the caches go, chosen by the user, not the tree
+
+
+def cache_place(directory: str, base: str) -> Optional[str]:
+    """Why a cache directory a project's own files chose is refused, or None when it is
+    fine: it must lie inside the project (``base``) and not behind a symbolic link, so a
+    checked-out tree cannot make truthlint write elsewhere."""
+    full, top = os.path.abspath(directory), os.path.abspath(base)
+    if full != top and not full.startswith(top.rstrip(os.sep) + os.sep):
+        return f"{directory} is outside the project ({top})"
+    current = full
+    while current != top and len(current) > len(top):
+        if os.path.islink(current):
+            return f"{current} is a symbolic link"
+        current = os.path.dirname(current)
+    return None
+
+
+def default_cache(project: str) -> Optional[str]:
+    """The cache directory of a project without a configuration file: the environment's
+    choice, else ``<project>/.truthlint_cache`` unless a link was planted there (then none)."""
+    chosen = user_cache_dir()
+    if chosen is not None:
+        return chosen or None
+    directory = os.path.join(project, ".truthlint_cache")
+    return None if cache_place(directory, project) else directory
+
+
+def user_cache_dir() -> Optional[str]:
+    """The cache directory the environment names (``TRUTHLINT_CACHE_DIR``; empty: none), or
+    None when it names none."""
+    chosen = os.environ.get(CACHE_ENV)
+    return None if chosen is None else os.path.abspath(chosen) if chosen else ""
 
 
 class ConfigError(Exception):
@@ -293,6 +328,7 @@ def build_config(source: Optional[str], base_dir: str, *layers: Mapping[str, Any
     and remember, per key, which file and key set them.
     """
     merged: Dict[str, Any] = {}
+    merged_from: Dict[str, Optional[str]] = {}  # the file each setting came from
     tables: Dict[str, Dict[Any, Any]] = {t: {} for t in TABLES}
     provenance: Dict[str, Dict[Any, str]] = {t: {} for t in TABLES}
     for settings in layers:
@@ -302,6 +338,7 @@ def build_config(source: Optional[str], base_dir: str, *layers: Mapping[str, Any
                 provenance[key].update(dict.fromkeys(value, table_label(settings, key, source)))
             elif not key.startswith("__"):
                 merged[key] = value
+                merged_from[key] = settings.get("__source__", source)
     defaults = {s.key: s.default for s in SETTINGS}
 
     def get(key: str) -> Any:
@@ -334,17 +371,34 @@ def build_config(source: Optional[str], base_dir: str, *layers: Mapping[str, Any
         advisory_packages=tuple(get("advisory-packages")),
         authoritative_words=tuple(w.lower() for w in get("authoritative-words")),
         check_comments=get("check-comments"),
-        cache_dir=os.path.join(base_dir, get("cache-dir")) if get("cache-dir") else None,
+        cache_dir=_cache_dir(get("cache-dir"), base_dir, merged_from.get("cache-dir", source)),
         provenance=provenance,
     )
+
+
+def _cache_dir(value: str, base_dir: str, source: Optional[str]) -> Optional[str]:
+    """The cache directory: the environment's choice, else the setting's, checked."""
+    chosen = user_cache_dir()
+    if chosen is not None:
+        return chosen or None
+    if not value:
+        return None
+    directory = os.path.join(base_dir, value)
+    refused = cache_place(directory, base_dir)
+    if refused is not None:
+        raise ConfigError(source or "configuration", "cache-dir",
+                          f"refused: {refused}; a checked tree may not choose where truthlint "
+                          f"writes (set {CACHE_ENV} to choose another place)")
+    return directory
 
 
 def read_pyproject(path: str) -> Optional[Dict[str, Any]]:
     """The ``[tool.truthlint]`` table of a pyproject.toml, validated; None when absent."""
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError:
+        raw = read_regular(path)
+    except OSError as exc:
+        if os.path.lexists(path) and not os.path.isdir(path):  # there, but not a file to read
+            raise ConfigError(path, "(file)", f"cannot be read: {exc.strerror}") from None
         return None
     if b"truthlint" not in raw:
         return None  # no [tool.truthlint] table: no need to parse the file

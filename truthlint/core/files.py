@@ -9,7 +9,9 @@ are named (so a package named ``env/`` is code, and a virtualenv named ``env/`` 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 from .location import header_layer, HEADER_LINES
@@ -19,6 +21,68 @@ from .names import sibling_key
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", ".flake8", ".git")
 SKIP_DIRS = frozenset({"__pycache__", "__pypackages__", "node_modules", "site-packages",
                        "build", "dist", "_build", "buck-out"})
+
+
+MAX_FILE_BYTES = 32 * 2**20  # a source, configuration or cache file larger than this is skipped
+
+
+def read_regular(path: str, limit: int = MAX_FILE_BYTES, prefix: bool = False) -> bytes:
+    """The bytes of a regular file, read without ever blocking on it: a FIFO, a device, a
+    socket or a directory (``/dev/zero`` behind a symlink, ``mkfifo app/x.py``) raises OSError
+    instead, and so does a file over ``limit`` bytes — unless ``prefix``, which asks for its
+    first ``limit`` bytes only."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", path)
+        if info.st_size > limit and not prefix:
+            raise OSError(errno.EFBIG, f"larger than {limit // 2**20} MB", path)
+        chunks: List[bytes] = []
+        left = limit + (0 if prefix else 1)  # one byte more tells a file that grew
+        while left > 0:
+            chunk = os.read(fd, min(left, 2**20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        if left <= 0 and not prefix:
+            raise OSError(errno.EFBIG, f"larger than {limit // 2**20} MB", path)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file created exclusively beside it (never
+    through a link planted at a predictable name), then renamed over it, which replaces a link
+    at ``path`` rather than writing through it. On failure nothing is left behind and the
+    OSError is raised."""
+    import tempfile  # only a run that writes pays for importing it
+
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".truthlint-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def mark_ignored(directory: str) -> None:
+    """A ``.gitignore`` holding ``*`` in a cache directory, created only where nothing (not
+    even a dangling link) is at that name yet."""
+    ignore = os.path.join(directory, ".gitignore")
+    if os.path.lexists(ignore):
+        return
+    with contextlib.suppress(FileExistsError):
+        fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
+                     0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("# created by truthlint\n*\n")
 
 
 def skipped_dir(parent: str, name: str) -> bool:
@@ -36,10 +100,18 @@ def walk(top: str) -> Iterator[Tuple[str, List[str]]]:
 
 
 def python_files_under(top: str) -> Iterator[str]:
+    """The ``.py`` files under ``top``; a file symlink whose target lies outside ``top`` is
+    left out, as directory symlinks are (what it points at is not this project's code)."""
+    inside = None
     for dirpath, filenames in walk(top):
         for name in filenames:
             if name.endswith(".py"):
-                yield os.path.join(dirpath, name)
+                path = os.path.join(dirpath, name)
+                if os.path.islink(path):
+                    inside = inside or os.path.realpath(top).rstrip(os.sep) + os.sep
+                    if not os.path.realpath(path).startswith(inside):
+                        continue
+                yield path
 
 
 def python_files(paths: Iterable[str]) -> List[str]:
@@ -202,8 +274,8 @@ class FileSystem:
         """The ``# Layer:`` header of another project file (first lines only), cached."""
         if path not in self._headers:
             try:
-                with open(path, encoding="utf-8", errors="replace") as fh:
-                    lines = [fh.readline() for _ in range(HEADER_LINES)]
+                head = read_regular(path, 64 * 1024, prefix=True)
+                lines = head.decode("utf-8", "replace").splitlines(True)[:HEADER_LINES]
             except OSError:
                 lines = []
             self._headers[path] = header_layer(lines)

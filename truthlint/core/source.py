@@ -10,6 +10,8 @@ import tokenize
 import warnings
 from typing import Iterator, List, Optional, Tuple
 
+from .files import read_regular
+
 # characters str.splitlines() breaks on that Python's tokenizer (and flake8) do not
 _OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
@@ -25,23 +27,32 @@ def split_lines(source: str) -> List[str]:
     return _LINES.findall(source)
 
 
-def decode(data: bytes) -> Tuple[Optional[str], str]:
-    """The source and its encoding, honouring coding cookies and BOMs; None if undecodable."""
+def decode(data: bytes) -> Tuple[str, str]:
+    """The source and its encoding, honouring coding cookies and BOMs. Bytes that do not
+    decode as they say (an unknown or wrong cookie, a BOM against the cookie) are read as
+    latin-1, as flake8 reads them, so both entry points check the same text."""
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         return data.decode(encoding), encoding
     except (SyntaxError, UnicodeDecodeError, LookupError):
-        return None, ""
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]  # flake8 drops the BOM, whatever the cookie said
+        return data.decode("latin-1"), "latin-1"
 
 
 def read_source(path: str) -> Optional[str]:
-    """Decoded source; None if it cannot be read or decoded."""
+    """Decoded source; None if it cannot be read (see :func:`source_or_reason`)."""
+    return source_or_reason(path)[0]
+
+
+def source_or_reason(path: str) -> Tuple[Optional[str], str]:
+    """Decoded source, or None and why not: missing, unreadable, not a regular file, too
+    large."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError:
-        return None
-    return decode(data)[0]
+        data = read_regular(path)
+    except OSError as exc:
+        return None, exc.strerror or type(exc).__name__
+    return decode(data)[0], ""
 
 
 SYNTAX_CODE = "E999"  # flake8's code for a file it cannot parse; ruff reports the same way

@@ -19,7 +19,7 @@ from typing import (Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, O
 from .. import __version__
 from ..core.config import Config
 from ..core.digest import build_id, canonical, digest as _digest, text_digest, value_digest
-from ..core.files import FileSystem, python_files_under
+from ..core.files import FileSystem, mark_ignored, python_files_under, read_regular, write_atomic
 from ..core.source import imported_names
 from .layout import project_dir
 from ..core.location import module_name
@@ -166,8 +166,7 @@ class ProjectIndex:
         if path is None:
             return {}
         try:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
+            text = read_regular(path).decode("utf-8")
             head, _, body = text.partition("\n")
             header = json.loads(head)
             if (header.get("version") != cache_version() or header.get("root") != self.root
@@ -195,7 +194,6 @@ class ProjectIndex:
         directory = self.cache_dir
         if path is None or directory is None:
             return
-        tmp: Optional[str] = None
         try:
             kept = self._kept
             facts = {key: kept[key][0] if key in kept else canonical(getattr(self, method)())
@@ -220,22 +218,10 @@ class ProjectIndex:
                                  "digests": digests},
                                 separators=(",", ":"))
             os.makedirs(directory, exist_ok=True)
-            ignore = os.path.join(directory, ".gitignore")
-            if not os.path.exists(ignore):
-                with open(ignore, "w", encoding="utf-8") as fh:
-                    fh.write("# created by truthlint\n*\n")
-            import tempfile  # only a run that writes the cache pays for importing it
-
-            fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".tmp", dir=directory)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(header + "\n" + text)
-            os.replace(tmp, path)  # atomic: readers see the old file or the new one
+            mark_ignored(directory)
+            write_atomic(path, header + "\n" + text)  # readers see the old file or the new one
         except (OSError, TypeError, ValueError):
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+            pass  # a cache that cannot be written is only a slower next run
 
     def python_files(self) -> Iterable[str]:
         return python_files_under(self.root)
@@ -265,10 +251,9 @@ class ProjectIndex:
                 self.stats["cached"] += 1
             else:
                 try:
-                    with open(path, "rb") as fh:
-                        data = fh.read()
+                    data = read_regular(path)
                 except OSError:
-                    continue
+                    continue  # (the check of the file itself says why)
                 digest = _digest(data)
                 changed = True
                 if entry and entry[2] == digest:

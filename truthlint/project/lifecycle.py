@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple
 
-from ..core.config import Config, ConfigFinder
+from ..core.config import Config, ConfigFinder, default_cache
 from ..core.files import FileSystem
 from ..core.walker import warn
 from .index import ProjectIndex, Stale
@@ -106,4 +106,4 @@ def _project_cache(root: str) -> Optional[str]:
     ``layout.project_dir``); with none, nowhere: a tree outside any project (the standard
     library, say) is indexed in memory only."""
     project = project_dir(root)
-    return os.path.join(project, ".truthlint_cache") if project else None
+    return default_cache(project) if project else None

@@ -15,6 +15,7 @@ from typing import Dict, Iterable, List, Tuple
 
 from ..core.config import ConfigError
 from ..core.digest import blake2b
+from ..core.files import read_regular, write_atomic
 
 BASELINE_VERSION = 1
 
@@ -65,8 +66,7 @@ class Baseline:
     @classmethod
     def load(cls, path: str) -> "Baseline":
         try:
-            with open(path, encoding="utf-8") as fh:
-                data = json.load(fh)
+            data = json.loads(read_regular(path))
         except OSError as exc:
             raise ConfigError(path, "baseline", f"cannot be read: {exc.strerror}") from None
         except ValueError as exc:
@@ -80,11 +80,7 @@ class Baseline:
         entries = sorted(self.entries, key=lambda e: (e["path"], e["code"], e["line"],
                                                       e["fingerprint"]))
         data = {"version": BASELINE_VERSION, "tool": "truthlint", "entries": entries}
-        tmp = self.path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1, sort_keys=True)
-            fh.write("\n")
-        os.replace(tmp, self.path)
+        write_atomic(self.path, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 def entry(key: Key, line: int, message: str) -> Dict[str, object]:

@@ -7,7 +7,7 @@ from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 from ..core.context import Finding
 from ..core.files import Read
-from ..core.source import parse, read_source, split_lines
+from ..core.source import parse, source_or_reason, split_lines
 from ..engine.check import Engine
 from .filestore import content_digest
 from .noqa import noqa_file, noqa_lines, silenced, statement_starts
@@ -39,8 +39,8 @@ class Outcome(NamedTuple):
     record: Optional[Record] = None  # None: nothing to store (unparsed, ``noqa`` file, reused)
 
 
-def unreadable(path: str) -> str:
-    return f"{path}: cannot be read or decoded; skipped"
+def unreadable(path: str, why: str = "") -> str:
+    return f"{path}: cannot be read{f' ({why})' if why else ''}; skipped"
 
 
 def locate_findings(path: str, lines: Sequence[str], findings: Iterable[Finding],
@@ -62,9 +62,9 @@ def check_file(engine: Engine, path: str) -> Tuple[List[Located], Optional[str]]
 
 def check_recorded(engine: Engine, path: str) -> Outcome:
     """:func:`check_file`, with what the per-file store keeps of it."""
-    source = read_source(path)
+    source, why = source_or_reason(path)
     if source is None:
-        return Outcome([], unreadable(path))
+        return Outcome([], unreadable(path, why))
     if noqa_file(source):
         return Outcome([], None)
     tree, problem = parse(source, path)

@@ -30,7 +30,7 @@ from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tu
 from ..core.config import Config
 from ..core.context import Finding, Phase
 from ..core.digest import build_id, digest, value_digest
-from ..core.files import Read
+from ..core.files import Read, mark_ignored, write_atomic
 from ..engine.check import Checked, Engine
 from ..project.layout import find_root
 from ..project.summaries import summary_text
@@ -334,28 +334,12 @@ def _read_json(file: str) -> Any:
 def _write(file: str, text: str) -> None:
     """Atomically, never through a link: a temporary file created exclusively beside it."""
     directory = os.path.dirname(file)
-    tmp: Optional[str] = None
     try:
         os.makedirs(directory, exist_ok=True)
-        ignore = os.path.join(os.path.dirname(directory), ".gitignore")
-        if not os.path.lexists(ignore):
-            with open(ignore, "x", encoding="utf-8") as fh:
-                fh.write("# created by truthlint\n*\n")
-        import tempfile  # only a run that writes pays for importing it
-
-        fd, tmp = tempfile.mkstemp(prefix=".entry-", suffix=".tmp", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, file)
-        tmp = None
+        mark_ignored(os.path.dirname(directory))
+        write_atomic(file, text)
     except OSError:
-        pass
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        pass  # a cache that cannot be written is only a slower next run
 
 
 def check_lines(store: FileStore, lines: Sequence[str], filename: str, tree: Any) -> List[Finding]:

@@ -29,7 +29,7 @@ from ..engine.check import Engine
 from ..project.index import Stale
 from ..project.summaries import summary_text
 from ..facts.summary import empty_summary
-from .filecheck import Located, Outcome, Record, check_recorded, locate_findings, unreadable
+from .filecheck import Located, Outcome, Record, check_recorded, locate_findings
 from .filestore import FileStore, content_digest
 from .noqa import noqa_file, statement_starts
 from .pool import run_tasks, size_of
@@ -145,9 +145,6 @@ class Judge(NamedTuple):
 def _first_pass(engine: Engine, work: Tuple[str, Stale]) -> FirstPass:
     path, item = work
     source, encoding = decode(item.data)
-    if source is None:
-        return FirstPass(path, item.path, _summary_of(engine, item), [], [], unreadable(path),
-                         None)
     tree, problem = parse(source, path)
     if tree is None:
         return FirstPass(path, item.path, _summary_of(engine, item), [], [], problem, None)
@@ -183,7 +180,7 @@ def _phase_one(engine: Engine, work: Union[Tuple[str, Stale], Stale]
 def _second_pass(engine: Engine, work: Union[str, Judge]) -> Outcome:
     if isinstance(work, str):
         return check_recorded(engine, work)
-    lines = split_lines(decode(work.data)[0] or "")
+    lines = split_lines(decode(work.data)[0])
     judged = engine.check(lines, work.path, phase=Phase.INDEX, parked=work.parked)
     findings = sorted(set(work.findings + judged.findings))
     return Outcome(locate_findings(work.path, lines, findings, work.starts), None,

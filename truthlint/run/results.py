@@ -8,8 +8,10 @@ import json
 import os
 from typing import Any, List, Optional, Set, Tuple
 
+from ..core.config import default_cache
 from ..core.context import Finding
 from ..core.digest import blake2b, build_id
+from ..core.files import mark_ignored, read_regular, write_atomic
 from ..engine.check import Engine
 from .filecheck import Located
 
@@ -50,8 +52,7 @@ class ResultsCache:
             digest.update(f"{directory}|{engine.fs.mode(directory)}|{names}\n".encode())
         try:
             for source in sorted(sources):
-                with open(source, "rb") as fh:
-                    digest.update(fh.read())
+                digest.update(read_regular(source))
         except OSError:
             return
         self._partial = digest
@@ -71,8 +72,7 @@ class ResultsCache:
         if not self.files:
             return None
         config = self.engine.finder.for_file(os.path.abspath(self.files[0]))
-        default = os.path.join(os.getcwd(), ".truthlint_cache")
-        directory = config.cache_dir if config.source else default
+        directory = config.cache_dir if config.source else default_cache(os.getcwd())
         return os.path.join(directory, self.name + ".json") if directory else None
 
     def load(self) -> Optional[Tuple[List[Located], List[str]]]:
@@ -80,8 +80,7 @@ class ResultsCache:
         if not self.path or not state:
             return None
         try:
-            with open(self.path, encoding="utf-8") as fh:
-                data = json.load(fh)
+            data = json.loads(read_regular(self.path))
             if data.get("state") != state:
                 return None
             located = [Located(p, Finding(line, col, code, message), source)
@@ -99,9 +98,7 @@ class ResultsCache:
                               i.finding.message, i.source_line] for i in located]}
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            tmp = f"{self.path}.{os.getpid()}.tmp"
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump(data, fh)
-            os.replace(tmp, self.path)
+            mark_ignored(os.path.dirname(self.path))
+            write_atomic(self.path, json.dumps(data))
         except OSError:
-            pass
+            pass  # a cache that cannot be written is only a slower next run

@@ -1,0 +1,225 @@
+"""Untrusted trees: what a pull request, a fresh clone or a CI checkout can hold does not hang
+truthlint, exhaust its memory, make it write outside the project or read outside it.
+
+``mk`` builds the reproducers' tree: a project whose seven findings every case must still
+report (or, where a case is about one file, that file's).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ITEMS = """\
+    from app.services import svc
+
+
+    def create(session):
+        session.add(1)
+        session.commit()
+    """
+
+
+def mk(root: Path) -> Path:
+    """The issue's tree: a cycle api <-> services, a write and a commit, ``init_db()``."""
+    files = {
+        "pyproject.toml": "[tool.truthlint]\n",
+        "app/__init__.py": "", "app/api/__init__.py": "", "app/services/__init__.py": "",
+        "app/models/__init__.py": "",
+        "app/api/items.py": textwrap.dedent(ITEMS),
+        "app/services/svc.py": "from app.api import items\n",
+        "app/models/m.py": "init_db()\n",
+    }
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def entry_point(name: str) -> str:
+    """The installed console script beside this Python (never ``python -m``: that puts the
+    working directory, the checked tree, first on ``sys.path``)."""
+    found = Path(sys.executable).with_name(name)
+    return str(found) if found.exists() else name
+
+
+def run(args, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    return subprocess.run(args, cwd=str(cwd), capture_output=True, text=True, env=env,
+                          timeout=timeout)
+
+
+def check(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return run([entry_point("truthlint"), "check", "--no-progress", *args], cwd, timeout)
+
+
+def flake8(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return run([entry_point("flake8"), *args], cwd, timeout)
+
+
+def codes(stdout: str):
+    return sorted((line.split(":")[0], line.split()[1]) for line in stdout.splitlines()
+                  if line[:1] not in ("", " ") and ":" in line)
+
+
+@pytest.mark.slow  # CLI and flake8 subprocesses
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_a_fifo_named_like_a_module_is_skipped_not_waited_on(tmp_path):
+    """F11: ``mkfifo app/api/fifo.py`` hung both entry points (nothing ever writes to it)."""
+    root = mk(tmp_path)
+    clean = codes(check(root).stdout)
+    os.mkfifo(root / "app/api/fifo.py")
+    result = check(root)
+    assert codes(result.stdout) == clean
+    assert result.stderr.count("fifo.py") == 1 and "not a regular file" in result.stderr
+    plugin = flake8(root, "--select", "TBV", "app/models/m.py")
+    assert codes(plugin.stdout) == [("app/models/m.py", "TBV001")]
+
+
+@pytest.mark.slow
+def test_a_link_to_a_device_is_not_read(tmp_path):
+    """F12: ``ln -s /dev/zero app/api/zero.py`` read forever and exhausted memory."""
+    root = mk(tmp_path)
+    clean = codes(check(root).stdout)
+    os.symlink("/dev/zero", root / "app/api/zero.py")
+    result = check(root, timeout=120)
+    assert codes(result.stdout) == clean  # (a link out of the project is not even listed)
+    plugin = flake8(root, "--select", "TBV", "app/models/m.py", timeout=120)
+    assert codes(plugin.stdout) == [("app/models/m.py", "TBV001")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["/dev/zero", "fifo"])
+def test_a_baseline_that_is_not_a_file_stops_with_one_error(tmp_path, target):
+    """F13: ``truthlint-baseline = /dev/zero`` (or a FIFO) in setup.cfg exhausted memory."""
+    root = mk(tmp_path)
+    if target == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("POSIX FIFOs")
+        os.mkfifo(root / "bl.json")
+        target = "bl.json"
+    (root / "setup.cfg").write_text(f"[flake8]\ntruthlint-baseline = {target}\n")
+    result = flake8(root, "--select", "TBV", "app/models/m.py")
+    assert result.returncode == 2
+    assert "not a regular file" in result.stderr and "baseline" in result.stderr
+    cli = check(root, "--baseline", target)
+    assert cli.returncode == 2 and "not a regular file" in cli.stderr
+
+
+@pytest.mark.slow
+def test_file_links_out_of_the_project_are_left_out(tmp_path):
+    """F23: a file symlink whose real path lies outside the project was read and reported
+    (directory symlinks already were not followed); one inside the project still counts."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "leak.py").write_text("init_db()\n")
+    root = mk(tmp_path / "project")
+    clean = codes(check(root).stdout)
+    os.symlink(outside / "leak.py", root / "app/api/leak.py")
+    assert codes(check(root).stdout) == clean
+    os.symlink(root / "app/models/m.py", root / "app/api/alias.py")
+    assert ("app/api/alias.py", "TBV001") in codes(check(root).stdout)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
+def test_no_write_goes_through_a_planted_link(tmp_path):
+    """F3: ``<baseline>.tmp`` was opened through a planted link and overwrote its target;
+    F4: the results cache's ``….<pid>.tmp`` likewise; F5: a dangling
+    ``.truthlint_cache/.gitignore`` link created its target."""
+    root = mk(tmp_path / "project")
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    os.symlink(victim, root / "truthlint-baseline.json.tmp")
+    cache = root / ".truthlint_cache"
+    cache.mkdir()
+    os.symlink(tmp_path / "created-by-truthlint", cache / ".gitignore")
+    assert check(root, "--write-baseline", "truthlint-baseline.json").returncode == 0
+    assert check(root).returncode == 1  # (writes the results cache)
+    assert victim.read_text() == "precious\n"
+    assert not (tmp_path / "created-by-truthlint").exists()
+    assert (root / "truthlint-baseline.json").is_file()
+    assert not list(root.glob(".truthlint-*.tmp")) and not list(cache.glob(".truthlint-*.tmp"))
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
+def test_the_results_cache_writes_through_no_predictable_name(tmp_path, monkeypatch):
+    """F4: the results cache wrote ``results-<h>.json.<pid>.tmp``, a name a tree can plant a
+    link at (the pid is guessable); in process, so the pid is known."""
+    from truthlint.engine.check import Engine
+    from truthlint.run.results import ResultsCache
+
+    root = mk(tmp_path / "project")
+    monkeypatch.chdir(root)
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    cache = ResultsCache(Engine(), [str(root / "app/models/m.py")])
+    os.makedirs(os.path.dirname(cache.path))
+    os.symlink(victim, f"{cache.path}.{os.getpid()}.tmp")
+    cache.begin()
+    cache.save([], [])
+    assert victim.read_text() == "precious\n" and os.path.isfile(cache.path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("setting", ['"/tmp/truthlint-elsewhere"', '"../outside"', "link"])
+def test_a_tree_cannot_choose_where_truthlint_writes(tmp_path, setting):
+    """F6: ``cache-dir = "/abs/path"`` or ``"../outside"`` in a repository's own
+    pyproject.toml, or a symlinked ``.truthlint_cache``, made truthlint write outside it."""
+    root = mk(tmp_path / "project")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    if setting == "link":  # the default place, a link planted there
+        os.symlink(elsewhere, root / ".truthlint_cache")
+    else:
+        (root / "pyproject.toml").write_text(f"[tool.truthlint]\ncache-dir = {setting}\n")
+    result = check(root)
+    assert result.returncode == 2, result.stderr
+    assert "cache-dir" in result.stderr and "pyproject.toml" in result.stderr
+    assert "TRUTHLINT_CACHE_DIR" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    plugin = flake8(root, "--select", "TBV", "app/models/m.py")
+    assert plugin.returncode == 2 and "cache-dir" in plugin.stderr
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_the_user_chooses_the_cache_directory_in_the_environment(tmp_path):
+    root = mk(tmp_path / "project")
+    elsewhere = tmp_path / "elsewhere"
+    env = dict(os.environ, TRUTHLINT_CACHE_DIR=str(elsewhere), PYTHONDONTWRITEBYTECODE="1")
+    result = subprocess.run([entry_point("truthlint"), "check", "--no-progress"], cwd=str(root),
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 1 and list(elsewhere.glob("index-*.json"))
+    assert not (root / ".truthlint_cache").exists()
+
+
+@pytest.mark.slow
+def test_a_baseline_or_output_that_cannot_be_written_is_one_error(tmp_path):
+    """On a read-only directory (or a full disk) writing the baseline or ``--output-file``
+    ended in a traceback with exit 1, which CI reads as "findings", and left temp files."""
+    root = mk(tmp_path / "project")
+    missing = root / "no" / "such" / "dir"  # (a read-only directory, for a test run as root)
+    for args in (["--write-baseline", str(missing / "bl.json")],
+                 ["--output-file", str(missing / "out.txt")]):
+        result = check(root, *args)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr and "cannot write" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_a_console_that_cannot_encode_the_messages(tmp_path):
+    """With a cp1252 stdout the `→` of a cycle message crashed the run with exit 1."""
+    root = mk(tmp_path / "project")
+    env = dict(os.environ, PYTHONIOENCODING="cp1252", PYTHONDONTWRITEBYTECODE="1")
+    result = subprocess.run([entry_point("truthlint"), "check", "--no-progress"], cwd=str(root),
+                            capture_output=True, env=env, timeout=60)
+    assert result.returncode == 1 and b"Traceback" not in result.stderr
+    assert b"app.api.items ? app.services.svc ? app.api.items" in result.stdout
