@@ -30,8 +30,13 @@ def expected_findings(path: Path) -> List[Tuple[int, int, str]]:
 
 
 def run_flake8(*args: str, cwd: Path = REPO, stdin: str = None) -> subprocess.CompletedProcess:
+    """flake8 as users run it: its installed script (``python -m flake8`` would put the
+    checked tree first on ``sys.path`` and import its ``fcntl.py`` — flake8's doing, not
+    truthlint's, but a test of "never executes" must not depend on it)."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    return subprocess.run([sys.executable, "-m", "flake8", *args], cwd=str(cwd), input=stdin,
+    script = Path(sys.executable).with_name("flake8")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "flake8"]
+    return subprocess.run([*command, *args], cwd=str(cwd), input=stdin,
                           capture_output=True, text=True, env=env, timeout=300)
 
 

@@ -223,9 +223,16 @@ def test_never_imports_or_runs_the_checked_code(tmp_path):
         "app/worker/native_ext.cpython-311-x86_64-linux-gnu.so": b"\x7fELF not really",
         "app/worker/native_ext.pyd": b"MZ not really",
         "conftest.py": boom, "setup.py": boom, "app/__main__.py": boom,
+        # F22: modules named like what truthlint imports, where ``python -m`` looks first
+        "tomllib.py": boom, "tomli.py": boom, "json.py": boom, "tempfile.py": boom,
+        "fcntl.py": boom,
     })
+    (root / "pyproject.toml").write_text("[tool.truthlint]\n")  # (so tomllib is needed)
+    script = str(Path(sys.executable).with_name("truthlint"))
     runs = [truthlint("check", ".", cwd=root), truthlint("map", ".", cwd=root),
             truthlint("check", "-j", "2", ".", cwd=root),
+            subprocess.run([script, "check", "--no-progress", "."], cwd=str(root),
+                           capture_output=True, text=True, timeout=300),
             run_flake8(".", cwd=root), run_flake8("-j", "2", ".", cwd=root)]
     assert all(r.returncode in (0, 1) for r in runs), [r.stderr for r in runs]
     assert "TBV001" in runs[0].stdout  # it did look at the code

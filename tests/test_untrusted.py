@@ -223,3 +223,75 @@ def test_a_console_that_cannot_encode_the_messages(tmp_path):
                             capture_output=True, env=env, timeout=60)
     assert result.returncode == 1 and b"Traceback" not in result.stderr
     assert b"app.api.items ? app.services.svc ? app.api.items" in result.stdout
+
+
+ADVERSARIAL = {
+    # F14: STI013's pre-scan retried ``\w*`` from every "Memory" (29 s on this input)
+    "fallback": 'X = "' + "Memory" * 50_000 + '"\n',
+    # F15: SOI003's instance-name regex backtracked on a run of underscores (minutes here)
+    "instance": '"""one instance"""\nclass A:\n    def f(cls):\n        cls.' + "_" * 30_000
+                + "x = 1\n",
+    # STI014's class-name splitter on a long all-caps name (minutes here)
+    "class name": "class " + "A" * 30_000 + "_x:\n    pass\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(ADVERSARIAL))
+def test_no_rule_is_worse_than_linear_in_its_input(tmp_path, case):
+    """Inputs sized so that a quadratic form takes tens of seconds to minutes and a linear
+    one milliseconds; the bound (2 s of CPU, every rule on) is generous for the linear one."""
+    import time
+
+    from truthlint.engine.check import Engine
+    from truthlint.rules.registry import RULES
+
+    root = mk(tmp_path)
+    path = root / "app" / "adversarial.py"
+    path.write_text(ADVERSARIAL[case])
+    engine = Engine(codes=RULES)
+    start = time.process_time()
+    engine.check_source(ADVERSARIAL[case], str(path))
+    assert time.process_time() - start < 2.0
+
+
+@pytest.mark.slow  # a 2,000-module project, checked once
+def test_a_huge_import_cycle_keeps_output_and_cache_linear(tmp_path):
+    """F16: each finding of a 10,000-module cycle spelled out the whole cycle (1.39 GB of
+    output, a 1.69 GB results cache, 7 GB of memory)."""
+    size = 2_000
+    root = tmp_path
+    (root / "pyproject.toml").write_text("[tool.truthlint]\n")
+    (root / "ring").mkdir()
+    (root / "ring" / "__init__.py").write_text("")
+    for n in range(size):
+        (root / "ring" / f"m{n:04d}.py").write_text(f"from ring import m{(n + 1) % size:04d}\n")
+    result = check(root, timeout=600)
+    lines = result.stdout.splitlines()
+    assert len(lines) == size and all(" TBV004 " in line for line in lines)
+    assert max(len(line) for line in lines) < 400
+    assert "(2,000 modules)" in lines[0]
+    cache = sum(p.stat().st_size for p in (root / ".truthlint_cache").rglob("*") if p.is_file())
+    assert cache < 5_000 * size  # every cache together: a few kilobytes a module (it was 40 MB)
+
+
+@pytest.mark.slow
+def test_a_file_name_that_is_not_utf8(tmp_path):
+    """F17: one such name crashed every run, even one checking another file
+    (UnicodeEncodeError in the results cache and the index digests)."""
+    root = mk(tmp_path)
+    try:
+        with open(os.fsencode(root / "app" / "api") + b"/bad\xff\xfe.py", "w") as fh:
+            fh.write("init_db()\n")
+    except (OSError, UnicodeError):
+        pytest.skip("this file system takes UTF-8 names only")
+    result = check(root)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert ("app/models/m.py", "TBV001") in codes(result.stdout)
+    assert any(path.startswith("app/api/bad") for path, _ in codes(result.stdout))
+    for form in ("json", "sarif", "github"):
+        out = check(root, "--format", form)
+        assert out.returncode == 1 and "Traceback" not in out.stderr, form
+    assert check(root, "--write-baseline", "bl.json").returncode == 0
+    assert check(root, "--baseline", "bl.json").returncode == 0
+    plugin = flake8(root, "--select", "TBV", "app/models/m.py")
+    assert codes(plugin.stdout) == [("app/models/m.py", "TBV001")]

@@ -40,9 +40,15 @@ def value_digest(value: Any) -> str:
     return text_digest(canonical(value))
 
 
+def encoded(text: str) -> bytes:
+    """UTF-8 for digests and caches that never fails: a path with bytes that are not UTF-8
+    (``bad\\xff.py``, decoded with surrogates) is a path like any other."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def text_digest(text: str) -> str:
     """:func:`value_digest` of a value whose :func:`canonical` text is ``text``."""
-    return blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+    return blake2b(encoded(text), digest_size=8).hexdigest()
 
 
 _BUILD: List[str] = []

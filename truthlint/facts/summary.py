@@ -404,6 +404,8 @@ def _data_shape(node: ast.ClassDef, bases: List[str]) -> bool:
 def role_key(name: str) -> Optional[str]:
     """A class's role and stemmed name: ``TenancyMiddleware`` and ``TenantMiddleware`` ->
     ``tenan|middleware``; None for one-word names and test doubles."""
+    if len(name) > 200:
+        return None  # no real class is named so; CAMEL_RE would be quadratic on the length
     words: List[str] = CAMEL_RE.findall(name)
     if len(words) < 2 or name.startswith(DOUBLE_PREFIXES):
         return None

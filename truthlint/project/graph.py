@@ -77,6 +77,18 @@ def toward(importers: Mapping[str, Sequence[str]], start: str, targets: Abstract
     return found
 
 
+SHOWN = 8  # the modules a cycle lists before it says how many there are in all
+
+
+def shown(cycle: Optional[List[str]]) -> Optional[List[str]]:
+    """A cycle as findings list it: its first modules, then how many there are, then the way
+    back (``a → b → … (10,000 modules) → a``), so messages, caches and memory stay linear in
+    the project however long the cycle is."""
+    if cycle is None or len(cycle) <= SHOWN + 2:
+        return cycle
+    return cycle[:SHOWN] + [f"… ({len(cycle) - 1:,} modules)", cycle[-1]]
+
+
 def closed(found: Mapping[str, str], start: str, target: str) -> Optional[List[str]]:
     """The cycle ``start -> target -> ... -> start`` along a :func:`toward` search's steps, or
     None when the search did not reach ``target``."""

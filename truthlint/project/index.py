@@ -18,13 +18,13 @@ from typing import (Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, O
 
 from .. import __version__
 from ..core.config import Config
-from ..core.digest import build_id, canonical, digest as _digest, text_digest, value_digest
+from ..core.digest import build_id, canonical, digest as _digest, encoded, text_digest, value_digest
 from ..core.files import FileSystem, mark_ignored, python_files_under, read_regular, write_atomic
 from ..core.source import imported_names
 from .layout import project_dir
 from ..core.location import module_name
 from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules
-from .graph import closed, strongly_connected, toward
+from .graph import closed, shown, strongly_connected, toward
 
 INDEX_VERSION = 37
 # a summary is what this truthlint's facts floor makes of a file: another release's is stale
@@ -156,7 +156,7 @@ class ProjectIndex:
     def _cache_file(self) -> Optional[str]:
         if not self.cache_dir:
             return None
-        key = _digest(f"{self.root}|{self.config.source}".encode())[:16]
+        key = _digest(encoded(f"{self.root}|{self.config.source}"))[:16]
         return os.path.join(self.cache_dir, f"index-{key}.json")
 
     def _load_cache(self) -> Dict[str, Any]:
@@ -170,7 +170,7 @@ class ProjectIndex:
             head, _, body = text.partition("\n")
             header = json.loads(head)
             if (header.get("version") != cache_version() or header.get("root") != self.root
-                    or header.get("body") != _digest(body.encode("utf-8"))):
+                    or header.get("body") != _digest(encoded(body))):
                 return {}  # another version, another tree, or a damaged or truncated file
             lines = [head] + body.split("\n")
             files = {}
@@ -213,7 +213,7 @@ class ProjectIndex:
                 header_facts[name] = len(body)
             text = "\n".join(body)
             header = json.dumps({"version": cache_version(), "root": self.root,
-                                 "body": _digest(text.encode("utf-8")),
+                                 "body": _digest(encoded(text)),
                                  "files": header_files, "facts": header_facts,
                                  "digests": digests},
                                 separators=(",", ":"))
@@ -464,7 +464,7 @@ class ProjectIndex:
         or None. Shortest when it is found within CYCLE_SEARCH modules of ``target``; else the
         cycle through the component's hub (its first module), loops cut: a true cycle, not
         always the shortest, at bounded cost."""
-        return self.memo(f"cycle:{module}>{target}", lambda: self._cycle(module, target))
+        return self.memo(f"cycle:{module}>{target}", lambda: shown(self._cycle(module, target)))
 
     def _cycle(self, module: str, target: str) -> Optional[List[str]]:
         scc = self.components()

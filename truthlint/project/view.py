@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ..core.context import FileContext
 from ..facts.summary import Summary
-from .graph import closed, toward
+from .graph import closed, shown, toward
 from .index import ProjectIndex, runs_at_import
 
 MAX_CHAIN = 8  # calls followed from an import-time call to the effect it reaches
@@ -68,7 +68,7 @@ class IndexView:
         the index when the file is as indexed: see ``ProjectIndex.cycle``)."""
         if self.same_as_disk:
             return self.index.cycle(self.module, target)
-        return closed(self._toward_me(), self.module, target)
+        return shown(closed(self._toward_me(), self.module, target))
 
     def _toward_me(self) -> Dict[str, str]:
         """One breadth-first search backwards from this module over the import graph (with

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Tuple
 
 from ..core.config import ConfigError
-from ..core.digest import blake2b
+from ..core.digest import blake2b, encoded
 from ..core.files import read_regular, write_atomic
 
 BASELINE_VERSION = 1
@@ -24,7 +24,7 @@ Key = Tuple[str, str, str]  # (code, path, fingerprint)
 
 def fingerprint(code: str, source_line: str, rank: int) -> str:
     text = " ".join(source_line.split())
-    return blake2b(f"{code}\0{text}\0{rank}".encode("utf-8"), digest_size=8).hexdigest()
+    return blake2b(encoded(f"{code}\0{text}\0{rank}"), digest_size=8).hexdigest()
 
 
 def relative(path: str, base: str) -> str:

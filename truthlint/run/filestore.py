@@ -29,7 +29,7 @@ from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tu
 
 from ..core.config import Config
 from ..core.context import Finding, Phase
-from ..core.digest import build_id, digest, value_digest
+from ..core.digest import build_id, digest, encoded, value_digest
 from ..core.files import Read, mark_ignored, write_atomic
 from ..engine.check import Checked, Engine
 from ..project.layout import find_root
@@ -42,7 +42,7 @@ LocatedRow = Tuple[int, int, str, str, str]  # line, col, code, message, source 
 
 def content_digest(text: str) -> str:
     """The digest of a file's text, as both entry points see it (decoded)."""
-    return digest(text.encode("utf-8", "surrogatepass"))
+    return digest(encoded(text))
 
 
 class Entry(NamedTuple):
@@ -218,7 +218,7 @@ class FileStore:
 
 
 def _entry_name(full: str) -> str:
-    return digest(full.encode("utf-8", "surrogatepass"))[:20] + ".json"
+    return digest(encoded(full))[:20] + ".json"
 
 
 @contextlib.contextmanager
@@ -296,7 +296,7 @@ class Bundle:
         """A bundle of ``lines`` (path -> its entry's JSON)."""
         where, body, offset = {}, [], 0
         for path in sorted(lines):
-            data = lines[path].encode("utf-8")
+            data = encoded(lines[path])
             where[path] = [offset, len(data)]
             body.append(lines[path])
             offset += len(data) + 1

@@ -10,7 +10,7 @@ from typing import Any, List, Optional, Set, Tuple
 
 from ..core.config import default_cache
 from ..core.context import Finding
-from ..core.digest import blake2b, build_id
+from ..core.digest import blake2b, build_id, encoded
 from ..core.files import mark_ignored, read_regular, write_atomic
 from ..engine.check import Engine
 from .filecheck import Located
@@ -27,7 +27,7 @@ class ResultsCache:
         self.engine, self.files = engine, files
         self.absolute = [os.path.abspath(f) for f in files]
         key = json.dumps(self.absolute + sorted(engine.selection.codes))
-        self.name = "results-" + blake2b(key.encode(), digest_size=8).hexdigest()
+        self.name = "results-" + blake2b(encoded(key), digest_size=8).hexdigest()
         self.path = self._where()
         self._partial: Optional[Any] = None
 
@@ -43,13 +43,13 @@ class ResultsCache:
                 info = os.stat(full)
             except OSError:
                 return
-            digest.update(f"{full}|{info.st_mode}|{info.st_mtime_ns}|{info.st_size}\n".encode())
+            digest.update(encoded(f"{full}|{info.st_mode}|{info.st_mtime_ns}|{info.st_size}\n"))
             directories.add(full.rpartition(os.sep)[0])
         directories |= {d.rpartition(os.sep)[0] for d in directories}
         sources = {s for s in (engine.finder.for_dir(d).source for d in directories) if s}
         for directory in sorted(directories):  # hidden entries (caches) are not inputs
             names = sorted(n for n in engine.fs.listdir(directory) if not n.startswith("."))
-            digest.update(f"{directory}|{engine.fs.mode(directory)}|{names}\n".encode())
+            digest.update(encoded(f"{directory}|{engine.fs.mode(directory)}|{names}\n"))
         try:
             for source in sorted(sources):
                 digest.update(read_regular(source))
@@ -65,7 +65,7 @@ class ResultsCache:
         digest = self._partial.copy()
         for index in self.engine.indexes.built():
             for path, content in sorted(index.digests.items()):
-                digest.update(f"{path}|{content}\n".encode())
+                digest.update(encoded(f"{path}|{content}\n"))
         return str(digest.hexdigest())
 
     def _where(self) -> Optional[str]:

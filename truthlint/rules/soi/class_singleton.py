@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import ast
-import re
 from typing import List, Set
 
 from ...core.context import FileContext
 from ...facts.methods import Methods
 from ..base import Rule, RuleDoc
 
-INSTANCE_ATTR_RE = re.compile(r"^_*(?:\w*_)?(?:instance|singleton)s?$", re.IGNORECASE)
+
+def instance_attribute(name: str) -> bool:
+    r"""``_instance``, ``__singleton``, ``_shared_instances``: a name for the one instance.
+    (What ``^_*(?:\w*_)?(?:instance|singleton)s?$`` says, without its backtracking, which
+    took seconds on a long run of underscores.)"""
+    lowered = name.lower()
+    if lowered.endswith("s"):
+        lowered = lowered[:-1]
+    for word in ("instance", "singleton"):
+        if lowered.endswith(word):
+            prefix = lowered[:-len(word)]
+            return not prefix or prefix.endswith("_")
+    return False
 
 
 class ClassSingleton(Rule):
@@ -73,7 +84,7 @@ def get_rbac_engine(request: Request) -> RBACEngine:
             if isinstance(target, ast.Subscript):
                 target = target.value
             if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
-                    and target.value.id in owners and INSTANCE_ATTR_RE.match(target.attr)):
+                    and target.value.id in owners and instance_attribute(target.attr)):
                 continue
             if target.attr.endswith("s") and not subscripted:
                 continue  # `cls._instances = {}` resets a registry; the per-key store is flagged

@@ -16,7 +16,8 @@ FALLBACK_RE = re.compile(r"^(InMemory|Memory|Noop|NoOp|Null|Dummy|Fake|Stub|Loca
 # what the fall-through shape accepts: stand-ins that keep state only in memory, or drop it
 STAND_IN_RE = re.compile(r"^(?:InMemory|Memory|Noop|NoOp|Null|Dummy|Fake|Stub)")
 FALLBACK_TEXT_RE = re.compile(r"(?:InMemory|Memory|Noop|NoOp|Null|Dummy|Fake|Stub|Local|Logging"
-                              r"|Console|Sqlite|SQLite|Default|Mock)\w*\(")
+                              r"|Console|Sqlite|SQLite|Default|Mock)\w{0,80}\(")
+# (bounded: ``\w*`` retried from every "Memory" of "MemoryMemory…" made the scan quadratic)
 FAILURE_WORDS = ("Import", "NotFound", "Connection", "Connect", "Timeout", "Unavailable",
                  "OSError", "KeyError", "Refused")
 LOUD_METHODS = frozenset({"warning", "warn", "error", "exception", "critical", "fatal"})
