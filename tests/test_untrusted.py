@@ -295,3 +295,85 @@ def test_a_file_name_that_is_not_utf8(tmp_path):
     assert check(root, "--baseline", "bl.json").returncode == 0
     plugin = flake8(root, "--select", "TBV", "app/models/m.py")
     assert codes(plugin.stdout) == [("app/models/m.py", "TBV001")]
+
+
+def _forge(cache: Path) -> int:
+    """Empty every finding a cache holds, as a pull request's committed cache could."""
+    import json
+
+    forged = 0
+    for path in cache.rglob("*.json"):
+        if path.name.startswith("index-"):
+            continue
+        lines = path.read_text().splitlines()
+        if path.name == "bundle.json":  # a header line with offsets, then entries: drop it
+            path.unlink()
+            continue
+        data = json.loads(lines[0])
+        for field in ("findings", "located"):
+            if field in data:
+                data[field] = []
+                forged += 1
+        path.write_text(json.dumps(data))
+    return forged
+
+
+@pytest.mark.slow
+def test_a_cache_someone_else_wrote_is_never_read(tmp_path):
+    """F7: the caches' digests were unkeyed, so a ``.truthlint_cache/`` committed in a pull
+    request hid (or injected) findings on a fresh CI checkout. Every cache key now derives
+    from a secret of the user (or of CI, in TRUTHLINT_CACHE_KEY)."""
+    root = mk(tmp_path)
+
+    def run_as(key: str) -> subprocess.CompletedProcess:
+        env = dict(os.environ, TRUTHLINT_CACHE_KEY=key, PYTHONDONTWRITEBYTECODE="1")
+        return subprocess.run([entry_point("truthlint"), "check", "--no-progress"],
+                              cwd=str(root), capture_output=True, text=True, env=env, timeout=60)
+
+    truth = run_as("author")
+    assert truth.returncode == 1 and ("app/models/m.py", "TBV001") in codes(truth.stdout)
+    assert _forge(root / ".truthlint_cache") > 0
+    assert run_as("author").returncode == 0  # (control: the author's own runs trust it)
+    again = run_as("ci-secret")
+    assert again.returncode == 1 and codes(again.stdout) == codes(truth.stdout)
+
+
+def test_the_cache_key_is_kept_for_the_user_alone(tmp_path, monkeypatch):
+    from truthlint.core.digest import cache_key
+
+    monkeypatch.delenv("TRUTHLINT_CACHE_KEY", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = cache_key()
+    key_file = tmp_path / "truthlint" / "key"
+    assert key_file.stat().st_mode & 0o777 == 0o600 and len(first) == 32
+    assert cache_key() == first  # the same for every later run
+    monkeypatch.setenv("TRUTHLINT_CACHE_KEY", "given by CI")
+    assert cache_key() != first
+
+
+@pytest.mark.slow
+def test_a_same_size_edit_that_keeps_the_time_is_seen(tmp_path):
+    """F9, the "racy git" problem: an edit of the same size whose file keeps its time (an
+    edit in the same clock tick as the last run, or a tool that restores times) gave stale
+    findings. A file not older than the cache is compared by content."""
+    root = mk(tmp_path)
+    target = root / "app/models/m.py"
+    assert ("app/models/m.py", "TBV001") in codes(check(root).stdout)
+    before = target.stat()
+    target.write_text("x = 12345\n")  # the same ten bytes long
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert target.stat().st_size == before.st_size
+    assert ("app/models/m.py", "TBV001") not in codes(check(root).stdout)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_a_data_file_mode_change_is_seen(tmp_path):
+    """F10: changing a data file's mode did not invalidate STI012's cached result."""
+    root = mk(tmp_path)
+    data = root / "app/models/catalogue.json"
+    data.write_text("{}\n")
+    os.chmod(data, 0o644)
+    assert not [c for c in codes(check(root).stdout) if c[1] == "STI012"]
+    os.chmod(data, 0o600)
+    assert ("app/models/__init__.py", "STI012") in codes(check(root).stdout)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import time
 from collections import deque
 from typing import (Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tuple,
                     TypeVar, Union, cast)
@@ -40,6 +41,9 @@ def cache_version() -> str:
 # modules a cycle search visits from an edge's target before it settles for the cycle through
 # the component's hub: bounded work per edge, so TBV004 stays linear in the graph
 CYCLE_SEARCH = 512
+# a file whose time is this close to the cache's own (or later) may have changed after it was
+# read, in the same tick of a coarse clock: its content is compared, not its time and size
+RACY_NS = 2_000_000_000
 HUBS = 8  # and then through the best of this many hubs of the component
 MAX_HOPS = 6  # aliases of aliases and re-exports followed to a session definition
 ABSENT = "absent"  # a reference whose definition the index does not hold
@@ -143,6 +147,7 @@ class ProjectIndex:
         self.stats = {"parsed": 0, "cached": 0, "followed": 0}  # followed: facts updated by edits
         self._derived: Dict[str, Any] = {}
         self._saved_facts: Dict[str, Any] = {}
+        self._racy_after: Optional[int] = None  # see RACY_NS
         self._saved_digests: Dict[str, str] = {}  # digests of the saved facts' values
         self._fact_digests: Dict[str, str] = {}
         self._files: Dict[str, Any] = {}  # rel -> [mtime_ns, size, digest, summary JSON]
@@ -173,6 +178,8 @@ class ProjectIndex:
                     or header.get("body") != _digest(encoded(body))):
                 return {}  # another version, another tree, or a damaged or truncated file
             lines = [head] + body.split("\n")
+            written = header.get("written")
+            self._racy_after = written - RACY_NS if isinstance(written, int) else None
             files = {}
             for rel, entry in header["files"].items():
                 if _valid(entry) and 0 < entry[3] < len(lines):
@@ -213,6 +220,7 @@ class ProjectIndex:
                 header_facts[name] = len(body)
             text = "\n".join(body)
             header = json.dumps({"version": cache_version(), "root": self.root,
+                                 "written": time.time_ns(),
                                  "body": _digest(encoded(text)),
                                  "files": header_files, "facts": header_facts,
                                  "digests": digests},
@@ -247,7 +255,8 @@ class ProjectIndex:
             except OSError:
                 continue
             entry = cached.get(rel)
-            if entry and entry[0] == info.st_mtime_ns and entry[1] == info.st_size:
+            racy = self._racy_after is None or info.st_mtime_ns >= self._racy_after
+            if entry and entry[0] == info.st_mtime_ns and entry[1] == info.st_size and not racy:
                 self.stats["cached"] += 1
             else:
                 try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import Any, List, Optional, Set, Tuple
 
 from ..core.config import default_cache
@@ -13,6 +14,7 @@ from ..core.context import Finding
 from ..core.digest import blake2b, build_id, encoded
 from ..core.files import mark_ignored, read_regular, write_atomic
 from ..engine.check import Engine
+from ..project.index import RACY_NS
 from .filecheck import Located
 
 
@@ -30,6 +32,7 @@ class ResultsCache:
         self.name = "results-" + blake2b(encoded(key), digest_size=8).hexdigest()
         self.path = self._where()
         self._partial: Optional[Any] = None
+        self._newest = 0  # the latest file time seen: a file this new may be racy (RACY_NS)
 
     def begin(self) -> None:
         """Digest the files' metadata, directory listings and configuration now, before the
@@ -43,6 +46,7 @@ class ResultsCache:
                 info = os.stat(full)
             except OSError:
                 return
+            self._newest = max(self._newest, info.st_mtime_ns)
             digest.update(encoded(f"{full}|{info.st_mode}|{info.st_mtime_ns}|{info.st_size}\n"))
             directories.add(full.rpartition(os.sep)[0])
         directories |= {d.rpartition(os.sep)[0] for d in directories}
@@ -50,6 +54,10 @@ class ResultsCache:
         for directory in sorted(directories):  # hidden entries (caches) are not inputs
             names = sorted(n for n in engine.fs.listdir(directory) if not n.startswith("."))
             digest.update(encoded(f"{directory}|{engine.fs.mode(directory)}|{names}\n"))
+            for name in names:  # (F10: STI012 judges the data files beside a package by mode)
+                if not name.endswith(".py"):
+                    mode = engine.fs.file_mode(os.path.join(directory, name))
+                    digest.update(encoded(f"{name}|{mode}\n"))
         try:
             for source in sorted(sources):
                 digest.update(read_regular(source))
@@ -83,6 +91,9 @@ class ResultsCache:
             data = json.loads(read_regular(self.path))
             if data.get("state") != state:
                 return None
+            written = data.get("written")
+            if not isinstance(written, int) or self._newest >= written - RACY_NS:
+                return None  # a file as new as the cache may have changed unseen since
             located = [Located(p, Finding(line, col, code, message), source)
                        for p, line, col, code, message, source in data["findings"]]
             return located, list(data["diagnostics"])
@@ -93,7 +104,7 @@ class ResultsCache:
         state = self._state()
         if not self.path or not state:
             return
-        data = {"state": state, "diagnostics": diagnostics,
+        data = {"state": state, "written": time.time_ns(), "diagnostics": diagnostics,
                 "findings": [[i.path, i.finding.line, i.finding.col, i.finding.code,
                               i.finding.message, i.source_line] for i in located]}
         try:
