@@ -377,3 +377,87 @@ def test_a_data_file_mode_change_is_seen(tmp_path):
     assert not [c for c in codes(check(root).stdout) if c[1] == "STI012"]
     os.chmod(data, 0o600)
     assert ("app/models/__init__.py", "STI012") in codes(check(root).stdout)
+
+
+def _entries(path: Path):
+    import json
+
+    return json.loads(path.read_text())["entries"]
+
+
+@pytest.mark.slow
+def test_a_run_from_another_directory_keeps_the_debt(tmp_path):
+    """F1: the results cache replayed paths relative to the first run's working directory,
+    so a run from app/ called every entry fixed and emptied the baseline."""
+    root = mk(tmp_path)
+    assert check(root, "--write-baseline", "bl.json").returncode == 0
+    recorded = _entries(root / "bl.json")
+    assert check(root).returncode == 1  # (fills the results cache)
+    inside = check(root / "app", "--baseline", "../bl.json", "--update-baseline", "..")
+    assert inside.returncode == 0, inside.stdout
+    assert "0 baseline entries are fixed" in inside.stderr
+    assert _entries(root / "bl.json") == recorded
+    assert check(root, "--baseline", "bl.json").returncode == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["subset", "select", "syntax error"])
+def test_update_baseline_drops_only_what_it_looked_at(tmp_path, how):
+    """F2: --update-baseline deleted entries of files it did not check, of codes it did not
+    select, and of a file that no longer parsed; a subset run advised removing them."""
+    root = mk(tmp_path)
+    assert check(root, "--write-baseline", "bl.json").returncode == 0
+    recorded = _entries(root / "bl.json")
+    assert {e["path"] for e in recorded} >= {"app/models/m.py", "app/api/items.py"}
+    args = {"subset": ["app/models/m.py"], "select": ["--select", "TBV001"],
+            "syntax error": []}[how]
+    if how == "syntax error":
+        (root / "app/api/items.py").write_text("from app.services import svc\ndef (:\n")
+    result = check(root, "--baseline", "bl.json", "--update-baseline", *args)
+    assert "0 baseline entries are fixed" in result.stderr, result.stderr
+    assert _entries(root / "bl.json") == recorded
+
+
+@pytest.mark.slow
+def test_update_baseline_still_drops_what_was_fixed(tmp_path):
+    root = mk(tmp_path)
+    assert check(root, "--write-baseline", "bl.json").returncode == 0
+    (root / "app/models/m.py").write_text("x = 1\n")
+    result = check(root, "--baseline", "bl.json", "--update-baseline", "app/models/m.py")
+    assert "1 baseline entries are fixed" in result.stderr
+    assert "app/models/m.py" not in {e["path"] for e in _entries(root / "bl.json")}
+
+
+@pytest.mark.slow
+def test_a_new_dead_module_is_new_debt_not_hidden_by_the_old_one(tmp_path):
+    """F19: with a.py grandfathered under STI004, a new dead b_new_dead.py landed on the same
+    recorded line (the package's __init__.py) and passed with exit 0."""
+    root = mk(tmp_path)
+    (root / "app/api/__init__.py").write_text('"""The routes."""\n')
+    (root / "app/api/a.py").write_text("x = 1\n")
+    assert check(root, "--select", "STI004", "--write-baseline", "bl.json").returncode == 0
+    assert check(root, "--select", "STI004", "--baseline", "bl.json").returncode == 0
+    (root / "app/api/b_new_dead.py").write_text("y = 2\n")
+    result = check(root, "--select", "STI004", "--baseline", "bl.json")
+    assert result.returncode == 1 and "b_new_dead.py" in result.stdout
+
+
+@pytest.mark.slow
+def test_a_copy_above_a_grandfathered_line_is_the_new_one(tmp_path):
+    """F20: duplicating a violating line above the old one reported the old line as new."""
+    root = mk(tmp_path)
+    model = root / "app/models/m.py"
+    model.write_text("import os\n\n\n\ninit_db()\n")
+    assert check(root, "--write-baseline", "bl.json").returncode == 0
+    model.write_text("init_db()\nimport os\n\n\n\ninit_db()\n")
+    result = check(root, "--baseline", "bl.json")
+    assert result.returncode == 1
+    assert [line.split(":")[:2] for line in result.stdout.splitlines()] == [["app/models/m.py", "1"]]
+
+
+@pytest.mark.slow
+def test_a_baseline_of_the_old_format_is_a_clear_error(tmp_path):
+    root = mk(tmp_path)
+    (root / "bl.json").write_text('{"version": 1, "tool": "truthlint", "entries": []}\n')
+    result = check(root, "--baseline", "bl.json")
+    assert result.returncode == 2 and "older truthlint" in result.stderr

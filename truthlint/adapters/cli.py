@@ -12,7 +12,8 @@ import json
 import os
 import re
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence,
+                    Tuple)
 
 from .. import __version__
 from ..core.config import SEED_LAYER_MAP, ConfigError, ConfigFinder, validate_tree
@@ -69,8 +70,8 @@ def _check(args: argparse.Namespace) -> int:
         from ..run.baseline import Baseline, entry, keys_for, split  # only these runs need it
     base = os.path.dirname(os.path.abspath(baseline_file)) if baseline_file else os.getcwd()
     needs_keys = baseline_file or args.format in ("json", "sarif")
-    keys = keys_for([(i.finding.code, i.path, i.source_line) for i in located], base) \
-        if needs_keys else [("", "", "")] * len(located)
+    keys = keys_for([(i.finding.code, i.path, i.source_line, i.finding.message)
+                     for i in located], base) if needs_keys else [("", "", "")] * len(located)
     if args.write_baseline:
         _save(Baseline(args.write_baseline, [entry(k, i.finding.line, i.finding.message)
                                              for k, i in zip(keys, located)]))
@@ -80,11 +81,12 @@ def _check(args: argparse.Namespace) -> int:
     shown, shown_keys = located, keys
     if args.baseline:
         baseline = Baseline.load(args.baseline)
-        old, fixed = split(keys, baseline)
+        considered = _considered(files, diagnostics, engine.selection.codes, baseline)
+        old, fixed = split(keys, [i.finding.line for i in located], baseline, considered)
         shown = [i for i, g in zip(located, old) if not g]
         shown_keys = [k for k, g in zip(keys, old) if not g]
         print(f"truthlint: {sum(old)} findings grandfathered by {args.baseline}; "
-              f"{sum(fixed.values())} baseline entries are fixed and can be removed"
+              f"{len(fixed)} baseline entries are fixed and can be removed"
               + (" (run with --update-baseline)" if fixed and not args.update_baseline else ""),
               file=sys.stderr)
         if args.update_baseline:
@@ -93,15 +95,8 @@ def _check(args: argparse.Namespace) -> int:
                                     for k, i in zip(keys, located)]
                 shown, shown_keys = [], []
             else:  # debt only shrinks: drop fixed entries, never add new ones
-                drop = fixed.copy()
-                kept = []
-                for e in baseline.entries:
-                    k = (str(e["code"]), str(e["path"]), str(e["fingerprint"]))
-                    if drop[k] > 0:
-                        drop[k] -= 1
-                    else:
-                        kept.append(e)
-                baseline.entries = kept
+                gone = set(fixed)
+                baseline.entries = [e for n, e in enumerate(baseline.entries) if n not in gone]
             _save(baseline)
             print(f"truthlint: {args.baseline} now holds {len(baseline.entries)} entries",
                   file=sys.stderr)
@@ -117,6 +112,21 @@ def _check(args: argparse.Namespace) -> int:
         output += statistics(shown)
     _emit(output, args.output_file)
     return 1 if (shown or unparsed) and not args.exit_zero else 0
+
+
+def _considered(files: Sequence[str], diagnostics: Sequence[str], codes: Iterable[str],
+                baseline: Any) -> Callable[[str, str], bool]:
+    """Which baseline entries this run can call fixed: of a code it selected, in a file it
+    checked, and none while a file could not be read or parsed (findings in one file rest on
+    others: a cycle through a file that does not parse is not seen). A run over some paths or
+    with some codes says nothing about the rest of the debt."""
+    from ..run.baseline import relative
+
+    if any(d.startswith(f + ":") for f in files for d in diagnostics):
+        return lambda code, path: False
+    checked = {relative(f, baseline.base) for f in files}
+    selected = set(codes)
+    return lambda code, path: code in selected and path in checked
 
 
 def _save(baseline: Any) -> None:

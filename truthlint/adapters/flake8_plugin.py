@@ -144,9 +144,9 @@ class _Checker:
             return findings
         lines = self.lines
         keys = keys_for([(f.code, self.filename,
-                          lines[f.line - 1] if 0 < f.line <= len(lines) else "")
+                          lines[f.line - 1] if 0 < f.line <= len(lines) else "", f.message)
                          for f in findings], baseline.base)
-        old, _ = split(keys, baseline)
+        old, _ = split(keys, [f.line for f in findings], baseline)
         return [f for f, grandfathered in zip(findings, old) if not grandfathered]
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:

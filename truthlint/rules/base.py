@@ -24,6 +24,9 @@ class RuleDoc(NamedTuple):
     limits: Tuple[str, ...] = ()
     opt_in: bool = False
     enabled_by: str = ""  # an opt-in rule that a setting turns on, rather than selecting it
+    # message fields that say what a finding is about when its line cannot (a package's
+    # ``__init__.py``, line 1 of a file): baselines key such findings by them too
+    identity: Tuple[str, ...] = ()
 
     @property
     def off_by_default(self) -> bool:

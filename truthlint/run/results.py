@@ -28,7 +28,8 @@ class ResultsCache:
     def __init__(self, engine: Engine, files: List[str]) -> None:
         self.engine, self.files = engine, files
         self.absolute = [os.path.abspath(f) for f in files]
-        key = json.dumps(self.absolute + sorted(engine.selection.codes))
+        # (the working directory too: the findings it replays name paths relative to it)
+        key = json.dumps([os.getcwd()] + self.absolute + sorted(engine.selection.codes))
         self.name = "results-" + blake2b(encoded(key), digest_size=8).hexdigest()
         self.path = self._where()
         self._partial: Optional[Any] = None

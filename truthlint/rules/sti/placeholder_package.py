@@ -21,6 +21,7 @@ class PlaceholderPackage(_InitFile):
         code="STI005",
         name="placeholder-package",
         message="{what} — populate it or delete it",
+        identity=("what",),
         summary="Flags a placeholder: a package whose `__init__.py` holds nothing but a "
                 "docstring or comments and whose directory holds nothing else (no modules, "
                 "subpackages or data files), or a module that "
