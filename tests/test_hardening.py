@@ -83,6 +83,11 @@ def test_bad_input_gives_at_most_one_diagnostic_and_the_run_goes_on(
         return  # pyflakes itself overflows on these; truthlint's walk is iterative (CLI above)
     flake8 = run_flake8("--select", "TBV,E999,E902", ".", cwd=root)
     assert "truthlint" not in flake8.stdout + flake8.stderr
+    if name == "nulls.py" and sys.version_info < (3, 11):
+        # flake8's own processing stops on a null byte under these Pythons (a ValueError
+        # from ast.parse it does not catch), before any plugin runs: not truthlint's to fix
+        assert "cannot contain null bytes" in flake8.stderr
+        return
     assert ("good.py", "TBV001") in codes(flake8.stdout)
     if checked:  # both entry points read the file the same way
         assert [c for c in codes(flake8.stdout) if c[0] == name] == expected_here
