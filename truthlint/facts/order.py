@@ -20,7 +20,7 @@ ORDER: Tuple[Type[Collector], ...] = (SessionFacts, Methods, Behaviour, Routes, 
 # what a collector reads from another one, when that one runs in the same walk
 READS: Dict[Type[Collector], Tuple[Type[Collector], ...]] = {
     Summary: (SessionFacts,), Routes: (Behaviour,),  # Routes reads Behaviour's app bindings
-    Roles: (Behaviour, Routes)}
+    Roles: (Behaviour, Routes, Methods)}
 
 
 def collectors_for(wanted: Iterable[Type[Visitor]]) -> List[Type[Collector]]:

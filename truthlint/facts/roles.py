@@ -11,14 +11,13 @@ remove one. Each role carries its evidence, for messages.
 from __future__ import annotations
 
 import ast
-from typing import Dict, Optional, Set, Tuple, Union
+from typing import Dict, Optional, Set, Tuple
 
 from ..core.context import Collector, FileContext
 from ..core.names import dotted
 from .behaviour import TASK_DECORATORS, Behaviour
+from .methods import Methods
 from .routes import Routes
-
-Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
 # package, module or file-stem words -> role (a stem's last ``_word`` counts too:
 # ``order_service.py``, ``user_repo.py``, ``billing_tasks.py``)
@@ -55,22 +54,17 @@ OWNER_ROLES = frozenset({"service", "repository", "unit of work", "worker", "ent
 
 
 class Roles(Collector):
-    """A module's roles and each function's enclosing class, gathered in the shared walk."""
+    """A module's roles, and what makes a function own its transactions, from the shared walk
+    (the methods and the functions holding each function come from Methods and Routes)."""
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self.class_of: Dict[ast.AST, ast.ClassDef] = {}    # function -> the class it is a method of
-        self.parent: Dict[ast.AST, Optional[ast.AST]] = {}  # function -> the function holding it
-        self.returned: Dict[ast.AST, Set[str]] = {}         # function -> names it returns
+        self.returned: Dict[ast.AST, Set[str]] = {}  # function -> the names it returns
         self._roles: Optional[Dict[str, str]] = None
 
-    def visit_FunctionDef(self, node: Function) -> None:
-        scope = self.ctx.scope
-        self.parent[node] = scope.function
-        if scope.cls is not None:  # a def directly in a class body: a method
-            self.class_of[node] = scope.cls
-
-    visit_AsyncFunctionDef = visit_FunctionDef
+    def begin(self) -> None:
+        self.parent = self.ctx.collector(Routes).parent  # function -> the function holding it
+        self.methods = self.ctx.collector(Methods).of
 
     def visit_Return(self, node: ast.Return) -> None:
         function = self.ctx.scope.function
@@ -139,9 +133,10 @@ class Roles(Collector):
         if outer is not None and name in self.returned.get(outer, ()):
             return (f"`{getattr(outer, 'name', '?')}` wraps calls in a transaction (it returns "
                     f"`{name}`): a unit-of-work decorator")
-        cls = self.class_of.get(function)
-        if cls is None:
+        method = self.methods.get(function)
+        if method is None:
             return None
+        cls = method.cls
         for suffix, role in CLASS_ROLES:
             if cls.name.endswith(suffix):
                 return f"{role} class `{cls.name}`"

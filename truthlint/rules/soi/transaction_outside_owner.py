@@ -7,7 +7,7 @@ import re
 from typing import Dict, List, Optional, Tuple, cast
 
 from ...core.context import FileContext
-from ...facts.methods import is_generator
+from ...facts.methods import is_generator, parameters
 from ...facts.roles import Roles
 from ...facts.routes import Routes
 from ...facts.sessions import SessionFacts
@@ -128,13 +128,11 @@ def get_or_create_tag(session: Session, name: str) -> Tag:
         """``receiver`` is a parameter of ``function`` or of a function holding it."""
         if not isinstance(receiver, ast.Name):
             return False
-        parents = self.ctx.collector(Roles).parent
+        parents = self.ctx.collector(Routes).parent
         inner: Optional[ast.AST] = function
         while inner is not None:
-            args = getattr(inner, "args", None)
-            if args is not None and any(
-                    a.arg == receiver.id for a in (*args.posonlyargs, *args.args, *args.kwonlyargs,
-                                                   *filter(None, (args.vararg, args.kwarg)))):
+            if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                    arg.arg == receiver.id for arg, _ in parameters(inner)):
                 return True
             inner = parents.get(inner)
         return False
