@@ -121,7 +121,8 @@ def test_a_file_that_does_not_parse_is_a_finding_line_and_makes_no_claim_rest_on
         "truthlint: 1 file(s) do not parse under Python "
         f"{sys.version_info[0]}.{sys.version_info[1]} (app/newer.py); if they use newer "
         "syntax, run truthlint under the project's Python. Their imports are read line by "
-        "line, and no finding claims that nothing imports a module"]
+        "line, and no finding claims that nothing imports a module",
+        "truthlint: 1 finding in 1 of 5 files"]
     assert cli.main(["check", "--no-progress", "--exit-zero", "-j1", "."]) == 0
     capsys.readouterr()
     assert cli.main(["check", "--no-progress", "--format", "json", "-j1", "."]) == 1

@@ -46,7 +46,8 @@ def _opt_in(line: str) -> bool:
 def test_check_gives_the_flake8_plugin_findings():
     result = truthlint("check", "--select", "STI,TBV,SOI,STI004,STI014,SOI002,SOI003,SOI004", "examples/")
     assert result.stdout == EXPECTED
-    assert result.returncode == 1 and result.stderr == ""
+    assert result.returncode == 1
+    assert result.stderr == "truthlint: 32 findings in 22 of 44 files; 2 fixable with --fix\n"
 
 
 def test_opt_in_codes_need_selecting():
@@ -263,7 +264,10 @@ def test_pre_commit_hook_runs_on_staged_files(tmp_path):
 
 def test_progress_bar_is_silent_off_a_terminal():
     result = truthlint("check", "examples/")
-    assert result.stderr == ""
+    assert result.stderr.splitlines() == [  # only the summary (the default codes here)
+        f"truthlint: {len(result.stdout.splitlines())} findings in "
+        f"{len({line.split(':')[0] for line in result.stdout.splitlines()})} of 44 files; "
+        "2 fixable with --fix"]
 
 
 def test_progress_bar_draws(capsys):

@@ -69,6 +69,8 @@ def test_bad_input_gives_at_most_one_diagnostic_and_the_run_goes_on(
     result = truthlint("check", ".", cwd=root)
     assert ("good.py", "TBV001") in codes(result.stdout)
     lines = result.stderr.splitlines()
+    assert lines[-1].startswith("truthlint: ") and " of 2 files" in lines[-1]  # the summary
+    lines = lines[:-1]
     if diagnostic:
         assert len(lines) == 1 and name in lines[0] and diagnostic in lines[0]
     else:
@@ -114,7 +116,8 @@ def test_symlink_loops_and_dangling_links_are_skipped(tmp_path):
     (root / "app" / "dangling.py").symlink_to(root / "nowhere.py")
     result = truthlint("check", ".", cwd=root)
     assert codes(result.stdout) == [("app/mod.py", "TBV001")]
-    assert len(result.stderr.splitlines()) == 1 and "dangling.py" in result.stderr
+    assert len(result.stderr.splitlines()) == 2 and "dangling.py" in result.stderr
+    assert result.stderr.splitlines()[-1] == "truthlint: 1 finding in 1 of 3 files"
     flake8 = run_flake8("--select", "TBV", "app/mod.py", cwd=root)
     assert codes(flake8.stdout) == [("app/mod.py", "TBV001")]
 
@@ -170,7 +173,7 @@ def test_two_runs_share_one_cold_cache_at_once(tmp_path):
         t.join()
     assert results[0].stdout == results[1].stdout
     assert len(results[0].stdout.splitlines()) == 60
-    assert results[0].stderr == results[1].stderr == ""
+    assert results[0].stderr == results[1].stderr == "truthlint: 60 findings in 60 of 61 files\n"
     again = truthlint("check", "--select", "TBV004", ".", cwd=root)
     assert again.stdout == results[0].stdout
     assert not list((root / ".truthlint_cache").glob(".index-*.tmp"))

@@ -36,7 +36,6 @@ def _split_codes(values: Optional[List[str]]) -> List[str]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from ..run.pipeline import run
     from .report import RENDER
 
     try:
@@ -47,13 +46,23 @@ def _check(args: argparse.Namespace) -> int:
     for path in paths:
         if not os.path.exists(path):
             raise UsageError(f"{path}: no such file or directory")
-    finder = ConfigFinder()
-    validate_tree(tuple(paths), finder)
-    engine = Engine(finder, codes=codes)
-    files = python_files(paths)
-    progress = not args.no_progress and sys.stderr.isatty() and len(files) > 300
-    gc.freeze()  # what lives now (modules, configuration) is never garbage: stop rescanning it
-    located, diagnostics = run(engine, files, args.jobs, progress)
+    engine, files, located, diagnostics = _run(paths, codes, args)
+    if args.fix:
+        from ..run.fixes import create_inits, missing_inits
+
+        created = create_inits(missing_inits(located))
+        repaired = sum(1 for i in located if i.finding.code == "STI006")
+        if created:
+            print(f"truthlint: fixed {repaired} findings: created "
+                  + ", ".join(os.path.relpath(p) for p in created), file=sys.stderr)
+            engine, files, located, diagnostics = _run(paths, codes, args)
+    if args.add_noqa:
+        from ..run.fixes import add_noqa_comments
+
+        added, changed = add_noqa_comments(located)
+        print(f"truthlint: added {added} noqa comments to {len(changed)} files", file=sys.stderr)
+        if changed:
+            engine, files, located, diagnostics = _run(paths, codes, args)
     unparsed = [d for d in diagnostics if f": {SYNTAX_CODE} " in d]
     for line in diagnostics:
         if line not in unparsed or args.format not in ("text", "json"):
@@ -111,7 +120,43 @@ def _check(args: argparse.Namespace) -> int:
     if args.statistics and args.format == "text":
         output += statistics(shown)
     _emit(output, args.output_file)
+    print(summary(shown, files, unparsed, len(located) - len(shown) if args.baseline else None),
+          file=sys.stderr)
     return 1 if (shown or unparsed) and not args.exit_zero else 0
+
+
+def summary(shown: Sequence["Located"], files: Sequence[str], unparsed: Sequence[str],
+            grandfathered: Optional[int]) -> str:
+    """The run in one line, on stderr (stdout keeps flake8's format): ``truthlint: 12
+    findings in 5 of 300 files; 3 fixable with --fix; 40 grandfathered by the baseline``."""
+    from ..run.fixes import FIXABLE
+
+    count = len(shown) + len(unparsed)
+    where = len({i.path for i in shown} | {d.split(":", 1)[0] for d in unparsed})
+    parts = [f"truthlint: {count} finding{'' if count == 1 else 's'} in {where} of "
+             f"{len(files)} file{'' if len(files) == 1 else 's'}" if count else
+             f"truthlint: no findings in {len(files)} file{'' if len(files) == 1 else 's'}"]
+    fixable = sum(1 for i in shown if i.finding.code in FIXABLE)
+    if fixable:
+        parts.append(f"{fixable} fixable with --fix")
+    if grandfathered is not None:
+        parts.append(f"{grandfathered} grandfathered by the baseline")
+    return "; ".join(parts)
+
+
+def _run(paths: Sequence[str], codes: Any, args: argparse.Namespace
+         ) -> Tuple[Engine, List[str], List["Located"], List[str]]:
+    """One check of ``paths`` with a fresh engine (after a fix, the tree is another)."""
+    from ..run.pipeline import run
+
+    finder = ConfigFinder()
+    validate_tree(tuple(paths), finder)
+    engine = Engine(finder, codes=codes)
+    files = python_files(paths)
+    progress = not args.no_progress and sys.stderr.isatty() and len(files) > 300
+    gc.freeze()  # what lives now (modules, configuration) is never garbage: stop rescanning it
+    located, diagnostics = run(engine, files, args.jobs, progress)
+    return engine, files, located, diagnostics
 
 
 def _considered(files: Sequence[str], diagnostics: Sequence[str], codes: Iterable[str],
@@ -289,6 +334,11 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--no-progress", action="store_true")
     check.add_argument("--statistics", action="store_true",
                        help="after the findings, the count per code (as flake8 prints it)")
+    check.add_argument("--fix", action="store_true",
+                       help="apply the safe fixes (STI006: create the missing __init__.py), "
+                            "then report what is left")
+    check.add_argument("--add-noqa", action="store_true",
+                       help="add `# noqa: CODE` for every finding (to adopt on a large tree)")
     check.set_defaults(func=_check)
 
     tmap = sub.add_parser("map", help="write the Structural Truth Map of a project")
@@ -318,6 +368,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser().parse_args(argv)
     if getattr(args, "update_baseline", False) and not args.baseline:
         print("truthlint: --update-baseline needs --baseline FILE", file=sys.stderr)
+        return 2
+    if getattr(args, "force", False) and not getattr(args, "update_baseline", False):
+        print("truthlint: --force works only with --update-baseline (it replaces the baseline "
+              "with today's findings)", file=sys.stderr)
         return 2
     command: Callable[[argparse.Namespace], int] = args.func
     try:

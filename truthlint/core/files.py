@@ -12,7 +12,8 @@ import contextlib
 import errno
 import os
 import stat
-from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
+from typing import (Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple,
+                    Union)
 
 from .location import header_layer, HEADER_LINES
 from .names import sibling_key
@@ -53,23 +54,43 @@ def read_regular(path: str, limit: int = MAX_FILE_BYTES, prefix: bool = False) -
         os.close(fd)
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file created exclusively beside it (never
-    through a link planted at a predictable name), then renamed over it, which replaces a link
-    at ``path`` rather than writing through it. On failure nothing is left behind and the
-    OSError is raised."""
+def write_atomic(path: str, text: Union[str, bytes], mode: Optional[int] = None) -> None:
+    """Write ``text`` (UTF-8) or bytes to ``path`` through a temporary file created
+    exclusively beside it (never through a link planted at a predictable name), then renamed
+    over it, which replaces a link at ``path`` rather than writing through it. The file gets
+    ``mode``, else the mode of the file it replaces, else what ``open`` would give. On failure
+    nothing is left behind and the OSError is raised."""
     import tempfile  # only a run that writes pays for importing it
 
     directory = os.path.dirname(os.path.abspath(path))
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except OSError:
+            mask = os.umask(0)
+            os.umask(mask)
+            mode = 0o666 & ~mask
     fd, tmp = tempfile.mkstemp(prefix=".truthlint-", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fh.fileno(), mode)
+            fh.write(_bytes(text))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _bytes(text: Union[str, bytes]) -> bytes:
+    """UTF-8 that never fails: a path that was not UTF-8 gets its own bytes back."""
+    if isinstance(text, bytes):
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate of another kind (quoted from a string)
+        return text.encode("utf-8", "replace")
 
 
 def mark_ignored(directory: str) -> None:

@@ -8,7 +8,9 @@ code selection, so per-file work stays small.
 from __future__ import annotations
 
 import ast
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Set, Type
+import re
+from typing import (Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Set,
+                    Tuple, Type)
 
 from ..core.config import Config, ConfigFinder
 from ..core.context import Collector, FileContext, Finding, Phase, ProjectLookup
@@ -130,7 +132,33 @@ class Engine:
         wanted = self.selection.codes
         if walker.failed:
             wanted = wanted - walker.failed_codes()
-        return sorted({f for f in ctx.findings if f.code in wanted})
+        found = sorted({f for f in ctx.findings if f.code in wanted})
+        if found and "truthlint:" in ctx.text:
+            silenced = file_noqa(ctx.text)
+            if silenced == ():  # a bare `# truthlint: noqa`: every truthlint code
+                found = []
+            elif silenced is not None:
+                found = [f for f in found if not f.code.startswith(silenced)]
+        return found
+
+
+FILE_NOQA_RE = re.compile(r"^[ \t]*#[ \t]*truthlint:[ \t]*noqa\b([^\n]*)$", re.MULTILINE)
+
+
+def file_noqa(text: str) -> Optional[Tuple[str, ...]]:
+    """The codes (or prefixes) a ``# truthlint: noqa: STI006, TBV`` line silences in the whole
+    file, () for a bare ``# truthlint: noqa`` (every truthlint code), None without one. As
+    ruff's ``# ruff: noqa: CODE``: a comment on its own line, anywhere in the file."""
+    codes: List[str] = []
+    found = False
+    for match in FILE_NOQA_RE.finditer(text):
+        rest = match.group(1).strip()
+        if not rest:
+            return ()
+        if rest.startswith(":"):
+            found = True
+            codes.extend(c for c in re.split(r"[,\s]+", rest[1:]) if c)
+    return tuple(codes) if found else None
 
 
 def _collectors_for(rules: Sequence[Rule], ctx: FileContext,

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import ast
-from typing import Any, ClassVar, NamedTuple, Tuple, Union
+import re
+import string
+from typing import Any, ClassVar, Dict, NamedTuple, Optional, Tuple, Union
 
 from ..core.context import FileContext, Phase
 from ..core.walker import Visitor
 from ..facts.summary import Summary
 from ..project.view import IndexView, view_of
+
+
+_TEMPLATES: Dict[str, "re.Pattern[str]"] = {}  # a message template -> the pattern reading it
 
 
 class RuleDoc(NamedTuple):
@@ -27,6 +32,21 @@ class RuleDoc(NamedTuple):
     # message fields that say what a finding is about when its line cannot (a package's
     # ``__init__.py``, line 1 of a file): baselines key such findings by them too
     identity: Tuple[str, ...] = ()
+
+    def fields(self, message: str) -> Optional[Dict[str, str]]:
+        """The fields of a message this rule wrote (``{"directory": "app/runtime", ...}``),
+        read back through its template; None for a message the template did not make."""
+        pattern = _TEMPLATES.get(self.message)
+        if pattern is None:
+            parts, seen = [], set()
+            for literal, field, _, _ in string.Formatter().parse(self.message):
+                parts.append(re.escape(literal))
+                if field is not None:
+                    parts.append(f"(?P<{field}>.*?)" if field not in seen else ".*?")
+                    seen.add(field)
+            pattern = _TEMPLATES[self.message] = re.compile("".join(parts) + r"\Z", re.S)
+        match = pattern.match(message)
+        return None if match is None else {k: v or "" for k, v in match.groupdict().items()}
 
     @property
     def off_by_default(self) -> bool:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import string
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Tuple, cast
 
@@ -40,29 +38,10 @@ def subject(code: str, message: str) -> str:
     rule = RULES.get(code)
     if rule is None or not rule.identity:
         return ""
-    pattern = _template(rule.message)
-    match = pattern.match(message)
-    if match is None:
+    fields = rule.fields(message)
+    if fields is None:
         return message  # a message not from the template (it cannot be): all of it
-    return "\0".join(match.group(name) or "" for name in rule.identity
-                     if name in pattern.groupindex)
-
-
-_TEMPLATES: Dict[str, "re.Pattern[str]"] = {}
-
-
-def _template(message: str) -> "re.Pattern[str]":
-    """A rule's message template as a pattern that gives its fields back."""
-    found = _TEMPLATES.get(message)
-    if found is None:
-        parts, seen = [], set()
-        for literal, field, _, _ in string.Formatter().parse(message):
-            parts.append(re.escape(literal))
-            if field is not None:
-                parts.append(f"(?P<{field}>.*?)" if field not in seen else ".*?")
-                seen.add(field)
-        found = _TEMPLATES[message] = re.compile("".join(parts) + r"\Z", re.S)
-    return found
+    return "\0".join(fields.get(name, "") for name in rule.identity)
 
 
 def relative(path: str, base: str) -> str:

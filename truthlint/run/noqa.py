@@ -98,3 +98,44 @@ def silenced(finding: Finding, noqa: Dict[int, Optional[Set[str]]]) -> bool:
         return False
     codes = noqa[finding.line]
     return codes is None or finding.code.startswith(tuple(codes))
+
+
+def add_noqa(lines: Sequence[str], wanted: Dict[int, Set[str]]) -> Optional[List[str]]:
+    """``lines`` with ``# noqa: CODE`` added where flake8 (and ``truthlint check``) will read
+    it for each finding line in ``wanted`` (line -> its codes): at the end of the line's
+    group (a multi-line string ends it), beside the codes an existing ``# noqa:`` names; a
+    bare ``# noqa`` already silences everything. None when the file does not tokenize."""
+    ends: Dict[int, int] = {}  # line -> the last line of its group
+    start_of = None
+    try:
+        for kind, _, (start, _), (end, _), _ in tokenize.generate_tokens(iter(lines).__next__):
+            if kind in (tokenize.ENDMARKER, tokenize.DEDENT):
+                continue
+            start_of = start if start_of is None else min(start_of, start)
+            if kind in (tokenize.NL, tokenize.NEWLINE):
+                ends.update(dict.fromkeys(range(start_of, end + 1), end))
+                start_of = None
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    by_end: Dict[int, Set[str]] = {}
+    for line, codes in wanted.items():
+        by_end.setdefault(ends.get(line, line), set()).update(codes)
+    out = list(lines)
+    for line, codes in by_end.items():
+        if not 0 < line <= len(out):
+            continue
+        text = out[line - 1]
+        body = text.rstrip("\r\n")
+        newline = text[len(body):]
+        match = NOQA_INLINE.search(body)
+        if match and not match.group("codes"):
+            continue  # a bare noqa silences every code already
+        if match:
+            have = set(re.split(r"[,\s]+", match.group("codes").strip()))
+            missing = sorted(c for c in codes if not c.startswith(tuple(have)))
+            if missing:
+                body = body[:match.end("codes")] + ", " + ", ".join(missing) + body[match.end("codes"):]
+        else:
+            body = body.rstrip() + "  # noqa: " + ", ".join(sorted(codes))
+        out[line - 1] = body + newline
+    return out

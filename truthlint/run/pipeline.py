@@ -99,21 +99,27 @@ def _stored_or_checked(engine: Engine, files: List[str], jobs: int, store: FileS
 
 
 class Bar:
-    """A one-line progress bar on stderr (only used when stderr is a terminal)."""
+    """A one-line progress display on stderr (only used when stderr is a terminal), saying
+    what it counts: ``indexing modules`` (phase one of a cold run), then ``checking files``
+    (the files asked for, those answered from the store counted as done)."""
 
-    def __init__(self, total: int) -> None:
-        self.total = max(total, 1)
-        self.done = 0
+    def __init__(self, total: int, what: str = "checking files") -> None:
+        self.stage(what, total)
+
+    def stage(self, what: str, total: int, done: int = 0) -> None:
+        self.what, self.total, self.done = what, max(total, 1), 0
+        self.advance(done)
 
     def advance(self, n: int) -> None:
         self.done += n
         width = 30
-        filled = width * self.done // self.total
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}")
+        filled = width * min(self.done, self.total) // self.total
+        sys.stderr.write(f"\rtruthlint: {self.what} [{'#' * filled}{'.' * (width - filled)}] "
+                         f"{self.done}/{self.total}")
         sys.stderr.flush()
 
     def close(self) -> None:
-        sys.stderr.write("\r" + " " * 60 + "\r")
+        sys.stderr.write("\r" + " " * 100 + "\r")
         sys.stderr.flush()
 
 
@@ -202,7 +208,7 @@ def _two_phases(engine: Engine, files: List[str], jobs: int, store: FileStore,
     seen = {item.path for _, item in mine}
     others = [item for item in stale.values() if item.path not in seen]
     if progress:
-        progress.total = len(mine) + len(others) + len(files)
+        progress.stage("indexing modules", len(mine) + len(others))
     # one pool for phase one: the files to check and the other stale modules of their roots
     work: List[Union[Tuple[str, Stale], Stale]] = [*mine, *others]
     size = sum(len(item.data) for _, item in mine) + sum(len(item.data) for item in others)
@@ -229,7 +235,7 @@ def _two_phases(engine: Engine, files: List[str], jobs: int, store: FileStore,
         else:
             results.append(Outcome([], first.diagnostic))
     if progress:
-        progress.total = len(mine) + len(others) + len(second)
+        progress.stage("checking files", len(files), done=len(files) - len(second))
     # judging from the index costs about a tenth of checking a file
     size = size_of(w for w in second if isinstance(w, str)) + sum(
         len(w.data) // 10 for w in second if isinstance(w, Judge))

@@ -15,7 +15,7 @@ class MissingInit(Rule):
     doc = RuleDoc(
         code="STI006",
         name="missing-init",
-        identity=("module",),
+        identity=("directory", "module"),
         message="{directory} has no __init__.py, so {module} lives in an implicit namespace "
                 "package under root {root} — add {directory}/__init__.py, or list the directory "
                 "in namespace-packages",

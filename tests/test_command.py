@@ -1,0 +1,153 @@
+"""The command for real teams: fixes, suppression, exit statuses and the summary, through the
+installed ``truthlint`` and ``flake8`` scripts, on trees written here."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO, run_flake8
+
+FILES = {
+    "pyproject.toml": "[tool.truthlint]\n",
+    "app/__init__.py": "",
+    "app/runtime/replay.py": '"""Replays a run."""\n\n\ndef replay(run_id):\n    return run_id\n',
+    "app/runtime/catalogue.py": "FAILURES = {}\n",
+    "app/jobs/nightly.py": "def run():\n    return 1\n",
+    "app/boot.py": "import os\n\ninit_db()\nvalue = 1\n",
+}
+
+
+def tree(root: Path, files=FILES) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+def check(root: Path, *args: str) -> subprocess.CompletedProcess:
+    script = Path(sys.executable).with_name("truthlint")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "truthlint"]
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    return subprocess.run([*command, "check", "--no-progress", *args], cwd=str(root),
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def codes(stdout: str):
+    return [(line.split(":")[0], int(line.split(":")[1]), line.split()[1])
+            for line in stdout.splitlines()]
+
+
+@pytest.mark.slow
+def test_fix_creates_each_missing_init_once_and_the_recheck_is_clean(tmp_path):
+    root = tree(tmp_path)
+    before = check(root)
+    assert [c for c in codes(before.stdout) if c[2] == "STI006"] == [
+        ("app/jobs/nightly.py", 1, "STI006"), ("app/runtime/catalogue.py", 1, "STI006"),
+        ("app/runtime/replay.py", 1, "STI006")]
+    assert before.stderr.splitlines()[-1] == (
+        "truthlint: 4 findings in 4 of 5 files; 3 fixable with --fix")
+    fixed = check(root, "--fix")
+    assert "truthlint: fixed 3 findings: created app/jobs/__init__.py, app/runtime/__init__.py" \
+        in fixed.stderr
+    assert (root / "app/jobs/__init__.py").read_text() == ""
+    assert codes(fixed.stdout) == [("app/boot.py", 3, "TBV001")]  # what is left, re-checked
+    again = check(root, "--fix")  # idempotent
+    assert "created" not in again.stderr and again.stdout == fixed.stdout
+
+
+@pytest.mark.slow
+def test_add_noqa_silences_every_finding_in_place_and_only_once(tmp_path):
+    files = dict(FILES, **{"app/boot.py": 'import os\n\ninit_db()  # noqa: E501\nvalue = """a\nb"""\n'
+                                         "init_db(\n    value)\n"})
+    root = tree(tmp_path, files)
+    before = check(root)
+    assert len(before.stdout.splitlines()) == 5
+    added = check(root, "--add-noqa")
+    assert "truthlint: added 5 noqa comments to 4 files" in added.stderr
+    assert added.stdout == "" and added.returncode == 0
+    boot = (root / "app/boot.py").read_text()
+    assert "init_db()  # noqa: E501, TBV001\n" in boot
+    assert "init_db(  # noqa: TBV001\n    value)\n" in boot
+    assert (root / "app/runtime/replay.py").read_text().startswith(
+        '"""Replays a run."""  # noqa: STI006\n')
+    assert check(root).returncode == 0
+    flake8 = run_flake8("--select", "STI,TBV,SOI", ".", cwd=root)
+    assert flake8.stdout == ""  # flake8 reads the comments the same way
+    again = check(root, "--add-noqa")
+    assert "added 0 noqa comments to 0 files" in again.stderr
+    assert (root / "app/boot.py").read_text() == boot
+
+
+@pytest.mark.slow
+def test_a_file_level_noqa_silences_its_codes_in_both_entry_points(tmp_path):
+    files = dict(FILES, **{"app/boot.py": "# truthlint: noqa: TBV001\nimport os\n\ninit_db()\n",
+                           "app/setup_db.py": "# truthlint: noqa\ninit_db()\n",
+                           "app/other.py": "# truthlint: noqa: STI006\ninit_db()\n"})
+    root = tree(tmp_path, files)
+    found = {c for c in codes(check(root).stdout) if c[0].startswith("app/") and "/" not in c[0][4:]}
+    assert found == {("app/other.py", 2, "TBV001")}
+    plugin = run_flake8("--select", "TBV", "app/boot.py", "app/setup_db.py", "app/other.py",
+                        cwd=root)
+    assert [tuple(line.split()[:2]) for line in plugin.stdout.splitlines()] == [
+        ("app/other.py:2:1:", "TBV001")]
+
+
+@pytest.mark.slow
+def test_exit_statuses(tmp_path):
+    root = tree(tmp_path)
+    assert check(root).returncode == 1
+    assert check(root, "--exit-zero").returncode == 0
+    force = check(root, "--force")
+    assert force.returncode == 2 and "--force works only with --update-baseline" in force.stderr
+    (root / "pyproject.toml").write_text("[tool.truthlint]\nroots = 3\n")
+    bad = check(root, "--exit-zero")  # a configuration error is never hidden
+    assert bad.returncode == 2 and "key 'roots'" in bad.stderr
+
+
+@pytest.mark.slow
+def test_the_summary_counts_what_the_baseline_grandfathers(tmp_path):
+    root = tree(tmp_path)
+    assert check(root, "--write-baseline", "bl.json").returncode == 0
+    (root / "app/late.py").write_text("init_db()\n")
+    result = check(root, "--baseline", "bl.json")
+    assert result.stderr.splitlines()[-1] == (
+        "truthlint: 1 finding in 1 of 6 files; 4 grandfathered by the baseline")
+
+
+def test_progress_says_what_it_counts(capsys):
+    from truthlint.run.pipeline import Bar
+
+    bar = Bar(10)
+    bar.advance(3)
+    bar.stage("indexing modules", 4, done=1)
+    shown = capsys.readouterr().err.split("\r")
+    assert shown[1] == "truthlint: checking files [..............................] 0/10"
+    assert shown[2] == "truthlint: checking files [#########.....................] 3/10"
+    assert shown[3] == "truthlint: indexing modules [#######.......................] 1/4"
+
+
+def test_the_examples_fix_is_what_the_readme_says(tmp_path):
+    """--fix on a copy of examples/ creates the two __init__.py files its STI006 rows name."""
+    copy = tmp_path / "examples"
+    shutil.copytree(REPO / "examples", copy, ignore=shutil.ignore_patterns(".truthlint_cache"))
+    from truthlint.run.fixes import create_inits, missing_inits
+    from truthlint.run.filecheck import Located
+    from truthlint.core.context import Finding
+
+    rows = [line for line in (REPO / "examples/expected.txt").read_text().splitlines()
+            if " STI006 " in line]
+    items = [Located(str(copy.parent / line.split(":")[0]), Finding(1, 0, "STI006",
+                     line.split(" STI006 ", 1)[1]), "") for line in rows]
+    created = create_inits(missing_inits(items))
+    assert [os.path.relpath(p, tmp_path) for p in created] == [
+        os.path.join("examples", "app", "runtime", "__init__.py"),
+        os.path.join("examples", "app", "workers", "__init__.py")]
+    assert create_inits(missing_inits(items)) == []
