@@ -65,8 +65,8 @@ def test_fix_creates_each_missing_init_once_and_the_recheck_is_clean(tmp_path):
 
 @pytest.mark.slow
 def test_add_noqa_silences_every_finding_in_place_and_only_once(tmp_path):
-    files = dict(FILES, **{"app/boot.py": 'import os\n\ninit_db()  # noqa: E501\nvalue = """a\nb"""\n'
-                                         "init_db(\n    value)\n"})
+    boot_py = 'import os\n\ninit_db()  # noqa: E501\nvalue = """a\nb"""\ninit_db(\n    value)\n'
+    files = dict(FILES, **{"app/boot.py": boot_py})
     root = tree(tmp_path, files)
     before = check(root)
     assert len(before.stdout.splitlines()) == 5
