@@ -140,6 +140,23 @@ def test_sarif_format_is_structurally_valid():
         assert loc["artifactLocation"]["uri"] == path
         assert (loc["region"]["startLine"], loc["region"]["startColumn"]) == (int(row), int(col))
         assert result["partialFingerprints"]["truthlint/v1"]
+    assert all("helpUri" not in rule for rule in driver["rules"])  # no page it could name
+    assert "informationUri" not in driver
+
+
+def test_sarif_help_uris_point_at_the_rule_pages_under_one_base_url(tmp_path):
+    """Each helpUri is the base URL (where this repository's docs/rules/ is published) and
+    the rule's page, which exists in the repository for every rule."""
+    base = "https://git.example.org/acme/truthlint/blob/v0.2/docs/rules"
+    for args, env in (([f"--docs-url={base}/"], {}), ([], {"TRUTHLINT_DOCS_URL": base})):
+        result = subprocess.run([sys.executable, "-m", "truthlint", "check", "--format", "sarif",
+                                 *args, "examples/"], cwd=str(REPO), capture_output=True,
+                                text=True, env=dict(os.environ, **env), timeout=120)
+        driver = json.loads(result.stdout)["runs"][0]["tool"]["driver"]
+        assert driver["informationUri"] == base + "/"
+        for rule in driver["rules"]:
+            assert rule["helpUri"] == f"{base}/{rule['id']}.md"
+            assert (REPO / "docs" / "rules" / f"{rule['id']}.md").is_file()
 
 
 def test_github_format():

@@ -151,3 +151,83 @@ def test_the_examples_fix_is_what_the_readme_says(tmp_path):
         os.path.join("examples", "app", "runtime", "__init__.py"),
         os.path.join("examples", "app", "workers", "__init__.py")]
     assert create_inits(missing_inits(items)) == []
+
+
+CONFIGURED = {
+    "pyproject.toml": textwrap.dedent("""\
+        [tool.truthlint]
+        exclude = ["app/vendored"]
+        extend-exclude = ["*_pb2.py"]
+
+        [tool.truthlint.per-file-ignores]
+        "app/scripts/*" = ["TBV001"]
+        """),
+    "setup.cfg": textwrap.dedent("""\
+        [flake8]
+        extend-exclude = app/legacy
+        per-file-ignores =
+            app/boot.py:TBV001
+            app/runtime/*:STI006
+        extend-ignore = E501, TBV004
+        select = E, F, W
+        """),
+    "app/__init__.py": "",
+    "app/boot.py": "init_db()\n",
+    "app/main.py": "init_db()\nfrom app import cycle_a\n",
+    "app/cycle_a.py": "from app import main\n",
+    "app/runtime/replay.py": "init_db()\n",
+    "app/scripts/__init__.py": "",
+    "app/scripts/seed.py": "init_db()\n",
+    "app/vendored/__init__.py": "",
+    "app/vendored/lib.py": "init_db()\n",
+    "app/legacy/__init__.py": "",
+    "app/legacy/old.py": "init_db()\n",
+    "app/api_pb2.py": "init_db()\n",
+}
+
+
+@pytest.mark.slow
+def test_both_entry_points_honour_the_same_excludes_and_ignores(tmp_path):
+    """[tool.truthlint] exclude / extend-exclude / per-file-ignores, and flake8's own
+    extend-exclude / per-file-ignores / extend-ignore (its `select` is not taken over)."""
+    root = tree(tmp_path, CONFIGURED)
+    cli = check(root)
+    plugin = run_flake8("--select", "STI,TBV,SOI", ".", cwd=root)
+    found = sorted(codes(cli.stdout))
+    assert found == sorted((p.lstrip("./"), n, c) for p, n, c in codes(plugin.stdout))
+    assert found == [("app/main.py", 1, "TBV001"), ("app/runtime/replay.py", 1, "TBV001")]
+    assert cli.stderr.splitlines()[-1] == "truthlint: 2 findings in 2 of 7 files"
+
+
+@pytest.mark.slow
+def test_the_flags_exclude_and_ignore_too(tmp_path):
+    root = tree(tmp_path, CONFIGURED)
+    more = check(root, "--extend-exclude", "runtime", "--per-file-ignores", "app/main.py:TBV")
+    assert codes(more.stdout) == []
+    instead = check(root, "--exclude", "app/boot.py")  # replaces both configured lists
+    assert ("app/vendored/lib.py", 1, "TBV001") in codes(instead.stdout)
+    assert ("app/legacy/old.py", 1, "TBV001") in codes(instead.stdout)
+    assert not [c for c in codes(instead.stdout) if c[0] == "app/boot.py"]
+    bad = check(root, "--per-file-ignores", "app/main.py")
+    assert bad.returncode == 2 and "pattern:codes" in bad.stderr
+
+
+@pytest.mark.slow
+def test_config_prints_the_effective_settings_as_toml_with_their_sources(tmp_path):
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        tomllib = pytest.importorskip("tomli")
+    root = tree(tmp_path, CONFIGURED)
+    script = Path(sys.executable).with_name("truthlint")
+    result = subprocess.run([str(script), "config", "app"], cwd=str(root), capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    table = tomllib.loads(result.stdout)["tool"]["truthlint"]
+    assert table["exclude"] == ["app/vendored"] and table["extend-exclude"] == ["*_pb2.py"]
+    assert table["per-file-ignores"] == {"app/scripts/*": ["TBV001"]}
+    assert table["session-names"] == ["session", "db", "db_session"]
+    lines = result.stdout.splitlines()
+    assert 'exclude = ["app/vendored"]  # pyproject.toml exclude' in lines
+    assert 'session-names = ["session", "db", "db_session"]  # default' in lines
+    assert "#   ignore (truthlint codes): TBV004" in lines

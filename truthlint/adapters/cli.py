@@ -16,7 +16,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional
                     Tuple)
 
 from .. import __version__
-from ..core.config import SEED_LAYER_MAP, ConfigError, ConfigFinder, validate_tree
+from ..core.config import SEED_LAYER_MAP, ConfigError, ConfigFinder, parse_per_file, validate_tree
 from ..core.files import python_files, write_atomic
 from ..core.source import SYNTAX_CODE
 from ..engine.check import Engine
@@ -36,7 +36,7 @@ def _split_codes(values: Optional[List[str]]) -> List[str]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .report import RENDER
+    from .report import DOCS_ENV, RENDER
 
     try:
         codes = parse_codes(_split_codes(args.select), _split_codes(args.ignore))
@@ -109,7 +109,8 @@ def _check(args: argparse.Namespace) -> int:
             _save(baseline)
             print(f"truthlint: {args.baseline} now holds {len(baseline.entries)} entries",
                   file=sys.stderr)
-    output = RENDER[args.format](shown, [k[2] for k in shown_keys])
+    docs = args.docs_url or os.environ.get(DOCS_ENV) or None
+    output = RENDER[args.format](shown, [k[2] for k in shown_keys], docs)
     if unparsed and args.format == "text":  # a finding line, as flake8's E999
         output = "".join(sorted(output.splitlines(True) + [d + "\n" for d in unparsed],
                                 key=_position))
@@ -146,17 +147,48 @@ def summary(shown: Sequence["Located"], files: Sequence[str], unparsed: Sequence
 
 def _run(paths: Sequence[str], codes: Any, args: argparse.Namespace
          ) -> Tuple[Engine, List[str], List["Located"], List[str]]:
-    """One check of ``paths`` with a fresh engine (after a fix, the tree is another)."""
+    """One check of ``paths`` with a fresh engine (after a fix, the tree is another): the
+    files the configuration and the flags leave in, the findings they leave."""
+    from ..core.patterns import excluded, ignored, matches, normalize
     from ..run.pipeline import run
+    from .flake8_config import load
 
-    finder = ConfigFinder()
+    flake8 = load()
+    here = os.getcwd()
+    overrides: Dict[str, Any] = {}
+    chosen = _split(args.exclude)
+    if chosen is not None:  # replaces the configured exclude lists, truthlint's and flake8's
+        overrides = {"exclude": normalize(chosen, here), "__source__": "command line"}
+    finder = ConfigFinder(overrides)
     validate_tree(tuple(paths), finder)
     engine = Engine(finder, codes=codes)
-    files = python_files(paths)
+    walked = (normalize(_split(args.extend_exclude) or (), here)
+              + (flake8.exclude if chosen is None else ()))
+
+    def skip(path: str) -> bool:
+        config = finder.for_file(path)
+        return matches(path, walked) or excluded(path, config.exclude, config.base_dir)
+
+    files = python_files(paths, skip)
     progress = not args.no_progress and sys.stderr.isatty() and len(files) > 300
     gc.freeze()  # what lives now (modules, configuration) is never garbage: stop rescanning it
     located, diagnostics = run(engine, files, args.jobs, progress)
+    per_file = flake8.per_file_ignores + tuple(
+        (normalize([p], here)[0], c) for p, c in parse_per_file(
+            " ".join(args.per_file_ignores), "command line", "--per-file-ignores")
+    ) if args.per_file_ignores else flake8.per_file_ignores
+    dropped = tuple(flake8.ignore)
+    if per_file or dropped:
+        located = [i for i in located
+                   if not i.finding.code.startswith(dropped + ignored(i.path, per_file))]
     return engine, files, located, diagnostics
+
+
+def _split(values: Optional[List[str]]) -> Optional[List[str]]:
+    """``--exclude a,b --exclude c`` -> ["a", "b", "c"]; None when not given."""
+    if values is None:
+        return None
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
 def _considered(files: Sequence[str], diagnostics: Sequence[str], codes: Iterable[str],
@@ -271,6 +303,66 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config(args: argparse.Namespace) -> int:
+    """The settings that apply to a path, each with where it came from (TOML you can paste)."""
+    from ..core.config import SETTINGS, TABLES
+    from .flake8_config import load
+
+    path = args.path
+    if not os.path.exists(path):
+        raise UsageError(f"{path}: no such file or directory")
+    finder = ConfigFinder()
+    config = finder.for_file(path) if os.path.isfile(path) else finder.for_dir(path)
+    lines = [f"# the settings for {path}: "
+             + (f"from {os.path.relpath(config.source)}" if config.source
+                else "no [tool.truthlint] found, the defaults"),
+             "[tool.truthlint]"]
+    for setting in SETTINGS:
+        if setting.key in TABLES:
+            continue
+        value = config.given.get(setting.key, setting.default)
+        if setting.key == "per-file-ignores":
+            value = {pattern: list(codes) for pattern, codes in value}
+        elif isinstance(value, (tuple, frozenset, set)):
+            value = sorted(value) if not isinstance(value, tuple) else list(value)
+        where = config.sources.get(setting.key, "default")
+        lines.append(f"{setting.key} = {_toml(value)}  # {where}")
+    for table, entries in (("layers", {k: f"L{v}" for k, v in config.layer_map.items()}),
+                           ("allowed-imports", {f"L{k}": sorted(f"L{x}" for x in v)
+                                                for k, v in config.allowed_imports.items()}),
+                           ("denied-imports", {f"L{k}": list(v)
+                                               for k, v in config.denied_imports.items()}),
+                           ("owners", dict(config.owners))):
+        if not entries:
+            continue
+        lines += ["", f"[tool.truthlint.{table}]"]
+        keys = {"allowed-imports": lambda k: int(k[1:]), "denied-imports": lambda k: int(k[1:])}
+        for name, value in entries.items():
+            origin_key = keys[table](name) if table in keys else name
+            where = config.origin(table, origin_key, "default")
+            lines.append(f"{json.dumps(name)} = {json.dumps(value)}  # {where}")
+    flake8 = load()
+    if flake8.source:
+        lines += ["", f"# honoured from flake8's {os.path.relpath(flake8.source)} by "
+                      "`truthlint check` (flake8 applies them itself):",
+                  f"#   exclude: {', '.join(flake8.exclude) or '-'}",
+                  f"#   per-file-ignores: "
+                  f"{', '.join(f'{p}:{c}' for p, cs in flake8.per_file_ignores for c in cs) or '-'}",
+                  f"#   ignore (truthlint codes): {', '.join(flake8.ignore) or '-'}"]
+    print("\n".join(lines))
+    return 0
+
+
+def _toml(value: Any) -> str:
+    """A setting's value as TOML (strings, booleans, arrays and inline tables are all a
+    setting can be)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(value)
+
+
 def _init(args: argparse.Namespace) -> int:
     from .truthmap import roots_under
 
@@ -323,6 +415,14 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", action="append", metavar="CODES",
                        help="drop these codes or prefixes")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    check.add_argument("--exclude", action="append", metavar="PATTERNS",
+                       help="files and directories not to check (fnmatch, comma-separated, "
+                            "as flake8's); replaces the configured exclude lists")
+    check.add_argument("--extend-exclude", action="append", metavar="PATTERNS",
+                       help="more patterns to exclude, added to the configured ones")
+    check.add_argument("--per-file-ignores", action="append", metavar="PATTERN:CODES",
+                       help="codes not reported for files matching a pattern, as flake8's "
+                            "(added to the configured ones)")
     check.add_argument("--write-baseline", metavar="FILE", help="record today's findings")
     check.add_argument("--baseline", metavar="FILE", help="report only findings not in FILE")
     check.add_argument("--update-baseline", action="store_true",
@@ -330,6 +430,9 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--force", action="store_true",
                        help="with --update-baseline: replace the baseline with today's findings")
     check.add_argument("--output-file", metavar="FILE")
+    check.add_argument("--docs-url", metavar="URL",
+                       help="where docs/rules/ is published, for SARIF's helpUri (default: "
+                            "$TRUTHLINT_DOCS_URL; without one, SARIF carries no helpUri)")
     check.add_argument("-j", "--jobs", type=int, default=0, help="processes (default: cores)")
     check.add_argument("--no-progress", action="store_true")
     check.add_argument("--statistics", action="store_true",
@@ -354,6 +457,10 @@ def parser() -> argparse.ArgumentParser:
     explain = sub.add_parser("explain", help="print one rule's documentation")
     explain.add_argument("code")
     explain.set_defaults(func=_explain)
+    config = sub.add_parser("config", help="the effective settings for a path, and where each "
+                                           "one came from")
+    config.add_argument("path", nargs="?", default=".")
+    config.set_defaults(func=_config)
     init = sub.add_parser("init", help="propose a [tool.truthlint] section from the layout")
     init.add_argument("--write", action="store_true", help="append it to pyproject.toml")
     init.set_defaults(func=_init)

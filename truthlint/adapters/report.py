@@ -4,21 +4,22 @@ workflow annotations. Rule metadata and help text come from the registry."""
 from __future__ import annotations
 
 import json
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 from .. import __version__
 from ..rules.registry import RULES
 from ..run.filecheck import Located
 
-HELP_URI = "https://pypi.org/project/truthlint/"
+DOCS_ENV = "TRUTHLINT_DOCS_URL"  # where the rule pages (docs/rules/CODE.md) are published
 
 
-def text(items: Sequence[Located], fingerprints: Sequence[str]) -> str:
+def text(items: Sequence[Located], fingerprints: Sequence[str], docs: Optional[str] = None) -> str:
     return "".join(f"{i.path}:{i.finding.line}:{i.finding.col + 1}: {i.finding.text()}\n"
                    for i in items)
 
 
-def as_json(items: Sequence[Located], fingerprints: Sequence[str]) -> str:
+def as_json(items: Sequence[Located], fingerprints: Sequence[str],
+            docs: Optional[str] = None) -> str:
     rows = [{"path": i.path, "line": i.finding.line, "column": i.finding.col + 1,
              "code": i.finding.code, "name": RULES[i.finding.code].name,
              "message": i.finding.message, "fingerprint": fp}
@@ -26,10 +27,16 @@ def as_json(items: Sequence[Located], fingerprints: Sequence[str]) -> str:
     return json.dumps(rows, indent=2) + "\n"
 
 
-def sarif(items: Sequence[Located], fingerprints: Sequence[str]) -> str:
+def sarif(items: Sequence[Located], fingerprints: Sequence[str],
+          docs: Optional[str] = None) -> str:
+    """SARIF 2.1.0. Each rule carries its whole page as help; ``helpUri`` points at the
+    page's copy under ``docs`` (``--docs-url``, ``TRUTHLINT_DOCS_URL``: the URL of
+    ``docs/rules/`` wherever this repository is published) and is left out without one,
+    rather than pointing at a page that does not exist."""
     from .docs import first_sentence, render_rule  # the rule texts only SARIF carries
 
     codes = list(RULES)
+    base = docs.rstrip("/") + "/" if docs else None
     rules = [{
         "id": rule.code,
         "name": rule.name,
@@ -37,7 +44,7 @@ def sarif(items: Sequence[Located], fingerprints: Sequence[str]) -> str:
         "fullDescription": {"text": rule.summary},
         "help": {"text": f"{rule.rationale} Fix: see the example in `truthlint explain "
                          f"{rule.code}`.", "markdown": render_rule(rule)},
-        "helpUri": HELP_URI,
+        **({"helpUri": f"{base}{rule.code}.md"} if base else {}),
         "defaultConfiguration": {"level": "warning", "enabled": not rule.opt_in},
         "properties": {"tags": [rule.family, rule.seed]},
     } for rule in RULES.values()]
@@ -57,7 +64,7 @@ def sarif(items: Sequence[Located], fingerprints: Sequence[str]) -> str:
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "truthlint", "version": __version__,
-                                "informationUri": HELP_URI, "rules": rules}},
+                                **({"informationUri": base} if base else {}), "rules": rules}},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
@@ -72,7 +79,8 @@ def _escape(value: str, property_value: bool = False) -> str:
     return value
 
 
-def github(items: Sequence[Located], fingerprints: Sequence[str]) -> str:
+def github(items: Sequence[Located], fingerprints: Sequence[str],
+           docs: Optional[str] = None) -> str:
     lines: List[str] = []
     for i in items:
         title = _escape(f"{i.finding.code} {RULES[i.finding.code].name}", True)

@@ -13,6 +13,7 @@ import sys
 from typing import Any, Callable, Dict, FrozenSet, Mapping, NamedTuple, Optional, Tuple
 
 from .files import read_regular, walk
+from .patterns import normalize
 
 
 # The seed preset: the layer map of the one audited backend truthlint was written from. It is
@@ -181,6 +182,31 @@ def _denied_imports(value: Any, source: str, key: str) -> Dict[int, Tuple[str, .
     return {layer: targets for layer, (targets, _) in _layer_lists(value, source, key).items()}
 
 
+def _per_file(value: Any, source: str, key: str) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    """``{"app/legacy/*" = ["STI006"]}`` (TOML), or flake8's ``pattern:codes pattern:codes``."""
+    if isinstance(value, dict):
+        pairs = [(pattern, _str_list(codes, source, f"{key}.{pattern}"))
+                 for pattern, codes in value.items()]
+    else:
+        pairs = []
+        for item in _str_list(value, source, key) if not isinstance(value, str) else \
+                [value]:
+            for chunk in re.split(r"\s+(?=[^\s:]+:)", item.strip()):
+                pattern, sep, codes = chunk.partition(":")
+                if not sep or not pattern.strip() or not codes.strip():
+                    raise ConfigError(source, key, f"expected pattern:codes pairs, got {chunk!r}")
+                pairs.append((pattern.strip(), _str_list(codes, source, key)))
+    for pattern, codes in pairs:
+        if not codes or not all(CODE_PREFIX_RE.match(c) for c in codes):
+            raise ConfigError(source, f"{key}.{pattern}",
+                              f"expected codes or prefixes like STI006 or TBV, got {list(codes)!r}")
+    return tuple(pairs)
+
+
+CODE_PREFIX_RE = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$")
+parse_list, parse_per_file = _str_list, _per_file  # for the adapters that read flake8's files
+
+
 def _owners(value: Any, source: str, key: str) -> Dict[str, str]:
     table = _pairs(value, source, key)
     for name, module in table.items():
@@ -251,6 +277,17 @@ SETTINGS: Tuple[Setting, ...] = (
             "Where the project index is cached, relative to the configuration file; an empty "
             "value turns the cache off.",
             'cache-dir = ".cache/truthlint"'),
+    Setting("exclude", _str_list, (),
+            "Files and directories not to check, as flake8's `exclude`: fnmatch patterns, a "
+            "name anywhere or a path relative to this file (both entry points).",
+            'exclude = ["app/legacy", "*_pb2.py"]'),
+    Setting("extend-exclude", _str_list, (),
+            "More patterns to exclude, added to `exclude`.",
+            'extend-exclude = ["generated"]'),
+    Setting("per-file-ignores", _per_file, (),
+            "Codes (or prefixes) not reported for files matching a pattern, as flake8's "
+            "`per-file-ignores` (both entry points).",
+            '[tool.truthlint.per-file-ignores]\n"app/legacy/*" = ["STI006", "TBV"]'),
     Setting("namespace-packages", _str_list, (),
             "Directories under a root that are deliberately namespace packages (no STI006).",
             'namespace-packages = ["app/plugins"]'),
@@ -278,12 +315,17 @@ class Config(NamedTuple):
     session_names: FrozenSet[str] = frozenset(SETTINGS_BY_KEY["session-names"].default)
     transaction_owners: Tuple[str, ...] = SETTINGS_BY_KEY["transaction-owners"].default
     namespace_packages: Tuple[str, ...] = ()
+    exclude: Tuple[str, ...] = ()      # normalized (see core.patterns)
+    per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()  # normalized patterns
     advisory_packages: Tuple[str, ...] = SETTINGS_BY_KEY["advisory-packages"].default
     authoritative_words: Tuple[str, ...] = SETTINGS_BY_KEY["authoritative-words"].default
     check_comments: bool = False
     cache_dir: Optional[str] = None
     # where each table entry came from, for messages: {"layers": {"api": "… [tool.truthlint.layers]"}}
     provenance: Mapping[str, Mapping[Any, str]] = {}
+    # each setting outside the tables as given, and where it came from (`truthlint config`)
+    given: Mapping[str, Any] = {}
+    sources: Mapping[str, str] = {}
 
     def origin(self, table: str, key: Any, default: str) -> str:
         return self.provenance.get(table, {}).get(key, default)
@@ -329,6 +371,7 @@ def build_config(source: Optional[str], base_dir: str, *layers: Mapping[str, Any
     """
     merged: Dict[str, Any] = {}
     merged_from: Dict[str, Optional[str]] = {}  # the file each setting came from
+    labels: Dict[str, str] = {}                 # ... as `truthlint config` names it
     tables: Dict[str, Dict[Any, Any]] = {t: {} for t in TABLES}
     provenance: Dict[str, Dict[Any, str]] = {t: {} for t in TABLES}
     for settings in layers:
@@ -339,6 +382,7 @@ def build_config(source: Optional[str], base_dir: str, *layers: Mapping[str, Any
             elif not key.startswith("__"):
                 merged[key] = value
                 merged_from[key] = settings.get("__source__", source)
+                labels[key] = table_label(settings, key, source)
     defaults = {s.key: s.default for s in SETTINGS}
 
     def get(key: str) -> Any:
@@ -368,11 +412,16 @@ def build_config(source: Optional[str], base_dir: str, *layers: Mapping[str, Any
         session_names=frozenset(get("session-names")),
         transaction_owners=tuple(get("transaction-owners")),
         namespace_packages=tuple(p.strip("/") for p in get("namespace-packages")),
+        exclude=normalize([*get("exclude"), *get("extend-exclude")], base_dir),
+        per_file_ignores=tuple((normalize([p], base_dir)[0], codes)
+                               for p, codes in get("per-file-ignores") if normalize([p], base_dir)),
         advisory_packages=tuple(get("advisory-packages")),
         authoritative_words=tuple(w.lower() for w in get("authoritative-words")),
         check_comments=get("check-comments"),
         cache_dir=_cache_dir(get("cache-dir"), base_dir, merged_from.get("cache-dir", source)),
         provenance=provenance,
+        given=merged,
+        sources=labels,
     )
 
 

@@ -112,22 +112,29 @@ def skipped_dir(parent: str, name: str) -> bool:
             or os.path.isfile(os.path.join(parent, name, "pyvenv.cfg")))
 
 
-def walk(top: str) -> Iterator[Tuple[str, List[str]]]:
+Skip = Optional[Callable[[str], bool]]  # a path a run leaves out (its ``exclude``)
+
+
+def walk(top: str, skip: Skip = None) -> Iterator[Tuple[str, List[str]]]:
     """``(directory, sorted file names)`` under ``top``, in sorted order, skipping what
-    :func:`skipped_dir` says; directory symlinks are never followed."""
+    :func:`skipped_dir` says (and ``skip``, which prunes a directory it names); directory
+    symlinks are never followed."""
     for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(d for d in dirnames if not skipped_dir(dirpath, d))
+        dirnames[:] = sorted(d for d in dirnames if not skipped_dir(dirpath, d)
+                             and not (skip and skip(os.path.join(dirpath, d))))
         yield dirpath, sorted(filenames)
 
 
-def python_files_under(top: str) -> Iterator[str]:
+def python_files_under(top: str, skip: Skip = None) -> Iterator[str]:
     """The ``.py`` files under ``top``; a file symlink whose target lies outside ``top`` is
     left out, as directory symlinks are (what it points at is not this project's code)."""
     inside = None
-    for dirpath, filenames in walk(top):
+    for dirpath, filenames in walk(top, skip):
         for name in filenames:
             if name.endswith(".py"):
                 path = os.path.join(dirpath, name)
+                if skip and skip(path):
+                    continue
                 if os.path.islink(path):
                     inside = inside or os.path.realpath(top).rstrip(os.sep) + os.sep
                     if not os.path.realpath(path).startswith(inside):
@@ -135,15 +142,16 @@ def python_files_under(top: str) -> Iterator[str]:
                 yield path
 
 
-def python_files(paths: Iterable[str]) -> List[str]:
-    """The Python files a run over ``paths`` checks: a file named explicitly is taken as it is,
-    a directory is walked."""
+def python_files(paths: Iterable[str], skip: Skip = None) -> List[str]:
+    """The Python files a run over ``paths`` checks: a file named explicitly is taken as it is
+    (unless ``skip`` names it), a directory is walked."""
     found: List[str] = []
     for path in paths:
         if os.path.isfile(path):
-            found.append(path)
+            if not (skip and skip(path)):
+                found.append(path)
         else:
-            found.extend(python_files_under(path))
+            found.extend(python_files_under(path, skip))
     return [os.path.normpath(p) for p in found]
 
 

@@ -16,6 +16,7 @@ from ..core.config import Config, ConfigFinder
 from ..core.context import Collector, FileContext, Finding, Phase, ProjectLookup
 from ..core.files import FileSystem, Read, Reads
 from ..core.location import Location
+from ..core.patterns import excluded, ignored
 from ..core.source import parse, split_lines
 from ..core.walker import Visitor, Walker
 from ..facts.order import collectors_for
@@ -133,6 +134,13 @@ class Engine:
         if walker.failed:
             wanted = wanted - walker.failed_codes()
         found = sorted({f for f in ctx.findings if f.code in wanted})
+        config, path = ctx.config, ctx.location.path
+        if found and path and (config.exclude or config.per_file_ignores):
+            if excluded(path, config.exclude, config.base_dir):
+                return []
+            dropped = ignored(path, config.per_file_ignores)
+            if dropped:
+                found = [f for f in found if not f.code.startswith(dropped)]
         if found and "truthlint:" in ctx.text:
             silenced = file_noqa(ctx.text)
             if silenced == ():  # a bare `# truthlint: noqa`: every truthlint code
