@@ -231,3 +231,37 @@ def test_config_prints_the_effective_settings_as_toml_with_their_sources(tmp_pat
     assert 'exclude = ["app/vendored"]  # pyproject.toml exclude' in lines
     assert 'session-names = ["session", "db", "db_session"]  # default' in lines
     assert "#   ignore (truthlint codes): TBV004" in lines
+
+
+@pytest.mark.slow
+def test_show_source_and_colour(tmp_path):
+    files = dict(FILES, **{"app/boot.py": "import os\n\nif os.environ:\n    init_db()\n"})
+    root = tree(tmp_path, files)
+    shown = check(root, "--show-source", "app/boot.py")
+    assert shown.stdout.splitlines()[1:] == ["    init_db()", "    ^"]
+    plain = check(root, "app/boot.py")
+    assert "\033[" not in plain.stdout  # auto: not a terminal
+    coloured = check(root, "--color", "always", "app/boot.py")
+    assert coloured.stdout.startswith("\033[1mapp/boot.py:4:5:\033[0m \033[1m\033[31mTBV001\033[0m ")
+    env = dict(os.environ, NO_COLOR="1")
+    script = Path(sys.executable).with_name("truthlint")
+    never = subprocess.run([str(script), "check", "--color", "never", "app/boot.py"],
+                           cwd=str(root), capture_output=True, text=True, env=env, timeout=60)
+    assert never.stdout == plain.stdout
+
+
+def test_colour_auto_honours_no_color(monkeypatch):
+    from truthlint.adapters.cli import _colour
+
+    class Terminal:
+        @staticmethod
+        def isatty():
+            return True
+
+    monkeypatch.setattr(sys, "stdout", Terminal())
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert _colour("auto", None) is True
+    assert _colour("auto", "out.txt") is False  # a file is no terminal
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert _colour("auto", None) is False and _colour("always", None) is True

@@ -36,7 +36,7 @@ def _split_codes(values: Optional[List[str]]) -> List[str]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .report import DOCS_ENV, RENDER
+    from .report import DOCS_ENV, RENDER, text
 
     try:
         codes = parse_codes(_split_codes(args.select), _split_codes(args.ignore))
@@ -110,7 +110,12 @@ def _check(args: argparse.Namespace) -> int:
             print(f"truthlint: {args.baseline} now holds {len(baseline.entries)} entries",
                   file=sys.stderr)
     docs = args.docs_url or os.environ.get(DOCS_ENV) or None
-    output = RENDER[args.format](shown, [k[2] for k in shown_keys], docs)
+    fingerprints = [k[2] for k in shown_keys]
+    if args.format == "text":
+        output = text(shown, fingerprints, show_source=args.show_source,
+                      color=_colour(args.color, args.output_file))
+    else:
+        output = RENDER[args.format](shown, fingerprints, docs)
     if unparsed and args.format == "text":  # a finding line, as flake8's E999
         output = "".join(sorted(output.splitlines(True) + [d + "\n" for d in unparsed],
                                 key=_position))
@@ -182,6 +187,15 @@ def _run(paths: Sequence[str], codes: Any, args: argparse.Namespace
         located = [i for i in located
                    if not i.finding.code.startswith(dropped + ignored(i.path, per_file))]
     return engine, files, located, diagnostics
+
+
+def _colour(choice: str, output_file: Optional[str]) -> bool:
+    """``--color auto`` colours a terminal's output only, and never when ``NO_COLOR`` is set
+    (no-color.org); ``always`` and ``never`` decide alone."""
+    if choice != "auto":
+        return choice == "always"
+    return (not output_file and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+            and os.environ.get("TERM") != "dumb")
 
 
 def _split(values: Optional[List[str]]) -> Optional[List[str]]:
@@ -437,6 +451,11 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--no-progress", action="store_true")
     check.add_argument("--statistics", action="store_true",
                        help="after the findings, the count per code (as flake8 prints it)")
+    check.add_argument("--show-source", action="store_true",
+                       help="under each finding, its line and a caret (as flake8's)")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the text output: on a terminal unless NO_COLOR is set "
+                            "(auto, the default), always, or never")
     check.add_argument("--fix", action="store_true",
                        help="apply the safe fixes (STI006: create the missing __init__.py), "
                             "then report what is left")

@@ -13,9 +13,25 @@ from ..run.filecheck import Located
 DOCS_ENV = "TRUTHLINT_DOCS_URL"  # where the rule pages (docs/rules/CODE.md) are published
 
 
-def text(items: Sequence[Located], fingerprints: Sequence[str], docs: Optional[str] = None) -> str:
-    return "".join(f"{i.path}:{i.finding.line}:{i.finding.col + 1}: {i.finding.text()}\n"
-                   for i in items)
+BOLD, RED, CYAN, RESET = "\033[1m", "\033[31m", "\033[36m", "\033[0m"
+
+
+def text(items: Sequence[Located], fingerprints: Sequence[str], docs: Optional[str] = None,
+         show_source: bool = False, color: bool = False) -> str:
+    """As flake8 prints findings; with ``show_source`` the line and a caret under the column
+    (flake8's ``--show-source``), with ``color`` the path, position and code in colour."""
+    out = []
+    for i in items:
+        where = f"{i.path}:{i.finding.line}:{i.finding.col + 1}:"
+        code = i.finding.code
+        if color:
+            where, code = f"{BOLD}{where}{RESET}", f"{BOLD}{RED}{code}{RESET}"
+        out.append(f"{where} {code} {i.finding.message}\n")
+        if show_source and i.source_line:
+            indent = "".join(c if c.isspace() else " " for c in i.source_line[:i.finding.col])
+            caret = f"{CYAN}^{RESET}" if color else "^"
+            out.append(f"{i.source_line}\n{indent}{caret}\n")
+    return "".join(out)
 
 
 def as_json(items: Sequence[Located], fingerprints: Sequence[str],

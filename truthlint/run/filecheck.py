@@ -50,7 +50,7 @@ def locate_findings(path: str, lines: Sequence[str], findings: Iterable[Finding]
     if not findings:
         return []
     noqa = noqa_lines(lines, [f.line for f in findings], starts)
-    return [Located(path, f, lines[f.line - 1].strip() if 0 < f.line <= len(lines) else "")
+    return [Located(path, f, lines[f.line - 1].rstrip("\r\n") if 0 < f.line <= len(lines) else "")
             for f in findings if not silenced(f, noqa)]
 
 
