@@ -265,3 +265,67 @@ def test_colour_auto_honours_no_color(monkeypatch):
     assert _colour("auto", "out.txt") is False  # a file is no terminal
     monkeypatch.setenv("NO_COLOR", "1")
     assert _colour("auto", None) is False and _colour("always", None) is True
+
+
+def _readme_hook_rev() -> str:
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("### pre-commit", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    return re.search(r"rev: (\S+)", block).group(1)
+
+
+@pytest.mark.skipif(not (REPO / ".git").exists(), reason="a checkout with its history")
+def test_the_readme_hook_rev_is_a_commit_of_this_repository_with_these_hooks():
+    rev = _readme_hook_rev()
+    manifest = subprocess.run(["git", "show", f"{rev}:.pre-commit-hooks.yaml"], cwd=str(REPO),
+                              capture_output=True, text=True)
+    shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=str(REPO),
+                             capture_output=True, text=True).stdout.strip() == "true"
+    if manifest.returncode != 0 and shallow:
+        pytest.skip("a shallow checkout does not hold the commit")
+    assert manifest.returncode == 0, manifest.stderr
+    assert "- id: truthlint\n" in manifest.stdout and "- id: truthlint-baseline\n" in manifest.stdout
+
+
+@pytest.mark.slow  # a virtualenv and an install
+def test_the_hook_installs_from_the_repository_as_pre_commit_does_and_runs(tmp_path):
+    """pre-commit clones the hook repository, makes a virtualenv and ``pip install .`` into
+    it, then runs the manifest's entry with the staged files. The same, offline: the clone is
+    a copy of this checkout, and the dependencies come from the environment running the
+    tests (``--system-site-packages``, ``--no-index``)."""
+    import re
+    import venv
+
+    source = tmp_path / "hook-repo"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", ".ci", "*.egg-info", ".truthlint_cache", "__pycache__", "build"))
+    env_dir = tmp_path / "hook-env"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    python = env_dir / ("Scripts" if os.name == "nt" else "bin") / "python"
+    own = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()"
+                          "['purelib'])"], capture_output=True, text=True, check=True).stdout
+    # what pre-commit would download, from here: pip, setuptools, flake8 (after its own)
+    (Path(own.strip()) / "offline-dependencies.pth").write_text("\n".join(
+        p for p in sys.path if p.endswith("site-packages")) + "\n")
+    install = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-index",
+                              "--no-deps", "--no-build-isolation", str(source)],
+                             capture_output=True, text=True, timeout=300)
+    assert install.returncode == 0, install.stderr
+    manifest = (source / ".pre-commit-hooks.yaml").read_text()
+    entry = re.search(r"- id: truthlint\n(?:  .*\n)*?  entry: (.+)\n", manifest).group(1)
+    sample = tree(tmp_path / "sample")
+    subprocess.run(["git", "init", "-q"], cwd=sample, check=True)
+    subprocess.run(["git", "add", "app/boot.py", "app/runtime/replay.py"], cwd=sample, check=True)
+    staged = subprocess.run(["git", "diff", "--cached", "--name-only"], cwd=sample,
+                            capture_output=True, text=True, check=True).stdout.split()
+    command = entry.split()
+    script = python.with_name(command[0])
+    result = subprocess.run([str(script), *command[1:], *staged], cwd=str(sample),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert sorted(codes(result.stdout)) == [("app/boot.py", 3, "TBV001"),
+                                            ("app/runtime/replay.py", 1, "STI006")]
+    where = subprocess.run([str(python), "-c", "import truthlint; print(truthlint.__file__)"],
+                           capture_output=True, text=True, cwd=str(tmp_path)).stdout
+    assert str(env_dir) in where  # the hook's own install, not the checkout under test
