@@ -236,26 +236,13 @@ def test_map_is_deterministic_and_complete(project):
     assert data["findings"]["TBV002"] == 1
 
 
-def test_rules_explain_and_init(tmp_path):
+def test_rules_and_explain():
     listing = truthlint("rules").stdout.splitlines()
     assert [line_.split()[0] for line_ in listing] == list(RULES)
     as_json = json.loads(truthlint("rules", "--format", "json").stdout)
     assert [r["code"] for r in as_json] == list(RULES)
     assert truthlint("explain", "TBV004").stdout.startswith("# TBV004 import-cycle\n")
     assert truthlint("explain", "NOPE1").returncode == 2
-    (tmp_path / "app" / "api").mkdir(parents=True)
-    (tmp_path / "app" / "billing").mkdir()
-    for name in ("app/__init__.py", "app/api/__init__.py", "app/billing/__init__.py"):
-        (tmp_path / name).write_text("")
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
-    proposed = truthlint("init", cwd=tmp_path)
-    assert proposed.stdout == ('[tool.truthlint]\nroots = ["app"]\n\n[tool.truthlint.layers]\n'
-                               '# billing = "L4"\n')
-    assert "api                      L2 in the seed preset" in proposed.stderr
-    assert truthlint("init", "--write", cwd=tmp_path).returncode == 0
-    assert "[tool.truthlint]" in (tmp_path / "pyproject.toml").read_text()
-    again = truthlint("init", "--write", cwd=tmp_path)
-    assert again.returncode == 2 and "already has" in again.stderr
 
 
 def test_pre_commit_hook_runs_on_staged_files(tmp_path):

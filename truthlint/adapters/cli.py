@@ -16,8 +16,8 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional
                     Tuple)
 
 from .. import __version__
-from ..core.config import SEED_LAYER_MAP, ConfigError, ConfigFinder, parse_per_file, validate_tree
-from ..core.files import python_files, write_atomic
+from ..core.config import ConfigError, ConfigFinder, parse_per_file, validate_tree
+from ..core.files import python_files, read_regular, write_atomic
 from ..core.source import SYNTAX_CODE
 from ..engine.check import Engine
 from ..engine.selection import SelectionError, parse_codes
@@ -378,40 +378,31 @@ def _toml(value: Any) -> str:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from .truthmap import roots_under
+    from .init import propose
 
-    roots = roots_under(Engine(ConfigFinder()), ".")
-    if not roots:
-        raise UsageError("no package root found here (a directory with an __init__.py)")
-    lines = ["[tool.truthlint]",
-             "roots = [" + ", ".join(json.dumps(os.path.relpath(r).replace(os.sep, "/"))
-                                     for r in roots) + "]"]
-    unknown = []
-    for root in roots:
-        print(f"truthlint: package root {os.path.relpath(root)}", file=sys.stderr)
-        for name in sorted(os.listdir(root)):
-            path = os.path.join(root, name)
-            is_unit = name.endswith(".py") or (os.path.isdir(path) and not name.startswith((".", "_")))
-            if not is_unit or name == "__init__.py":
-                continue
-            layer = SEED_LAYER_MAP.get(name)
-            note = f"L{layer} in the seed preset" if layer else "no layer: add it to [tool.truthlint.layers]"
-            print(f"  {name:<24} {note}", file=sys.stderr)
-            if layer is None and os.path.isdir(path):
-                unknown.append(name)
-    if unknown:
-        lines += ["", "[tool.truthlint.layers]"] + [f'# {name} = "L4"' for name in unknown]
-    section = "\n".join(lines) + "\n"
-    target = "pyproject.toml"
-    existing = open(target, encoding="utf-8").read() if os.path.exists(target) else ""
+    source = "import-linter" if args.from_import_linter else "tach" if args.from_tach else "graph"
+    target, section, notes = propose(".", source)
+    for note in notes:
+        print(note, file=sys.stderr)
+    if not section:
+        raise UsageError("nothing to propose here")
     if not args.write:
         sys.stdout.write(section)
         return 0
+    existing = ""
+    if os.path.exists(target):
+        try:
+            existing = read_regular(target).decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read {target}: {exc}") from None
     if re.search(r"^\[tool\.truthlint[\].]", existing, re.M):
         raise UsageError(f"{target} already has a [tool.truthlint] section; not overwriting it")
-    with open(target, "a", encoding="utf-8") as fh:
-        fh.write(("\n" if existing and not existing.endswith("\n\n") else "") + section)
-    print(f"truthlint: wrote [tool.truthlint] to {target}", file=sys.stderr)
+    text = existing + ("\n" if existing and not existing.endswith("\n\n") else "") + section
+    try:
+        write_atomic(target, text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+    print(f"truthlint: wrote [tool.truthlint] to {os.path.relpath(target)}", file=sys.stderr)
     return 0
 
 
@@ -481,7 +472,11 @@ def parser() -> argparse.ArgumentParser:
     config.add_argument("path", nargs="?", default=".")
     config.set_defaults(func=_config)
     init = sub.add_parser("init", help="propose a [tool.truthlint] section from the layout")
-    init.add_argument("--write", action="store_true", help="append it to pyproject.toml")
+    init.add_argument("--write", action="store_true",
+                      help="append it to the project's pyproject.toml")
+    init.add_argument("--from-import-linter", action="store_true",
+                      help="take the layers from import-linter's layers contract")
+    init.add_argument("--from-tach", action="store_true", help="take the layers from tach.toml")
     init.set_defaults(func=_init)
     return top
 

@@ -1,0 +1,145 @@
+"""``truthlint init`` writes a configuration that works: into the project's own
+pyproject.toml, valid TOML, honouring `# Layer:` headers, contracts, and the import graph."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from truthlint.adapters.init import contract_layers, layering, order
+
+
+def make(root: Path, files: dict) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+def run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    script = Path(sys.executable).with_name("truthlint")
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    return subprocess.run([str(script), *args], cwd=str(cwd), capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+SHOP = {
+    "pyproject.toml": '[project]\nname = "shop"\n\n[tool.black]\nline-length = 100\n',
+    "shop/__init__.py": "",
+    "shop/main.py": "from shop.api import routes\n",
+    "shop/api/__init__.py": "",
+    "shop/api/routes.py": "from shop.services import orders\n",
+    "shop/api/admin.py": "from shop.services import stock\n",
+    "shop/services/__init__.py": "",
+    "shop/services/orders.py": "from shop.models import order\n",
+    "shop/models/__init__.py": "",
+    "shop/models/order.py": "from shop.api import routes\n",  # points up: the one to baseline
+    "shop/models/item.py": "X = 1\n",
+    "shop/services/stock.py": "from shop.models import item\n",
+    "shop/migrations/__init__.py": "",
+    "shop/migrations/env.py": "from alembic import context\n",
+    "tests/__init__.py": "",
+    "tests/test_orders.py": "from shop.services import orders\n",
+    "scripts/__init__.py": "",
+}
+
+
+def test_the_layering_points_most_imports_down():
+    edges = {("main.py", "api"): 1, ("api", "services"): 3, ("services", "models"): 5,
+             ("models", "api"): 1}
+    from collections import Counter
+
+    units = order(["api", "main.py", "models", "services"], Counter(edges))
+    layers, upward = layering(units, Counter(edges))
+    assert layers == {"main.py": 2, "api": 3, "services": 4, "models": 5}
+    assert upward == [("models", "api")]
+
+
+def test_contract_layers_name_the_units_below_the_root():
+    assert contract_layers(["shop.api | shop.cli", "shop.services", "shop.models"], "shop") == {
+        "api": 2, "cli": 2, "services": 3, "models": 4}
+
+
+@pytest.mark.slow
+def test_init_writes_valid_toml_into_the_projects_own_pyproject(tmp_path):
+    root = make(tmp_path, SHOP)
+    inside = root / "shop" / "api"
+    proposed = run(inside, "init")
+    assert proposed.returncode == 0, proposed.stderr
+    assert "writing into ../../pyproject.toml" in proposed.stderr
+    table = tomllib.loads(proposed.stdout)["tool"]["truthlint"]
+    assert table["roots"] == ["shop"]  # not tests/ or scripts/
+    assert table["extend-exclude"] == ["shop/migrations"]
+    assert table["layers"] == {"main.py": "L2", "api": "L3", "services": "L4", "models": "L5"}
+    assert table["allowed-imports"]["L3"] == ["L4", "L5"] and table["allowed-imports"]["L5"] == []
+    assert "models -> api (1 module(s))" in proposed.stderr  # the one import that points up
+    written = run(inside, "init", "--write")
+    assert written.returncode == 0
+    assert not (inside / "pyproject.toml").exists()  # never a new file in a subdirectory
+    data = tomllib.loads((root / "pyproject.toml").read_text())
+    assert data["project"]["name"] == "shop" and data["tool"]["black"]["line-length"] == 100
+    assert data["tool"]["truthlint"]["layers"]["api"] == "L3"
+    check = subprocess.run([str(Path(sys.executable).with_name("truthlint")), "check",
+                            "--no-progress", "--select", "TBV002", "."], cwd=str(root),
+                           capture_output=True, text=True, timeout=120)
+    assert [line.split(":")[0] for line in check.stdout.splitlines()] == ["shop/models/order.py"]
+    again = run(root, "init", "--write")
+    assert again.returncode == 2 and "already has a [tool.truthlint] section" in again.stderr
+
+
+@pytest.mark.slow
+def test_init_honours_the_layer_headers_in_the_code(tmp_path):
+    files = dict(SHOP, **{"shop/api/routes.py": "# Layer: L2 — routes\nfrom shop.services import orders\n",
+                          "shop/services/orders.py": "# Layer: L4\nfrom shop.models import order\n"})
+    table = tomllib.loads(run(make(tmp_path, files), "init").stdout)["tool"]["truthlint"]
+    assert table["layers"] == {"api": "L2", "services": "L4"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tool", ["import-linter", "tach"])
+def test_init_converts_an_import_linter_or_tach_contract(tmp_path, tool):
+    files = dict(SHOP)
+    if tool == "import-linter":
+        files[".importlinter"] = textwrap.dedent("""\
+            [importlinter]
+            root_package = shop
+
+            [importlinter:contract:layers]
+            name = Shop layers
+            type = layers
+            layers =
+                shop.api
+                shop.services
+                shop.models
+            """)
+    else:
+        files["tach.toml"] = textwrap.dedent("""\
+            layers = ["interface", "domain", "data"]
+
+            [[modules]]
+            path = "shop.api"
+            layer = "interface"
+
+            [[modules]]
+            path = "shop.services"
+            layer = "domain"
+
+            [[modules]]
+            path = "shop.models"
+            layer = "data"
+            """)
+    result = run(make(tmp_path, files), "init", f"--from-{tool}")
+    assert result.returncode == 0, result.stderr
+    table = tomllib.loads(result.stdout)["tool"]["truthlint"]
+    assert table["layers"] == {"api": "L2", "services": "L3", "models": "L4"}

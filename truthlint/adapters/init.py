@@ -1,0 +1,333 @@
+"""``truthlint init``: a ``[tool.truthlint]`` table that works, for the project it is run in.
+
+It goes into the project's own ``pyproject.toml`` (the nearest one at or above the working
+directory, which is the one holding ``[project]`` or other ``[tool.*]`` tables; a new one only
+where there is none at all), as valid TOML. It declares:
+
+- the package roots, without ``tests/`` and ``scripts/``;
+- the migration folders, excluded (no rule judges a migration anyway);
+- layers: the ones the code's ``# Layer:`` headers already declare; else those of an
+  import-linter ``layers`` contract or a tach ``layers`` list when asked
+  (``--from-import-linter``, ``--from-tach``); else a layering read off the real import graph:
+  an order of the top-level packages in which most imports point downward (as import-linter's
+  layers contract reads), each layer allowed to import the ones below it. The imports that
+  would break it today are listed, to baseline.
+
+What it guessed, and why, goes to stderr; the table to stdout (or into the file, ``--write``).
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+import sys
+from collections import Counter
+from typing import Any, Counter as CounterT, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from ..core.config import ConfigFinder
+from ..core.files import read_regular
+from ..core.location import MIGRATION_DIRS
+from ..engine.check import Engine
+from ..project.layout import module_file
+
+MAX_LAYERS = 7  # L2 .. L8: L1 is left for what everything may import (none is guessed)
+LEAVE_OUT = ("tests", "test", "scripts", "docs", "examples")
+
+Edge = Tuple[str, str]
+Edges = CounterT[Edge]  # import edges between units, counted
+
+
+def project_file(start: str = ".") -> str:
+    """The pyproject.toml to write into: the nearest one at or above ``start`` (never a new
+    one below an existing one), else ``start/pyproject.toml``."""
+    current = os.path.abspath(start)
+    while True:
+        candidate = os.path.join(current, "pyproject.toml")
+        if os.path.isfile(candidate):
+            return candidate
+        if any(os.path.exists(os.path.join(current, m)) for m in (".git", "setup.cfg", "setup.py")):
+            return candidate  # the project's top, without a pyproject.toml yet
+        parent = os.path.dirname(current)
+        if parent == current:
+            return os.path.join(os.path.abspath(start), "pyproject.toml")
+        current = parent
+
+
+def package_roots(project: str) -> List[str]:
+    """Directories directly below the project (or below ``src/``) with an ``__init__.py``,
+    tests, scripts and docs left out."""
+    found = []
+    for base in (project, os.path.join(project, "src")):
+        try:
+            names = sorted(os.listdir(base))
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(base, name)
+            if (name not in LEAVE_OUT and not name.startswith(".")
+                    and os.path.isfile(os.path.join(path, "__init__.py"))):
+                found.append(path)
+    return found
+
+
+def unit_of(module: str) -> Optional[str]:
+    """``app.api.items`` -> ``api``: the first component below the root (what the layer map
+    names); a module directly in the root is its own unit (``main.py``)."""
+    parts = module.split(".")
+    if len(parts) < 2:
+        return None
+    return parts[1]
+
+
+def package_graph(graph: Dict[str, List[str]]) -> Edges:
+    """Import edges between units, counted (an edge per importing module and target)."""
+    edges: Edges = Counter()
+    for module, targets in graph.items():
+        source = unit_of(module)
+        for target in targets:
+            sink = unit_of(target)
+            if source and sink and source != sink:
+                edges[(source, sink)] += 1
+    return edges
+
+
+def order(nodes: Iterable[str], edges: Edges) -> List[str]:
+    """Units top to bottom so that the imports pointing up weigh little: the greedy
+    feedback-arc heuristic of Eades, Lin and Smyth (sinks to the bottom, sources to the top,
+    else the unit whose imports outweigh its importers most), ties by name."""
+    left = set(nodes)
+    top: List[str] = []
+    bottom: List[str] = []
+
+    def weight(node: str, incoming: bool) -> int:
+        return sum(n for (a, b), n in edges.items()
+                   if (b if incoming else a) == node and (a if incoming else b) in left)
+
+    while left:
+        moved = True
+        while moved:
+            moved = False
+            for node in sorted(left):
+                if weight(node, incoming=False) == 0:  # imports nothing left: a sink
+                    bottom.insert(0, node)
+                    left.discard(node)
+                    moved = True
+            for node in sorted(left):
+                if weight(node, incoming=True) == 0:  # imported by nothing left: a source
+                    top.append(node)
+                    left.discard(node)
+                    moved = True
+        if left:
+            best = max(sorted(left), key=lambda n: weight(n, False) - weight(n, True))
+            top.append(best)
+            left.discard(best)
+    return top + bottom
+
+
+def layering(units: Sequence[str], edges: Edges) -> Tuple[Dict[str, int], List[Edge]]:
+    """Layer numbers (2 = the top) for units in ``order`` and the imports that point up.
+    A unit sits one layer below the lowest unit above it that imports it, so that layers hold
+    units that do not import each other; more than MAX_LAYERS are merged evenly."""
+    position = {u: i for i, u in enumerate(units)}
+    rank: Dict[str, int] = {}
+    for unit in units:
+        above = [rank[a] for (a, b) in edges if b == unit and a in rank
+                 and position[a] < position[unit]]
+        rank[unit] = max(above) + 1 if above else 0
+    deepest = max(rank.values(), default=0)
+    if deepest >= MAX_LAYERS:
+        rank = {u: r * MAX_LAYERS // (deepest + 1) for u, r in rank.items()}
+    layers = {u: r + 2 for u, r in rank.items()}
+    upward = sorted((a, b) for (a, b) in edges if layers[a] > layers[b])
+    return layers, upward
+
+
+def headers(index: object, root: str, engine: Engine) -> Dict[str, CounterT[int]]:
+    """The ``# Layer:`` headers already in the code, per unit."""
+    found: Dict[str, CounterT[int]] = {}
+    for module in getattr(index, "modules", {}):
+        unit = unit_of(module)
+        path = module_file(engine.fs, root, module)
+        if unit is None or path is None:
+            continue
+        header = engine.fs.header(path)
+        if header is not None:
+            found.setdefault(unit, Counter())[header[0]] += 1
+    return found
+
+
+def migration_dirs(root: str) -> List[str]:
+    out = []
+    for dirpath, dirnames, _ in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
+        for name in dirnames:
+            if name in MIGRATION_DIRS:
+                out.append(os.path.join(dirpath, name))
+                dirnames.remove(name)
+    return sorted(out)
+
+
+def from_import_linter(project: str) -> Optional[Tuple[List[str], str]]:
+    """The first ``layers`` contract of import-linter's configuration (``.importlinter``,
+    ``setup.cfg`` or ``[tool.importlinter]``): its layers top to bottom, and where it is."""
+    for name in (".importlinter", "setup.cfg"):
+        path = os.path.join(project, name)
+        if not os.path.isfile(path):
+            continue
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read_string(read_regular(path).decode("utf-8"), source=path)
+        except (OSError, UnicodeDecodeError, configparser.Error):
+            continue
+        for section in parser.sections():
+            if section.startswith("importlinter:contract") and \
+                    parser.get(section, "type", fallback="").strip() == "layers":
+                layers = [line.strip() for line in parser.get(section, "layers").splitlines()
+                          if line.strip()]
+                return layers, f"{name} [{section}]"
+    table = _toml(os.path.join(project, "pyproject.toml")).get("tool", {}).get("importlinter", {})
+    for contract in table.get("contracts", []) if isinstance(table, dict) else []:
+        if isinstance(contract, dict) and contract.get("type") == "layers":
+            return [str(x) for x in contract.get("layers", [])], "pyproject.toml [tool.importlinter]"
+    return None
+
+
+def from_tach(project: str) -> Optional[Tuple[List[str], str]]:
+    """tach's ``layers`` (top to bottom) and the modules each holds, as layer lists."""
+    data = _toml(os.path.join(project, "tach.toml"))
+    names = data.get("layers")
+    if not isinstance(names, list) or not names:
+        return None
+    by_layer: Dict[str, List[str]] = {str(n): [] for n in names}
+    for module in data.get("modules", []) if isinstance(data.get("modules"), list) else []:
+        if isinstance(module, dict) and str(module.get("layer")) in by_layer:
+            by_layer[str(module["layer"])].append(str(module.get("path", "")))
+    return [" | ".join(sorted(m for m in mods if m)) for mods in by_layer.values()], "tach.toml"
+
+
+def _toml(path: str) -> Dict[str, Any]:
+    if not os.path.isfile(path):
+        return {}
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python < 3.11 only
+        import tomli as tomllib
+    try:
+        return tomllib.loads(read_regular(path).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+
+
+def contract_layers(layers: List[str], package: str) -> Dict[str, int]:
+    """Contract layers (``app.api``, ``app.services | app.jobs``, ``api`` …) -> layer map keys
+    (the unit below the root) and numbers, top = 2."""
+    out: Dict[str, int] = {}
+    for number, line in enumerate(layers[:MAX_LAYERS], start=2):
+        for item in re.split(r"[|:]", line):
+            name = item.strip().strip("()")
+            if name.startswith(package + "."):
+                name = name[len(package) + 1:]
+            name = name.split(".")[0].replace("/", "")
+            if name and name != package:
+                out.setdefault(name, number)
+    return out
+
+
+def render(roots: List[str], project: str, layers: Dict[str, int],
+           excluded: List[str]) -> str:
+    lines = ["[tool.truthlint]",
+             "roots = [" + ", ".join(f'"{_rel(r, project)}"' for r in roots) + "]"]
+    if excluded:
+        lines.append("extend-exclude = [" + ", ".join(f'"{_rel(d, project)}"' for d in excluded)
+                     + "]  # migrations: no rule judges them")
+    if layers:
+        lines += ["", "[tool.truthlint.layers]"]
+        ranked = sorted(layers.items(), key=lambda x: (x[1], x[0]))
+        lines += [f'"{name}" = "L{number}"' for name, number in ranked]
+        numbers = sorted(set(layers.values()))
+        lines += ["", "[tool.truthlint.allowed-imports]  # each layer may import those below it"]
+        lines += [f'L{n} = [' + ", ".join(f'"L{m}"' for m in numbers if m > n) + "]"
+                  for n in numbers]
+    return "\n".join(lines) + "\n"
+
+
+def _key(root: str, unit: str) -> str:
+    """A unit as the layer map names it: a package by its directory, a module by its file."""
+    return unit if os.path.isdir(os.path.join(root, unit)) else f"{unit}.py"
+
+
+def _rel(path: str, base: str) -> str:
+    return os.path.relpath(path, base).replace(os.sep, "/")
+
+
+def propose(start: str, source: str = "graph") -> Tuple[str, str, List[str]]:
+    """(the file to write into, the table, what was guessed and why: lines for stderr)."""
+    target = project_file(start)
+    project = os.path.dirname(target)
+    roots = package_roots(project)
+    notes = [f"truthlint: writing into {_rel(target, os.getcwd())}"
+             + (" (there is none yet: it will be created)" if not os.path.exists(target) else "")]
+    if not roots:
+        return target, "", notes + ["truthlint: no package root found (a directory with an "
+                                    "__init__.py directly below the project or src/)"]
+    engine = Engine(ConfigFinder(explicit=None))
+    layers: Dict[str, int] = {}
+    excluded: List[str] = []
+    for root in roots:
+        notes.append(f"truthlint: package root {_rel(root, project)}")
+        excluded += migration_dirs(root)
+        index = engine.indexes.get(root, engine.finder.for_dir(root))
+        if index is None:
+            continue
+        declared = headers(index, root, engine)
+        package = os.path.basename(root)
+        contract = (from_import_linter(project) if source == "import-linter"
+                    else from_tach(project) if source == "tach" else None)
+        if contract is not None:
+            layers.update(contract_layers(contract[0], package))
+            notes.append(f"truthlint: layers from {contract[1]}: {len(contract[0])} layers")
+            continue
+        if source != "graph":
+            notes.append(f"truthlint: no layers contract found for --from-{source}")
+            continue
+        if declared:
+            for unit, counts in sorted(declared.items()):
+                layer, n = counts.most_common(1)[0]
+                layers[_key(root, unit)] = layer
+                notes.append(f"  {unit:<24} L{layer}  ({n} `# Layer:` header(s) say so)")
+            continue
+        skipped = {os.path.basename(d) for d in excluded if os.path.dirname(d) == root}
+        edges = package_graph(index.graph())
+        edges = Counter({e: n for e, n in edges.items() if not skipped & set(e)})
+        units = sorted({u for u in map(unit_of, index.modules) if u is not None} - skipped)
+        ranked, upward = layering(order(units, edges), edges)
+        layers.update((_key(root, unit), layer) for unit, layer in ranked.items())
+        for unit in sorted(ranked, key=lambda u: (ranked[u], u)):
+            notes.append(f"  {unit:<24} L{ranked[unit]}  (imports {_out(unit, edges)}; "
+                         f"imported by {_in(unit, edges)})")
+        total = sum(edges.values())
+        against = sum(edges[e] for e in upward)
+        notes.append(f"truthlint: {total - against} of {total} module-level imports between "
+                     f"packages point downward in this layering; {against} point up and would "
+                     f"be TBV002 findings today (with the imports inside functions that do):")
+        notes += [f"    {a} -> {b} ({edges[(a, b)]} module(s))" for a, b in upward]
+        if upward:
+            notes.append("  baseline them: truthlint check --select TBV002 --write-baseline "
+                         "truthlint-baseline.json")
+    for directory in excluded:
+        notes.append(f"truthlint: {_rel(directory, project)} holds migrations: excluded")
+    return target, render(roots, project, layers, excluded), notes
+
+
+def _out(unit: str, edges: Edges) -> str:
+    names = sorted(b for (a, b) in edges if a == unit)
+    return ", ".join(names) or "nothing"
+
+
+def _in(unit: str, edges: Edges) -> str:
+    names = sorted(a for (a, b) in edges if b == unit)
+    return ", ".join(names) or "nothing"
+
+
+__all__ = ["propose", "project_file", "order", "layering", "contract_layers"]
