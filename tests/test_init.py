@@ -16,7 +16,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from truthlint.adapters.init import contract_layers, layering, order
+from truthlint.adapters.init import layering, order
+from truthlint.core.contracts import layer_keys
 
 
 def make(root: Path, files: dict) -> Path:
@@ -67,8 +68,9 @@ def test_the_layering_points_most_imports_down():
 
 
 def test_contract_layers_name_the_units_below_the_root():
-    assert contract_layers(["shop.api | shop.cli", "shop.services", "shop.models"], "shop") == {
+    assert layer_keys(["shop.api | shop.cli", "shop.services", "shop.models"]) == {
         "api": 2, "cli": 2, "services": 3, "models": 4}
+    assert layer_keys(["api", "services.v2"], ["shop"]) == {"api": 2, "services/v2": 3}
 
 
 @pytest.mark.slow

@@ -18,15 +18,12 @@ What it guessed, and why, goes to stderr; the table to stdout (or into the file,
 
 from __future__ import annotations
 
-import configparser
 import os
-import re
-import sys
 from collections import Counter
-from typing import Any, Counter as CounterT, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Counter as CounterT, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..core.config import ConfigFinder
-from ..core.files import read_regular
+from ..core.contracts import find as find_contract
 from ..core.location import MIGRATION_DIRS
 from ..engine.check import Engine
 from ..project.layout import module_file
@@ -168,72 +165,6 @@ def migration_dirs(root: str) -> List[str]:
     return sorted(out)
 
 
-def from_import_linter(project: str) -> Optional[Tuple[List[str], str]]:
-    """The first ``layers`` contract of import-linter's configuration (``.importlinter``,
-    ``setup.cfg`` or ``[tool.importlinter]``): its layers top to bottom, and where it is."""
-    for name in (".importlinter", "setup.cfg"):
-        path = os.path.join(project, name)
-        if not os.path.isfile(path):
-            continue
-        parser = configparser.RawConfigParser()
-        try:
-            parser.read_string(read_regular(path).decode("utf-8"), source=path)
-        except (OSError, UnicodeDecodeError, configparser.Error):
-            continue
-        for section in parser.sections():
-            if section.startswith("importlinter:contract") and \
-                    parser.get(section, "type", fallback="").strip() == "layers":
-                layers = [line.strip() for line in parser.get(section, "layers").splitlines()
-                          if line.strip()]
-                return layers, f"{name} [{section}]"
-    table = _toml(os.path.join(project, "pyproject.toml")).get("tool", {}).get("importlinter", {})
-    for contract in table.get("contracts", []) if isinstance(table, dict) else []:
-        if isinstance(contract, dict) and contract.get("type") == "layers":
-            return [str(x) for x in contract.get("layers", [])], "pyproject.toml [tool.importlinter]"
-    return None
-
-
-def from_tach(project: str) -> Optional[Tuple[List[str], str]]:
-    """tach's ``layers`` (top to bottom) and the modules each holds, as layer lists."""
-    data = _toml(os.path.join(project, "tach.toml"))
-    names = data.get("layers")
-    if not isinstance(names, list) or not names:
-        return None
-    by_layer: Dict[str, List[str]] = {str(n): [] for n in names}
-    for module in data.get("modules", []) if isinstance(data.get("modules"), list) else []:
-        if isinstance(module, dict) and str(module.get("layer")) in by_layer:
-            by_layer[str(module["layer"])].append(str(module.get("path", "")))
-    return [" | ".join(sorted(m for m in mods if m)) for mods in by_layer.values()], "tach.toml"
-
-
-def _toml(path: str) -> Dict[str, Any]:
-    if not os.path.isfile(path):
-        return {}
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on Python < 3.11 only
-        import tomli as tomllib
-    try:
-        return tomllib.loads(read_regular(path).decode("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return {}
-
-
-def contract_layers(layers: List[str], package: str) -> Dict[str, int]:
-    """Contract layers (``app.api``, ``app.services | app.jobs``, ``api`` …) -> layer map keys
-    (the unit below the root) and numbers, top = 2."""
-    out: Dict[str, int] = {}
-    for number, line in enumerate(layers[:MAX_LAYERS], start=2):
-        for item in re.split(r"[|:]", line):
-            name = item.strip().strip("()")
-            if name.startswith(package + "."):
-                name = name[len(package) + 1:]
-            name = name.split(".")[0].replace("/", "")
-            if name and name != package:
-                out.setdefault(name, number)
-    return out
-
-
 def render(roots: List[str], project: str, layers: Dict[str, int],
            excluded: List[str]) -> str:
     lines = ["[tool.truthlint]",
@@ -281,12 +212,11 @@ def propose(start: str, source: str = "graph") -> Tuple[str, str, List[str]]:
         if index is None:
             continue
         declared = headers(index, root, engine)
-        package = os.path.basename(root)
-        contract = (from_import_linter(project) if source == "import-linter"
-                    else from_tach(project) if source == "tach" else None)
-        if contract is not None:
-            layers.update(contract_layers(contract[0], package))
-            notes.append(f"truthlint: layers from {contract[1]}: {len(contract[0])} layers")
+        contract = find_contract(project) if source != "graph" else None
+        if contract is not None and source in contract.label:  # the tool asked for
+            layers.update(contract.layers)
+            notes.append(f"truthlint: layers from {contract.label}: "
+                         f"{len(set(contract.layers.values()))} layers")
             continue
         if source != "graph":
             notes.append(f"truthlint: no layers contract found for --from-{source}")
@@ -330,4 +260,4 @@ def _in(unit: str, edges: Edges) -> str:
     return ", ".join(names) or "nothing"
 
 
-__all__ = ["propose", "project_file", "order", "layering", "contract_layers"]
+__all__ = ["propose", "project_file", "order", "layering"]

@@ -12,6 +12,7 @@ import re
 import sys
 from typing import Any, Callable, Dict, FrozenSet, Mapping, NamedTuple, Optional, Tuple
 
+from .contracts import find as find_contract
 from .files import read_regular, walk
 from .patterns import normalize
 
@@ -357,6 +358,8 @@ def display_path(path: str) -> str:
 def table_label(settings: Mapping[str, Any], key: str, source: Optional[str]) -> str:
     """How a message names where a table entry (or, for a key outside TABLES, a setting)
     was set."""
+    if "__label__" in settings:
+        return str(settings["__label__"])
     origin = settings.get("__source__", source or "configuration")
     if settings.get("__flake8__"):
         return f"{origin} option truthlint-{key}"
@@ -441,6 +444,18 @@ def _cache_dir(value: str, base_dir: str, source: Optional[str]) -> Optional[str
     return directory
 
 
+def contract_layers(base: str) -> Tuple[Dict[str, Any], ...]:
+    """The layers an import-linter or tach contract in ``base`` declares, as a settings layer
+    below the project's own (its ``layers`` and ``allowed-imports`` win key by key)."""
+    contract = find_contract(base)
+    if contract is None:
+        return ()
+    numbers = sorted(set(contract.layers.values()))
+    return ({"layers": dict(contract.layers),
+             "allowed-imports": {n: frozenset(m for m in numbers if m > n) for n in numbers},
+             "__source__": contract.source, "__label__": contract.label},)
+
+
 def read_pyproject(path: str) -> Optional[Dict[str, Any]]:
     """The ``[tool.truthlint]`` table of a pyproject.toml, validated; None when absent."""
     try:
@@ -483,9 +498,11 @@ class ConfigFinder:
         self._by_dir: Dict[str, Config] = {}
         self._default: Optional[Config] = None
 
-    def _config_at(self, pyproject: Optional[str], table: Optional[Mapping[str, Any]]) -> Config:
-        base = os.path.dirname(pyproject) if pyproject else os.getcwd()
-        return build_config(pyproject, base, table or {}, self.overrides)
+    def _config_at(self, pyproject: Optional[str], table: Optional[Mapping[str, Any]],
+                   base: Optional[str] = None) -> Config:
+        base = base or (os.path.dirname(pyproject) if pyproject else os.getcwd())
+        return build_config(pyproject, base, *contract_layers(base), table or {},
+                            self.overrides)
 
     def for_dir(self, directory: str) -> Config:
         cached = self._by_dir.get(directory)
@@ -500,6 +517,8 @@ class ConfigFinder:
             table = read_pyproject(candidate) if os.path.isfile(candidate) else None
             if table is not None:
                 config = self._config_at(candidate, table)
+            elif find_contract(directory) is not None:  # layers declared to import-linter/tach
+                config = self._config_at(None, None, directory)
             else:
                 parent = os.path.dirname(directory)
                 if parent == directory:

@@ -21,7 +21,8 @@ class LayerClaimMismatch(Rule):
                 "ORM tables, engines or session factories (L6) — and flags a module whose claimed "
                 "layer is contradicted by evidence of another layer while it shows none of its "
                 "own, or that mixes routes with background work. It applies only to modules with "
-                "a declared layer (`layers`, a chosen `layer-preset`, a `# Layer:` header). The "
+                "a declared layer (`layers`, a chosen `layer-preset`, a `# Layer:` header, an "
+                "import-linter or tach layers contract). The "
                 "message names the evidence line of each behaviour; the finding sits on the "
                 "first one.",
         rationale="The seed's \"claimed vs actual\" column: `auth/` claimed L4 but parsed JWTs "

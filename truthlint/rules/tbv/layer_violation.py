@@ -31,8 +31,9 @@ class LayerViolation(Rule):
                 "into L2, L6 imports nothing above it), and any import a per-layer "
                 "`denied-imports` list forbids (third-party packages included), once per import "
                 "statement. It applies only where the project declares layers: in `layers`, by "
-                "choosing a `layer-preset`, or in `# Layer:` headers (read from the imported "
-                "file too). Function-level imports are flagged and called lazy.",
+                "choosing a `layer-preset`, in `# Layer:` headers (read from the imported "
+                "file too), or in an import-linter `layers` contract or tach's `layers`, which "
+                "it reads. Function-level imports are flagged and called lazy.",
         rationale="The seed's `api/guard.py` imported `worker/`: an HTTP handler reaching into "
                   "the worker pool couples request latency to background execution and makes "
                   "the API process load the worker's dependencies. The seed's grep gate for "
@@ -54,7 +55,8 @@ from app.services.runs import enqueue_run   # L4 owns the hand-off to the worker
             "outside every root) are skipped on either side of the import: with nothing "
             "declared the rule is silent, because a directory name is not an architecture.",
             "Only direct imports are checked; a chain through an allowed middle layer is not a "
-            "violation.",
+            "violation (import-linter follows indirect chains too). Modules of one layer may "
+            "import each other (import-linter's `|` independence is not enforced).",
         ),
     )
 

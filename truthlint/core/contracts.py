@@ -1,0 +1,129 @@
+"""Layers a project already declares to another tool: an import-linter ``layers`` contract
+(``.importlinter``, ``setup.cfg``'s ``[importlinter:contract:…]`` sections, or
+``[tool.importlinter]`` in ``pyproject.toml``) or tach's ``layers`` (``tach.toml``). They are
+declared architecture, so STI002 and TBV002 judge by them as by ``[tool.truthlint.layers]``.
+
+Each contract layer becomes a layer-map key below the root package (``shop.api`` -> ``api``,
+``shop.api.v2`` -> ``api/v2``), top layer first as L2, and each layer may import the layers
+below it. Differences from import-linter, on purpose: only direct imports are judged (not the
+indirect chains import-linter follows), imports under ``if TYPE_CHECKING:`` never count, and
+modules of one layer may import each other (import-linter's ``|`` independence is not
+enforced).
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+import sys
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence
+
+from .files import read_regular
+
+MAX_LAYERS = 7  # L2 .. L8
+
+
+class Contract(NamedTuple):
+    layers: Dict[str, int]   # layer-map key -> layer number
+    label: str               # for messages: "the import-linter contract 'Shop layers' (.importlinter)"
+    source: str              # the file
+
+
+def find(directory: str) -> Optional[Contract]:
+    """The layers contract declared in ``directory``, if any (import-linter before tach)."""
+    for name in (".importlinter", "setup.cfg"):
+        path = os.path.join(directory, name)
+        if os.path.isfile(path):
+            found = _ini(path, name)
+            if found is not None:
+                return found
+    pyproject = os.path.join(directory, "pyproject.toml")
+    table = _toml(pyproject, b"importlinter").get("tool", {}).get("importlinter")
+    if isinstance(table, dict):
+        for contract in table.get("contracts", []):
+            if isinstance(contract, dict) and contract.get("type") == "layers":
+                layers = [str(x) for x in contract.get("layers", [])]
+                containers = _listed(contract.get("containers", []))
+                title = str(contract.get("name", "layers"))
+                return _contract(layers, containers,
+                                 f"the import-linter contract '{title}' (pyproject.toml)",
+                                 pyproject)
+    tach = _toml(os.path.join(directory, "tach.toml"), b"layers")
+    names = tach.get("layers")
+    if isinstance(names, list) and names:
+        by_layer: Dict[str, List[str]] = {str(n): [] for n in names}
+        modules = tach.get("modules")
+        for module in modules if isinstance(modules, list) else []:
+            if isinstance(module, dict) and str(module.get("layer")) in by_layer:
+                by_layer[str(module["layer"])].append(str(module.get("path", "")))
+        return _contract([" | ".join(m for m in mods if m) for mods in by_layer.values()], [],
+                         "the layers of tach.toml", os.path.join(directory, "tach.toml"))
+    return None
+
+
+def _ini(path: str, name: str) -> Optional[Contract]:
+    try:
+        data = read_regular(path)
+    except OSError:
+        return None
+    if b"importlinter" not in data:
+        return None
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_string(data.decode("utf-8"), source=path)
+    except (UnicodeDecodeError, configparser.Error):
+        return None
+    for section in parser.sections():
+        if section.startswith("importlinter:contract") and \
+                parser.get(section, "type", fallback="").strip() == "layers":
+            layers = [line for line in parser.get(section, "layers", fallback="").splitlines()]
+            containers = _listed(parser.get(section, "containers", fallback="").splitlines())
+            title = parser.get(section, "name", fallback=section.split(":")[-1])
+            return _contract(layers, containers,
+                             f"the import-linter contract '{title}' ({name})", path)
+    return None
+
+
+def _listed(values: Any) -> List[str]:
+    return [str(v).strip() for v in values if str(v).strip()] if isinstance(values, list) else []
+
+
+def _contract(layers: List[str], containers: List[str], label: str,
+              source: str) -> Optional[Contract]:
+    found = layer_keys([line for line in layers if line.strip()], containers)
+    return Contract(found, label, source) if found else None
+
+
+def layer_keys(layers: Sequence[str], containers: Sequence[str] = ()) -> Dict[str, int]:
+    """Contract layers, top first (``shop.api | shop.cli``, ``services`` inside a container
+    ``shop``) -> layer-map keys below the root package and their numbers (top = L2)."""
+    out: Dict[str, int] = {}
+    for number, line in enumerate(layers[:MAX_LAYERS], start=2):
+        for item in re.split(r"[|:]", line):
+            name = item.strip().strip("()")
+            if not name:
+                continue
+            for container in containers or [""]:
+                full = f"{container}.{name}" if container else name
+                parts = full.split(".")
+                if len(parts) >= 2:  # the root package, then the key below it
+                    out.setdefault("/".join(parts[1:]), number)
+    return out
+
+
+def _toml(path: str, marker: bytes) -> Dict[str, Any]:
+    try:
+        data = read_regular(path)
+    except OSError:
+        return {}
+    if marker not in data:
+        return {}
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python < 3.11 only
+        import tomli as tomllib
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return {}
