@@ -83,15 +83,14 @@ def test_init_writes_valid_toml_into_the_projects_own_pyproject(tmp_path):
     table = tomllib.loads(proposed.stdout)["tool"]["truthlint"]
     assert table["roots"] == ["shop"]  # not tests/ or scripts/
     assert table["extend-exclude"] == ["shop/migrations"]
-    assert table["layers"] == {"main.py": "L2", "api": "L3", "services": "L4", "models": "L5"}
-    assert table["allowed-imports"]["L3"] == ["L4", "L5"] and table["allowed-imports"]["L5"] == []
+    assert table["layer-order"] == ["main.py", "api", "services", "models"]
     assert "models -> api (1 module(s))" in proposed.stderr  # the one import that points up
     written = run(inside, "init", "--write")
     assert written.returncode == 0
     assert not (inside / "pyproject.toml").exists()  # never a new file in a subdirectory
     data = tomllib.loads((root / "pyproject.toml").read_text())
     assert data["project"]["name"] == "shop" and data["tool"]["black"]["line-length"] == 100
-    assert data["tool"]["truthlint"]["layers"]["api"] == "L3"
+    assert data["tool"]["truthlint"]["layer-order"][1] == "api"
     check = subprocess.run([str(Path(sys.executable).with_name("truthlint")), "check",
                             "--no-progress", "--select", "TBV002", "."], cwd=str(root),
                            capture_output=True, text=True, timeout=120)
@@ -144,4 +143,30 @@ def test_init_converts_an_import_linter_or_tach_contract(tmp_path, tool):
     result = run(make(tmp_path, files), "init", f"--from-{tool}")
     assert result.returncode == 0, result.stderr
     table = tomllib.loads(result.stdout)["tool"]["truthlint"]
-    assert table["layers"] == {"api": "L2", "services": "L3", "models": "L4"}
+    assert table["layer-order"] == ["api", "services", "models"]
+
+
+def test_a_layer_order_is_judged_by_tbv002_and_not_by_sti002(tmp_path):
+    """An order says which layers may import which, not what each does."""
+    from truthlint.core.config import ConfigFinder
+    from truthlint.engine.check import Engine
+
+    root = make(tmp_path, {
+        "pyproject.toml": '[tool.truthlint]\nlayer-order = ["api", "services | jobs", "models"]\n',
+        "shop/__init__.py": "", "shop/api/__init__.py": "", "shop/services/__init__.py": "",
+        "shop/jobs/__init__.py": "", "shop/models/__init__.py": "",
+        "shop/models/order.py": "from fastapi import APIRouter\nfrom shop.jobs import nightly\n"
+                                "router = APIRouter()\n",
+        "shop/jobs/nightly.py": "from shop.services import billing\n",
+        "shop/services/billing.py": "X = 1\n",
+    })
+    config = ConfigFinder().for_dir(str(root / "shop" / "models"))
+    assert {k: config.layer_map[k] for k in ("api", "services", "jobs", "models")} == {
+        "api": 2, "services": 3, "jobs": 3, "models": 4}
+    assert config.origin("layers", "models", "?").endswith("pyproject.toml layer-order")
+    engine = Engine(codes=["STI002", "TBV002"])
+    order = root / "shop/models/order.py"
+    found = engine.check_source(order.read_text(), str(order))
+    assert [(f.line, f.code) for f in found] == [(2, "TBV002")]  # routes in models: no STI002
+    nightly = root / "shop/jobs/nightly.py"
+    assert engine.check_source(nightly.read_text(), str(nightly)) == []  # one layer

@@ -166,20 +166,26 @@ def migration_dirs(root: str) -> List[str]:
 
 
 def render(roots: List[str], project: str, layers: Dict[str, int],
-           excluded: List[str]) -> str:
+           excluded: List[str], ordered: bool) -> str:
+    """The table: an order (``layer-order``, top first) for a layering read off the imports
+    or a contract; the ``layers`` table for layers the code's headers declare (their numbers
+    carry truthlint's meanings)."""
     lines = ["[tool.truthlint]",
              "roots = [" + ", ".join(f'"{_rel(r, project)}"' for r in roots) + "]"]
     if excluded:
         lines.append("extend-exclude = [" + ", ".join(f'"{_rel(d, project)}"' for d in excluded)
                      + "]  # migrations: no rule judges them")
-    if layers:
-        lines += ["", "[tool.truthlint.layers]"]
+    if layers and ordered:
+        groups: Dict[int, List[str]] = {}
+        for name, number in layers.items():
+            groups.setdefault(number, []).append(name)
+        lines.append("layer-order = [  # top first: each layer may import only those below it")
+        lines += [f'    "{" | ".join(sorted(groups[n]))}",' for n in sorted(groups)]
+        lines.append("]")
+    elif layers:
+        lines += ["", "[tool.truthlint.layers]  # as the code's `# Layer:` headers say"]
         ranked = sorted(layers.items(), key=lambda x: (x[1], x[0]))
         lines += [f'"{name}" = "L{number}"' for name, number in ranked]
-        numbers = sorted(set(layers.values()))
-        lines += ["", "[tool.truthlint.allowed-imports]  # each layer may import those below it"]
-        lines += [f'L{n} = [' + ", ".join(f'"L{m}"' for m in numbers if m > n) + "]"
-                  for n in numbers]
     return "\n".join(lines) + "\n"
 
 
@@ -205,6 +211,7 @@ def propose(start: str, source: str = "graph") -> Tuple[str, str, List[str]]:
     engine = Engine(ConfigFinder(explicit=None))
     layers: Dict[str, int] = {}
     excluded: List[str] = []
+    ordered = True  # False when the layers are the headers' (numbers with meanings)
     for root in roots:
         notes.append(f"truthlint: package root {_rel(root, project)}")
         excluded += migration_dirs(root)
@@ -222,6 +229,7 @@ def propose(start: str, source: str = "graph") -> Tuple[str, str, List[str]]:
             notes.append(f"truthlint: no layers contract found for --from-{source}")
             continue
         if declared:
+            ordered = False
             for unit, counts in sorted(declared.items()):
                 layer, n = counts.most_common(1)[0]
                 layers[_key(root, unit)] = layer
@@ -247,7 +255,7 @@ def propose(start: str, source: str = "graph") -> Tuple[str, str, List[str]]:
                          "truthlint-baseline.json")
     for directory in excluded:
         notes.append(f"truthlint: {_rel(directory, project)} holds migrations: excluded")
-    return target, render(roots, project, layers, excluded), notes
+    return target, render(roots, project, layers, excluded, ordered), notes
 
 
 def _out(unit: str, edges: Edges) -> str:

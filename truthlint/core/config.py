@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import Any, Callable, Dict, FrozenSet, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from .contracts import find as find_contract
 from .files import read_regular, walk
@@ -234,6 +234,11 @@ SETTINGS: Tuple[Setting, ...] = (
             "Directory (first path component under a root, or a longer relative path) to layer. "
             "Merged over the preset's map, if one is chosen. No layers are declared by default.",
             '[tool.truthlint.layers]\nintegrations = "L3"'),
+    Setting("layer-order", _str_list, (),
+            "The layers top first, as import-linter's layers contract lists them (`a | b` for "
+            "two packages in one layer): each may import only those below it (TBV002). "
+            "`truthlint init` writes it.",
+            'layer-order = ["api", "services | jobs", "models"]'),
     Setting("layer-preset", _preset, "",
             "A named layer map to start from: \"seed\", the layout of the audited backend "
             "truthlint was written from (api/ L2, services/ L4, worker/ L5, models/ L6 …). "
@@ -324,6 +329,7 @@ class Config(NamedTuple):
     cache_dir: Optional[str] = None
     # where each table entry came from, for messages: {"layers": {"api": "… [tool.truthlint.layers]"}}
     provenance: Mapping[str, Mapping[Any, str]] = {}
+    ordered: FrozenSet[str] = frozenset()  # layer-map keys whose layer is a position in an order
     # each setting outside the tables as given, and where it came from (`truthlint config`)
     given: Mapping[str, Any] = {}
     sources: Mapping[str, str] = {}
@@ -398,9 +404,27 @@ def build_config(source: Optional[str], base_dir: str, *layers: Mapping[str, Any
                      for s in reversed(layers) if "layer-preset" in s)
         provenance["layers"] = {**dict.fromkeys(layer_map, f"the {preset} preset ({where})"),
                                 **provenance["layers"]}
+    last_set_by_order: Dict[str, bool] = {}  # who set each layer key last: an order, or not
+    for settings in layers:
+        for key in settings.get("layers", {}):
+            last_set_by_order[key] = bool(settings.get("__order__"))
+    ordered = {key for key, by_order in last_set_by_order.items() if by_order}
     layer_map.update(tables["layers"])
     allowed = dict(DEFAULT_ALLOWED_IMPORTS)
     allowed.update(tables["allowed-imports"])
+    order = get("layer-order")
+    if order:  # the project's own order: positions, each importing those below
+        where = next(table_label(s, "layer-order", source)
+                     for s in reversed(layers) if "layer-order" in s)
+        keyed = order_layers(order)
+        for key, number in keyed.items():
+            layer_map[key] = number
+            provenance["layers"][key] = where
+        numbers = sorted(set(keyed.values()))
+        for number in numbers:
+            allowed[number] = frozenset(m for m in numbers if m > number)
+            provenance["allowed-imports"][number] = where
+        ordered |= set(keyed)
     roots = tuple(os.path.normpath(os.path.join(base_dir, r)) for r in get("roots"))
     return Config(
         source=source,
@@ -423,6 +447,7 @@ def build_config(source: Optional[str], base_dir: str, *layers: Mapping[str, Any
         check_comments=get("check-comments"),
         cache_dir=_cache_dir(get("cache-dir"), base_dir, merged_from.get("cache-dir", source)),
         provenance=provenance,
+        ordered=frozenset(ordered),
         given=merged,
         sources=labels,
     )
@@ -444,6 +469,20 @@ def _cache_dir(value: str, base_dir: str, source: Optional[str]) -> Optional[str
     return directory
 
 
+def order_layers(order: Sequence[str]) -> Dict[str, int]:
+    """``["api", "services | jobs", "models"]`` -> ``{"api": 2, "services": 3, "jobs": 3,
+    "models": 4}`` (keys as the layer map takes them: below the root, ``a/b`` for deeper)."""
+    keyed: Dict[str, int] = {}
+    for number, line in enumerate(order, start=2):
+        for name in (n.strip().strip("/") for n in re.split(r"[|:]", line)):
+            if not name:
+                continue
+            if not name.endswith(".py"):
+                name = name.replace(".", "/")  # a dotted package below the root: a longer key
+            keyed.setdefault(name, number)
+    return keyed
+
+
 def contract_layers(base: str) -> Tuple[Dict[str, Any], ...]:
     """The layers an import-linter or tach contract in ``base`` declares, as a settings layer
     below the project's own (its ``layers`` and ``allowed-imports`` win key by key)."""
@@ -453,7 +492,7 @@ def contract_layers(base: str) -> Tuple[Dict[str, Any], ...]:
     numbers = sorted(set(contract.layers.values()))
     return ({"layers": dict(contract.layers),
              "allowed-imports": {n: frozenset(m for m in numbers if m > n) for n in numbers},
-             "__source__": contract.source, "__label__": contract.label},)
+             "__source__": contract.source, "__label__": contract.label, "__order__": True},)
 
 
 def read_pyproject(path: str) -> Optional[Dict[str, Any]]:

@@ -34,6 +34,8 @@ class Location(NamedTuple):
     migration: bool = False        # a schema migration (see ``is_migration``): no rule judges it
     declared: bool = False         # the layer comes from the project (a header, [layers]), not
     #                                from truthlint's default layer map
+    ordered: bool = False          # ... from an order (layer-order, an import-linter or tach
+    #                                contract): a position, not one of the seed's meanings
 
     @property
     def is_init(self) -> bool:

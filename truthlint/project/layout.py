@@ -102,7 +102,8 @@ def locate(path: Optional[str], lines: Sequence[str], config: Config, fs: FileSy
         key = next(k for k in ("/".join(parts[:n]) for n in range(len(parts), 0, -1))
                    if k in config.layer_map)  # the key layer_from_map matched
         declared = key in config.provenance.get("layers", {})
-        return Location(path, root, parts, module, mapped[0], mapped[1], migration, declared)
+        return Location(path, root, parts, module, mapped[0], mapped[1], migration, declared,
+                        key in config.ordered)
     return Location(path, root, parts, module, None, "", migration)
 
 

@@ -53,6 +53,10 @@ def list_policies(engine: PolicyEngine = Depends(get_policy_engine)):
             "`__init__.py` files are not judged (they re-export).",
             "A module with no declared layer is not judged: truthlint guesses no layers from "
             "directory names unless the project chooses the seed preset.",
+            "A layer that is a position in an order (`layer-order`, an import-linter or tach "
+            "contract) says which layers may import which, not what each one does: STI002 "
+            "judges only the layers that carry truthlint's meanings (L2 routes, L3 adapters, "
+            "L5 background work, L6 data), from `layers`, a preset or `# Layer:` headers.",
         ),
     )
     needs = (Behaviour,)
@@ -60,7 +64,7 @@ def list_policies(engine: PolicyEngine = Depends(get_policy_engine)):
     @classmethod
     def applies(cls, ctx: FileContext) -> bool:
         loc = ctx.location
-        return loc.layer is not None and not loc.is_init
+        return loc.layer is not None and not loc.is_init and not loc.ordered
 
     def end(self) -> None:
         loc = self.ctx.location
