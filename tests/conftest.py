@@ -29,14 +29,39 @@ def expected_findings(path: Path) -> List[Tuple[int, int, str]]:
     return sorted(found)
 
 
+def installed(name: str) -> List[str]:
+    """The command of an installed console script beside this Python (``truthlint``,
+    ``flake8``), as users run it: never ``python -m``, which puts the working directory (the
+    checked tree) first on ``sys.path``."""
+    script = Path(sys.executable).with_name(name)
+    return [str(script)] if script.exists() else [sys.executable, "-m", name]
+
+
+def run_truthlint(cwd: Path, *args: str, timeout: float = 120, env: dict = None
+                  ) -> subprocess.CompletedProcess:
+    """The installed ``truthlint`` with ``args`` in ``cwd``."""
+    environment = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", **(env or {}))
+    return subprocess.run([*installed("truthlint"), *args], cwd=str(cwd), capture_output=True,
+                          text=True, env=environment, timeout=timeout)
+
+
+def write_tree(root: Path, files: dict) -> Path:
+    """Write ``{relative path: text}`` under ``root`` (text dedented)."""
+    import textwrap
+
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
 def run_flake8(*args: str, cwd: Path = REPO, stdin: str = None) -> subprocess.CompletedProcess:
     """flake8 as users run it: its installed script (``python -m flake8`` would put the
     checked tree first on ``sys.path`` and import its ``fcntl.py`` — flake8's doing, not
     truthlint's, but a test of "never executes" must not depend on it)."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    script = Path(sys.executable).with_name("flake8")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "flake8"]
-    return subprocess.run([*command, *args], cwd=str(cwd), input=stdin,
+    return subprocess.run([*installed("flake8"), *args], cwd=str(cwd), input=stdin,
                           capture_output=True, text=True, env=env, timeout=300)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, run_flake8
+from .conftest import REPO, run_flake8, run_truthlint, write_tree
 
 FILES = {
     "pyproject.toml": "[tool.truthlint]\n",
@@ -25,19 +25,11 @@ FILES = {
 
 
 def tree(root: Path, files=FILES) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
+    return write_tree(root, files)
 
 
 def check(root: Path, *args: str) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("truthlint")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "truthlint"]
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    return subprocess.run([*command, "check", "--no-progress", *args], cwd=str(root),
-                          capture_output=True, text=True, env=env, timeout=120)
+    return run_truthlint(root, "check", "--no-progress", *args)
 
 
 def codes(stdout: str):
@@ -219,9 +211,7 @@ def test_config_prints_the_effective_settings_as_toml_with_their_sources(tmp_pat
     else:
         tomllib = pytest.importorskip("tomli")
     root = tree(tmp_path, CONFIGURED)
-    script = Path(sys.executable).with_name("truthlint")
-    result = subprocess.run([str(script), "config", "app"], cwd=str(root), capture_output=True,
-                            text=True, timeout=60)
+    result = run_truthlint(root, "config", "app")
     assert result.returncode == 0, result.stderr
     table = tomllib.loads(result.stdout)["tool"]["truthlint"]
     assert table["exclude"] == ["app/vendored"] and table["extend-exclude"] == ["*_pb2.py"]
@@ -243,10 +233,7 @@ def test_show_source_and_colour(tmp_path):
     assert "\033[" not in plain.stdout  # auto: not a terminal
     coloured = check(root, "--color", "always", "app/boot.py")
     assert coloured.stdout.startswith("\033[1mapp/boot.py:4:5:\033[0m \033[1m\033[31mTBV001\033[0m ")
-    env = dict(os.environ, NO_COLOR="1")
-    script = Path(sys.executable).with_name("truthlint")
-    never = subprocess.run([str(script), "check", "--color", "never", "app/boot.py"],
-                           cwd=str(root), capture_output=True, text=True, env=env, timeout=60)
+    never = run_truthlint(root, "check", "--color", "never", "app/boot.py", env={"NO_COLOR": "1"})
     assert never.stdout == plain.stdout
 
 

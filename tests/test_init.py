@@ -3,11 +3,8 @@ pyproject.toml, valid TOML, honouring `# Layer:` headers, contracts, and the imp
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -17,22 +14,12 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from truthlint.adapters.init import layering, order
+
+from .conftest import run_truthlint, write_tree
 from truthlint.core.contracts import layer_keys
 
 
-def make(root: Path, files: dict) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
-
-
-def run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("truthlint")
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    return subprocess.run([str(script), *args], cwd=str(cwd), capture_output=True, text=True,
-                          env=env, timeout=120)
+make, run = write_tree, run_truthlint
 
 
 SHOP = {
@@ -91,9 +78,7 @@ def test_init_writes_valid_toml_into_the_projects_own_pyproject(tmp_path):
     data = tomllib.loads((root / "pyproject.toml").read_text())
     assert data["project"]["name"] == "shop" and data["tool"]["black"]["line-length"] == 100
     assert data["tool"]["truthlint"]["layer-order"][1] == "api"
-    check = subprocess.run([str(Path(sys.executable).with_name("truthlint")), "check",
-                            "--no-progress", "--select", "TBV002", "."], cwd=str(root),
-                           capture_output=True, text=True, timeout=120)
+    check = run(root, "check", "--no-progress", "--select", "TBV002", ".")
     assert [line.split(":")[0] for line in check.stdout.splitlines()] == ["shop/models/order.py"]
     again = run(root, "init", "--write")
     assert again.returncode == 2 and "already has a [tool.truthlint] section" in again.stderr

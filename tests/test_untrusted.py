@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from .conftest import installed
 
 ITEMS = """\
     from app.services import svc
@@ -43,10 +44,7 @@ def mk(root: Path) -> Path:
 
 
 def entry_point(name: str) -> str:
-    """The installed console script beside this Python (never ``python -m``: that puts the
-    working directory, the checked tree, first on ``sys.path``)."""
-    found = Path(sys.executable).with_name(name)
-    return str(found) if found.exists() else name
+    return installed(name)[0]  # (see conftest.installed)
 
 
 def run(args, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
