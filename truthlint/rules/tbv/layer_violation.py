@@ -14,7 +14,15 @@ from ..base import Rule, RuleDoc
 LAZY = " in a function (a lazy import, but it still couples the layers)"
 
 
-def _layers(layers: Iterable[int]) -> str:
+def layer_name(number: int, ordered: bool) -> str:
+    """``L3``; in an order (``layer-order``, a contract), its place: ``layer 2 of the order``
+    (the first entry is layer 1)."""
+    return f"layer {number - 1} of the order" if ordered else f"L{number}"
+
+
+def _layers(layers: Iterable[int], ordered: bool) -> str:
+    if ordered:
+        return "layers " + ", ".join(str(n - 1) for n in sorted(layers))
     return ", ".join(f"L{n}" for n in sorted(layers))
 
 
@@ -24,7 +32,7 @@ class LayerViolation(Rule):
     doc = RuleDoc(
         code="TBV002",
         name="layer-violation",
-        message="{importer} (L{layer}) imports {imported}{lazy}, but {why} — go through an "
+        message="{importer} ({layer}) imports {imported}{lazy}, but {why} — go through an "
                 "allowed layer, or move the shared code into a layer both may import",
         summary="Flags an import of a project module whose layer the importing module's layer "
                 "may not depend on (default matrix: L2 never imports L5, nothing imports upward "
@@ -91,7 +99,7 @@ from app.services.runs import enqueue_run   # L4 owns the hand-off to the worker
             return
         loc = self.ctx.location
         whys = list(dict.fromkeys(why for _, why in found))
-        self.report(node, importer=loc.module, layer=loc.layer,
+        self.report(node, importer=loc.module, layer=layer_name(self.layer, loc.ordered),
                     imported=", ".join(dict.fromkeys(imported for imported, _ in found)),
                     lazy=LAZY if self.ctx.scope.function is not None else "",
                     why="; ".join(whys))
@@ -118,6 +126,10 @@ from app.services.runs import enqueue_run   # L4 owns the hand-off to the worker
         if found is None or allowed is None or found[0] == loc.layer or found[0] in allowed:
             return None
         origin = config.origin("allowed-imports", loc.layer, "the default matrix")
-        may = f"may import only {_layers(allowed)}" if allowed else "may import no other layer"
-        return (f"{shown} (L{found[0]}: {found[1]})",
-                f"L{loc.layer} {may} (allowed-imports L{loc.layer} in {origin})")
+        ordered = loc.ordered
+        may = (f"may import only {_layers(allowed, ordered)}" if allowed
+               else "may import no other layer")
+        here = layer_name(self.layer, ordered)
+        rule = origin if ordered else f"allowed-imports L{loc.layer} in {origin}"
+        return (f"{shown} ({layer_name(found[0], ordered)}: {found[1]})",
+                f"{here} {may} ({rule})")
