@@ -242,7 +242,7 @@ def propose(start: str, source: str = "graph") -> Tuple[str, str, List[str]]:
         ranked, upward = layering(order(units, edges), edges)
         layers.update((_key(root, unit), layer) for unit, layer in ranked.items())
         for unit in sorted(ranked, key=lambda u: (ranked[u], u)):
-            notes.append(f"  {unit:<24} L{ranked[unit]}  (imports {_out(unit, edges)}; "
+            notes.append(f"  {unit:<24} layer {ranked[unit] - 1}  (imports {_out(unit, edges)}; "
                          f"imported by {_in(unit, edges)})")
         total = sum(edges.values())
         against = sum(edges[e] for e in upward)
