@@ -17,6 +17,8 @@ from ..core.source import PARSE_ERRORS, read_source, split_lines
 from ..core.walker import Walker
 from ..engine.check import Engine
 from ..facts.behaviour import BEHAVIOUR, Behaviour, Evidence
+from ..facts.order import collectors_for
+from ..facts.roles import Roles
 from ..project.layout import find_root, locate
 from ..rules.registry import RULES
 from ..run.filecheck import Located
@@ -24,16 +26,20 @@ from ..run.filecheck import Located
 STATE_CODES = ("SOI002", "SOI003")
 
 
-def _behaviour(engine: Engine, path: str, source: str) -> Dict[int, Evidence]:
-    """Evidence of each layer a module's behaviour shows (STI002's own collector)."""
+def _behaviour(engine: Engine, path: str, source: str
+               ) -> Tuple[Dict[int, Evidence], Dict[str, str]]:
+    """Evidence of each layer a module's behaviour shows (STI002's own collector), and the
+    module's roles with their evidence (SOI004's), from one walk."""
     try:
         tree = ast.parse(source)
     except PARSE_ERRORS:
-        return {}
+        return {}, {}
     ctx = engine.context(split_lines(source), path)
-    behaviour = Behaviour(ctx)
-    Walker([ctx.imports, behaviour], ctx).run(tree)
-    return behaviour.evidence
+    collectors = [kind(ctx) for kind in collectors_for([Roles])]
+    for collector in collectors:
+        ctx.add_collector(collector)
+    Walker([ctx.imports, *collectors], ctx).run(tree)
+    return ctx.collector(Behaviour).evidence, ctx.collector(Roles).module_roles()
 
 
 def collect(engine: Engine, root: str, findings: Sequence[Located]) -> Dict[str, Any]:
@@ -50,17 +56,21 @@ def collect(engine: Engine, root: str, findings: Sequence[Located]) -> Dict[str,
     module_layer: Dict[str, Optional[int]] = {}
     routes: List[str] = []
     workers: List[str] = []
+    roles: Dict[str, Dict[str, str]] = {}  # module path -> role -> why
     for module, path in sorted((index.paths if index else {}).items()):
         source = read_source(path) or ""
         loc = locate(path, split_lines(source), config, engine.fs)
         module_layer[module] = loc.layer
         unit = loc.parts[0] if len(loc.parts) > 1 else "(root modules)"
         entry = directories.setdefault(unit, {"claimed": set(), "actual": set(), "modules": 0,
-                                              "findings": Counter()})
+                                              "findings": Counter(), "roles": Counter()})
         entry["modules"] += 1
         if loc.layer is not None:
             entry["claimed"].add(loc.layer)
-        evidence = _behaviour(engine, path, source)
+        evidence, found_roles = _behaviour(engine, path, source)
+        entry["roles"].update(found_roles.keys())
+        if found_roles:
+            roles[show(path)] = found_roles
         if evidence:
             entry["actual"].update(evidence)
         elif not loc.is_init:  # re-export files show nothing; other quiet modules are L4
@@ -101,8 +111,10 @@ def collect(engine: Engine, root: str, findings: Sequence[Located]) -> Dict[str,
         "directories": {name: {"claimed": [f"L{n}" for n in sorted(e["claimed"])],
                                "actual": [f"L{n}" for n in sorted(e["actual"])],
                                "modules": e["modules"],
+                               "roles": dict(sorted(e["roles"].items())),
                                "findings": dict(sorted(e["findings"].items()))}
                         for name, e in sorted(directories.items())},
+        "roles": roles,
         "dependencies": matrix,
         "triggers": {"import-time": finding_rows(["TBV001"]), "request-time": routes,
                      "worker": workers},
@@ -121,13 +133,18 @@ def markdown(data: Dict[str, Any]) -> str:
     out += [f"| {layer} | {', '.join(d if d.startswith('(') else f'{d}/' for d in dirs)} |"
             for layer, dirs in data["layers"].items()]
     out += ["", "## Directory truth map", "",
-            "| directory | claimed | behaviour shows | modules | findings |", "|---|---|---|---|---|"]
+            "| directory | claimed | behaviour shows | roles | modules | findings |",
+            "|---|---|---|---|---|---|"]
     for name, e in data["directories"].items():
         found = ", ".join(f"{c} ×{n}" for c, n in e["findings"].items()) or "—"
+        roles = ", ".join(f"{r} ×{n}" for r, n in e["roles"].items()) or "—"
         out.append(f"| {name} | {', '.join(e['claimed']) or '—'} | {', '.join(e['actual']) or '—'} "
-                   f"| {e['modules']} | {found} |")
+                   f"| {roles} | {e['modules']} | {found} |")
     out += ["", "Behaviour layers: " + "; ".join(f"L{n} {text}" for n, text in BEHAVIOUR.items())
-            + "; L4 when none shows.", "", "## Layer dependencies", "",
+            + "; L4 when none shows. Roles: what the modules are for, behaviour first (routes "
+            "declared, tasks, tables) and names second; each module's roles and why are in "
+            "`truthlint map --format json` (`roles`)."]
+    out += ["", "## Layer dependencies", "",
             "| from | to | imports | allowed |", "|---|---|---|---|"]
     out += [f"| {row['from']} | {row['to']} | {row['imports']} | "
             f"{'✗ violation' if row['violation'] else '✓'} |" for row in data["dependencies"]]
