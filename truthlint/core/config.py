@@ -208,6 +208,19 @@ CODE_PREFIX_RE = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$")
 parse_list, parse_per_file = _str_list, _per_file  # for the adapters that read flake8's files
 
 
+ROLE_NAMES = ("route", "service", "repository", "unit of work", "worker", "model", "schema",
+              "entrypoint", "script", "configuration")
+
+
+def _roles(value: Any, source: str, key: str) -> Dict[str, str]:
+    table = _pairs(value, source, key)
+    for name, role in table.items():
+        if role not in ROLE_NAMES:
+            raise ConfigError(source, f"{key}.{name}",
+                              f"expected one of {', '.join(ROLE_NAMES)}, got {role!r}")
+    return {name.strip("/"): role for name, role in table.items()}
+
+
 def _owners(value: Any, source: str, key: str) -> Dict[str, str]:
     table = _pairs(value, source, key)
     for name, module in table.items():
@@ -267,6 +280,11 @@ SETTINGS: Tuple[Setting, ...] = (
     Setting("owners", _owners, {},
             "Model class to the module that owns its writes (turns on SOI005).",
             '[tool.truthlint.owners]\nKillSwitchState = "app.services.guard_write_service"'),
+    Setting("roles", _roles, {},
+            "Directory or file (relative to the root, as `layers` keys) to the role its modules "
+            "have, over what truthlint infers: route, service, repository, unit of work, "
+            "worker, model, schema, entrypoint, script, configuration (SOI004).",
+            '[tool.truthlint.roles]\n"app/legacy" = "service"'),
     Setting("advisory-packages", _str_list, ("predictions",),
             "Packages (relative to the root, or dotted) whose strings must not use "
             "authoritative wording (STI011).",
@@ -302,7 +320,7 @@ SETTINGS: Tuple[Setting, ...] = (
 SETTINGS_BY_KEY: Dict[str, Setting] = {s.key: s for s in SETTINGS}
 
 
-TABLES = ("layers", "allowed-imports", "denied-imports", "owners")
+TABLES = ("layers", "allowed-imports", "denied-imports", "owners", "roles")
 
 
 class Config(NamedTuple):
@@ -316,6 +334,7 @@ class Config(NamedTuple):
     allowed_imports: Mapping[int, FrozenSet[int]] = DEFAULT_ALLOWED_IMPORTS
     denied_imports: Mapping[int, Tuple[str, ...]] = {}
     owners: Mapping[str, str] = {}
+    roles: Mapping[str, str] = {}      # declared roles by layer-map-style key
     side_effect_calls: FrozenSet[str] = frozenset()
     stateless_types: FrozenSet[str] = frozenset()
     session_names: FrozenSet[str] = frozenset(SETTINGS_BY_KEY["session-names"].default)
@@ -434,6 +453,7 @@ def build_config(source: Optional[str], base_dir: str, *layers: Mapping[str, Any
         allowed_imports=allowed,
         denied_imports=tables["denied-imports"],
         owners=tables["owners"],
+        roles=tables["roles"],
         side_effect_calls=frozenset(get("side-effect-calls")),
         stateless_types=frozenset(get("stateless-types")),
         session_names=frozenset(get("session-names")),

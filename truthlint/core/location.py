@@ -12,6 +12,7 @@ from typing import NamedTuple, Optional, Sequence, Tuple
 
 HEADER_RE = re.compile(r"#\s*layer\s*:\s*L([1-8])(?:\.\d+)?[a-z]?\b", re.IGNORECASE)
 HEADER_LINES = 10
+ROLE_RE = re.compile(r"#\s*role\s*:\s*([a-z][a-z ]*[a-z])", re.IGNORECASE)
 # a schema migration, told by what it is rather than where it lives: Alembic revisions
 # (``from alembic import op`` + ``revision``), Alembic's ``env.py`` (``from alembic import
 # context``) and Django migrations (``class Migration(migrations.Migration)``)
@@ -70,6 +71,16 @@ def header_layer(lines: Sequence[str]) -> Optional[Tuple[int, int]]:
             match = HEADER_RE.search(line)
             if match:
                 return int(match.group(1)), number
+    return None
+
+
+def header_role(lines: Sequence[str]) -> Optional[Tuple[str, int]]:
+    """``# Role: repository`` in the first lines -> (role, line number)."""
+    for number, line in enumerate(lines[:HEADER_LINES], start=1):
+        if "ole" in line:
+            match = ROLE_RE.search(line)
+            if match:
+                return match.group(1).lower().strip(), number
     return None
 
 

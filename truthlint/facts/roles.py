@@ -13,7 +13,9 @@ from __future__ import annotations
 import ast
 from typing import Dict, Optional, Set, Tuple
 
+from ..core.config import ROLE_NAMES
 from ..core.context import Collector, FileContext
+from ..core.location import header_role
 from ..core.names import dotted
 from .behaviour import TASK_DECORATORS, Behaviour
 from .methods import Methods
@@ -78,6 +80,12 @@ class Roles(Collector):
             return self._roles
         found: Dict[str, str] = {}
         loc = self.ctx.location
+        declared = self._declared()
+        if declared is not None:  # the project says what the module is: nothing else counts
+            role, why = declared
+            if loc.migration:
+                return {"migration": "a schema migration", role: why}
+            return {role: why}
         if loc.migration:
             found["migration"] = "a schema migration"
         if loc.is_test:
@@ -94,12 +102,26 @@ class Roles(Collector):
         for part in loc.parts:
             stem = part[:-3] if part.endswith(".py") else part
             for word in (stem, stem.rsplit("_", 1)[-1]):
-                role = NAMED_ROLES.get(word.lower())
-                if role is not None and role not in found:
-                    found[role] = f"named `{part}`"
+                named = NAMED_ROLES.get(word.lower())
+                if named is not None and named not in found:
+                    found[named] = f"named `{part}`"
         if self.ctx.walk_done:
             self._roles = found
         return found
+
+    def _declared(self) -> Optional[Tuple[str, str]]:
+        """A role the file's ``# Role:`` header or the ``roles`` table gives (the header
+        wins; the table's longest matching key)."""
+        header = header_role(self.ctx.lines)
+        if header is not None and header[0] in ROLE_NAMES:
+            return header[0], f"the '# Role: {header[0]}' header on line {header[1]}"
+        parts = self.ctx.location.parts
+        table = self.ctx.config.roles
+        for n in range(len(parts), 0, -1):
+            key = "/".join(parts[:n])
+            if key in table:
+                return table[key], f"'{key}' in {self.ctx.config.origin('roles', key, '?')}"
+        return None
 
     def owner(self, function: Optional[ast.AST], receiver: ast.AST) -> Optional[str]:
         """Why ``function`` may end the transaction of the session ``receiver`` names (its

@@ -60,7 +60,7 @@ def get_or_create_tag(session: Session, name: str) -> Tag:
         session.flush()    # the caller that opened the session commits
     return tag
 """,
-        options=("transaction-owners", "session-names"),
+        options=("transaction-owners", "roles", "session-names"),
         limits=(
             "A function that opens its own session (`with Session(engine) as s`, "
             "`async with session_maker() as s`, `s = SessionLocal()`) owns its transaction; a "
@@ -71,6 +71,8 @@ def get_or_create_tag(session: Session, name: str) -> Tag:
             "work, as FastAPI's documentation writes them: their commits are not flagged, and "
             "a handler's own writes are STI001's. So a project whose convention puts every "
             "commit in commands or repositories is not told when a handler commits itself.",
+            "A `# Role: service` header in a file's first lines, or a `roles` table entry "
+            "for its directory, says what a module is over anything truthlint infers.",
             "Roles by name are generous (`services/`, `crud.py`, `*_repository.py`, "
             "`tasks/`, a class named `…Service`, `…Repository`, `…Client`, `…Command` …): a "
             "helper in such a module is an owner. Precision first: a missed commit is cheaper "
