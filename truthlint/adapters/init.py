@@ -23,7 +23,7 @@ from collections import Counter
 from typing import Counter as CounterT, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..core.config import ConfigFinder
-from ..core.contracts import find as find_contract
+from ..core.contracts import find as find_contract, order_layers
 from ..core.location import MIGRATION_DIRS
 from ..engine.check import Engine
 from ..project.layout import module_file
@@ -221,9 +221,8 @@ def propose(start: str, source: str = "graph") -> Tuple[str, str, List[str]]:
         declared = headers(index, root, engine)
         contract = find_contract(project) if source != "graph" else None
         if contract is not None and source in contract.label:  # the tool asked for
-            layers.update(contract.layers)
-            notes.append(f"truthlint: layers from {contract.label}: "
-                         f"{len(set(contract.layers.values()))} layers")
+            layers.update(order_layers(contract.order))
+            notes.append(f"truthlint: layers from {contract.label}: {len(contract.order)} layers")
             continue
         if source != "graph":
             notes.append(f"truthlint: no layers contract found for --from-{source}")

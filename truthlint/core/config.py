@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import Any, Callable, Dict, FrozenSet, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Mapping, NamedTuple, Optional, Tuple
 
-from .contracts import find as find_contract
+from .contracts import Contract, find as find_contract, order_layers
 from .files import read_regular, walk
 from .patterns import normalize
 
@@ -423,27 +423,21 @@ def build_config(source: Optional[str], base_dir: str, *layers: Mapping[str, Any
                      for s in reversed(layers) if "layer-preset" in s)
         provenance["layers"] = {**dict.fromkeys(layer_map, f"the {preset} preset ({where})"),
                                 **provenance["layers"]}
-    last_set_by_order: Dict[str, bool] = {}  # who set each layer key last: an order, or not
-    for settings in layers:
-        for key in settings.get("layers", {}):
-            last_set_by_order[key] = bool(settings.get("__order__"))
-    ordered = {key for key, by_order in last_set_by_order.items() if by_order}
-    layer_map.update(tables["layers"])
     allowed = dict(DEFAULT_ALLOWED_IMPORTS)
-    allowed.update(tables["allowed-imports"])
-    order = get("layer-order")
-    if order:  # the project's own order: positions, each importing those below
-        where = next(table_label(s, "layer-order", source)
-                     for s in reversed(layers) if "layer-order" in s)
-        keyed = order_layers(order)
-        for key, number in keyed.items():
-            layer_map[key] = number
-            provenance["layers"][key] = where
+    keyed = order_layers(get("layer-order"))
+    if keyed:  # an order (the project's, or a contract's): positions, each importing below
+        where = labels["layer-order"]
         numbers = sorted(set(keyed.values()))
         for number in numbers:
             allowed[number] = frozenset(m for m in numbers if m > number)
+        layer_map.update(keyed)
+        for key in keyed.keys() - tables["layers"].keys():
+            provenance["layers"][key] = where
+        for number in set(numbers) - tables["allowed-imports"].keys():
             provenance["allowed-imports"][number] = where
-        ordered |= set(keyed)
+    layer_map.update(tables["layers"])  # what the project declares key by key wins
+    allowed.update(tables["allowed-imports"])
+    ordered = set(keyed) - set(tables["layers"])
     roots = tuple(os.path.normpath(os.path.join(base_dir, r)) for r in get("roots"))
     return Config(
         source=source,
@@ -489,30 +483,14 @@ def _cache_dir(value: str, base_dir: str, source: Optional[str]) -> Optional[str
     return directory
 
 
-def order_layers(order: Sequence[str]) -> Dict[str, int]:
-    """``["api", "services | jobs", "models"]`` -> ``{"api": 2, "services": 3, "jobs": 3,
-    "models": 4}`` (keys as the layer map takes them: below the root, ``a/b`` for deeper)."""
-    keyed: Dict[str, int] = {}
-    for number, line in enumerate(order, start=2):
-        for name in (n.strip().strip("/") for n in re.split(r"[|:]", line)):
-            if not name:
-                continue
-            if not name.endswith(".py"):
-                name = name.replace(".", "/")  # a dotted package below the root: a longer key
-            keyed.setdefault(name, number)
-    return keyed
-
-
-def contract_layers(base: str) -> Tuple[Dict[str, Any], ...]:
-    """The layers an import-linter or tach contract in ``base`` declares, as a settings layer
-    below the project's own (its ``layers`` and ``allowed-imports`` win key by key)."""
-    contract = find_contract(base)
+def contract_settings(contract: Optional[Contract]) -> Tuple[Dict[str, Any], ...]:
+    """The order an import-linter or tach contract declares, as a settings layer below the
+    project's own: a ``layer-order`` the project's own replaces, whose keys its ``layers``
+    and ``allowed-imports`` win over."""
     if contract is None:
         return ()
-    numbers = sorted(set(contract.layers.values()))
-    return ({"layers": dict(contract.layers),
-             "allowed-imports": {n: frozenset(m for m in numbers if m > n) for n in numbers},
-             "__source__": contract.source, "__label__": contract.label, "__order__": True},)
+    return ({"layer-order": tuple(contract.order), "__source__": contract.source,
+             "__label__": contract.label},)
 
 
 def read_pyproject(path: str) -> Optional[Dict[str, Any]]:
@@ -556,12 +534,19 @@ class ConfigFinder:
         self.explicit = explicit
         self._by_dir: Dict[str, Config] = {}
         self._default: Optional[Config] = None
+        self._contracts: Dict[str, Optional[Contract]] = {}
+
+    def _contract(self, directory: str) -> Optional[Contract]:
+        """The layers contract declared in ``directory``, read once per run."""
+        if directory not in self._contracts:
+            self._contracts[directory] = find_contract(directory)
+        return self._contracts[directory]
 
     def _config_at(self, pyproject: Optional[str], table: Optional[Mapping[str, Any]],
                    base: Optional[str] = None) -> Config:
         base = base or (os.path.dirname(pyproject) if pyproject else os.getcwd())
-        return build_config(pyproject, base, *contract_layers(base), table or {},
-                            self.overrides)
+        return build_config(pyproject, base, *contract_settings(self._contract(base)),
+                            table or {}, self.overrides)
 
     def for_dir(self, directory: str) -> Config:
         cached = self._by_dir.get(directory)
@@ -576,7 +561,7 @@ class ConfigFinder:
             table = read_pyproject(candidate) if os.path.isfile(candidate) else None
             if table is not None:
                 config = self._config_at(candidate, table)
-            elif find_contract(directory) is not None:  # layers declared to import-linter/tach
+            elif self._contract(directory) is not None:  # layers declared to import-linter/tach
                 config = self._config_at(None, None, directory)
             else:
                 parent = os.path.dirname(directory)

@@ -25,7 +25,7 @@ MAX_LAYERS = 7  # L2 .. L8
 
 
 class Contract(NamedTuple):
-    layers: Dict[str, int]   # layer-map key -> layer number
+    order: List[str]         # the layers top first, as ``layer-order`` spells them
     label: str               # for messages: "the import-linter contract 'Shop layers' (.importlinter)"
     source: str              # the file
 
@@ -91,25 +91,45 @@ def _listed(values: Any) -> List[str]:
 
 def _contract(layers: List[str], containers: List[str], label: str,
               source: str) -> Optional[Contract]:
-    found = layer_keys([line for line in layers if line.strip()], containers)
-    return Contract(found, label, source) if found else None
+    order = order_lines([line for line in layers if line.strip()], containers)
+    return Contract(order, label, source) if order else None
+
+
+def order_lines(layers: Sequence[str], containers: Sequence[str] = ()) -> List[str]:
+    """Contract layers, top first (``shop.api | shop.cli``, ``services`` inside a container
+    ``shop``) -> the same order below the root package (``api | cli``), as ``layer-order``
+    spells it; a layer naming nothing below the root is left out."""
+    out = []
+    for line in layers[:MAX_LAYERS]:
+        names = []
+        for item in re.split(r"[|:]", line):
+            name = item.strip().strip("()")
+            for container in (containers or [""]) if name else ():
+                parts = (f"{container}.{name}" if container else name).split(".")
+                if len(parts) >= 2:  # the root package, then the key below it
+                    names.append(".".join(parts[1:]))
+        if names:
+            out.append(" | ".join(dict.fromkeys(names)))
+    return out
+
+
+def order_layers(order: Sequence[str]) -> Dict[str, int]:
+    """``["api", "services | jobs", "models"]`` -> ``{"api": 2, "services": 3, "jobs": 3,
+    "models": 4}`` (keys as the layer map takes them: below the root, ``a/b`` for deeper)."""
+    keyed: Dict[str, int] = {}
+    for number, line in enumerate(order, start=2):
+        for name in (n.strip().strip("/") for n in re.split(r"[|:]", line)):
+            if not name:
+                continue
+            if not name.endswith(".py"):
+                name = name.replace(".", "/")  # a dotted package below the root: a longer key
+            keyed.setdefault(name, number)
+    return keyed
 
 
 def layer_keys(layers: Sequence[str], containers: Sequence[str] = ()) -> Dict[str, int]:
-    """Contract layers, top first (``shop.api | shop.cli``, ``services`` inside a container
-    ``shop``) -> layer-map keys below the root package and their numbers (top = L2)."""
-    out: Dict[str, int] = {}
-    for number, line in enumerate(layers[:MAX_LAYERS], start=2):
-        for item in re.split(r"[|:]", line):
-            name = item.strip().strip("()")
-            if not name:
-                continue
-            for container in containers or [""]:
-                full = f"{container}.{name}" if container else name
-                parts = full.split(".")
-                if len(parts) >= 2:  # the root package, then the key below it
-                    out.setdefault("/".join(parts[1:]), number)
-    return out
+    """Contract layers -> layer-map keys below the root package and their numbers (top = 2)."""
+    return order_layers(order_lines(layers, containers))
 
 
 def _toml(path: str, marker: bytes) -> Dict[str, Any]:
