@@ -32,6 +32,7 @@ class UsageError(Exception):
 
 
 def _split_codes(values: Optional[List[str]]) -> List[str]:
+    """``--select A,B --select C`` (or ``--exclude``) -> ["A", "B", "C"]."""
     return [v.strip() for value in values or () for v in value.split(",") if v.strip()]
 
 
@@ -154,21 +155,21 @@ def _run(paths: Sequence[str], codes: Any, args: argparse.Namespace
          ) -> Tuple[Engine, List[str], List["Located"], List[str]]:
     """One check of ``paths`` with a fresh engine (after a fix, the tree is another): the
     files the configuration and the flags leave in, the findings they leave."""
-    from ..core.patterns import excluded, ignored, matches, normalize
+    from ..core.patterns import excluded, ignored, matches, normalize, normalize_per_file
     from ..run.pipeline import run
     from .flake8_config import load
 
     flake8 = load()
     here = os.getcwd()
     overrides: Dict[str, Any] = {}
-    chosen = _split(args.exclude)
-    if chosen is not None:  # replaces the configured exclude lists, truthlint's and flake8's
-        overrides = {"exclude": normalize(chosen, here), "__source__": "command line"}
+    chosen = args.exclude is not None
+    if chosen:  # replaces the configured exclude lists, truthlint's and flake8's
+        overrides = {"exclude": normalize(_split_codes(args.exclude), here),
+                     "__source__": "command line"}
     finder = ConfigFinder(overrides)
     validate_tree(tuple(paths), finder)
     engine = Engine(finder, codes=codes)
-    walked = (normalize(_split(args.extend_exclude) or (), here)
-              + (flake8.exclude if chosen is None else ()))
+    walked = normalize(_split_codes(args.extend_exclude), here) + (() if chosen else flake8.exclude)
 
     def skip(path: str) -> bool:
         config = finder.for_file(path)
@@ -178,10 +179,9 @@ def _run(paths: Sequence[str], codes: Any, args: argparse.Namespace
     progress = not args.no_progress and sys.stderr.isatty() and len(files) > 300
     gc.freeze()  # what lives now (modules, configuration) is never garbage: stop rescanning it
     located, diagnostics = run(engine, files, args.jobs, progress)
-    per_file = flake8.per_file_ignores + tuple(
-        (normalize([p], here)[0], c) for p, c in parse_per_file(
-            " ".join(args.per_file_ignores), "command line", "--per-file-ignores")
-    ) if args.per_file_ignores else flake8.per_file_ignores
+    per_file = flake8.per_file_ignores + normalize_per_file(parse_per_file(
+        " ".join(args.per_file_ignores), "command line", "--per-file-ignores"),
+        here) if args.per_file_ignores else flake8.per_file_ignores
     dropped = tuple(flake8.ignore)
     if per_file or dropped:
         located = [i for i in located
@@ -196,13 +196,6 @@ def _colour(choice: str, output_file: Optional[str]) -> bool:
         return choice == "always"
     return (not output_file and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
             and os.environ.get("TERM") != "dumb")
-
-
-def _split(values: Optional[List[str]]) -> Optional[List[str]]:
-    """``--exclude a,b --exclude c`` -> ["a", "b", "c"]; None when not given."""
-    if values is None:
-        return None
-    return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
 def _considered(files: Sequence[str], diagnostics: Sequence[str], codes: Iterable[str],

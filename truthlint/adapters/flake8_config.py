@@ -17,7 +17,7 @@ from typing import NamedTuple, Optional, Tuple
 
 from ..core.config import ConfigError, parse_list, parse_per_file
 from ..core.files import read_regular
-from ..core.patterns import PerFile, normalize
+from ..core.patterns import PerFile, normalize, normalize_per_file
 from ..rules.registry import RULES
 
 CANDIDATES = ("setup.cfg", "tox.ini", ".flake8")
@@ -70,9 +70,8 @@ def load(start: str = ".") -> Flake8Settings:
     per_file: PerFile = ()
     for spelling in ("per-file-ignores", "per_file_ignores"):
         if spelling in section and section[spelling].strip():
-            per_file += tuple((normalize([p], base)[0], codes)
-                              for p, codes in parse_per_file(section[spelling], path, spelling)
-                              if normalize([p], base))
+            per_file += normalize_per_file(parse_per_file(section[spelling], path, spelling),
+                                           base)
     ignore = tuple(code for code in listed("ignore", "extend-ignore")
                    if any(known.startswith(code) for known in RULES))
     return Flake8Settings(path, normalize(listed("exclude", "extend-exclude"), base),

@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, FrozenSet, Mapping, NamedTuple, Optional
 
 from .contracts import Contract, find as find_contract, order_layers
 from .files import read_regular, walk
-from .patterns import normalize
+from .patterns import normalize, normalize_per_file
 
 
 # The seed preset: the layer map of the one audited backend truthlint was written from. It is
@@ -454,8 +454,7 @@ def build_config(source: Optional[str], base_dir: str, *layers: Mapping[str, Any
         transaction_owners=tuple(get("transaction-owners")),
         namespace_packages=tuple(p.strip("/") for p in get("namespace-packages")),
         exclude=normalize([*get("exclude"), *get("extend-exclude")], base_dir),
-        per_file_ignores=tuple((normalize([p], base_dir)[0], codes)
-                               for p, codes in get("per-file-ignores") if normalize([p], base_dir)),
+        per_file_ignores=normalize_per_file(get("per-file-ignores"), base_dir),
         advisory_packages=tuple(get("advisory-packages")),
         authoritative_words=tuple(w.lower() for w in get("authoritative-words")),
         check_comments=get("check-comments"),

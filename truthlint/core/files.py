@@ -93,17 +93,22 @@ def _bytes(text: Union[str, bytes]) -> bytes:
         return text.encode("utf-8", "replace")
 
 
+def create_new(path: str, text: str = "") -> bool:
+    """Create ``path`` holding ``text`` only where nothing (not even a dangling link) is at
+    that name yet; whether it was created."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
+                     0o666)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return True
+
+
 def mark_ignored(directory: str) -> None:
-    """A ``.gitignore`` holding ``*`` in a cache directory, created only where nothing (not
-    even a dangling link) is at that name yet."""
-    ignore = os.path.join(directory, ".gitignore")
-    if os.path.lexists(ignore):
-        return
-    with contextlib.suppress(FileExistsError):
-        fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
-                     0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write("# created by truthlint\n*\n")
+    """A ``.gitignore`` holding ``*`` in a cache directory, unless something is there."""
+    create_new(os.path.join(directory, ".gitignore"), "# created by truthlint\n*\n")
 
 
 def skipped_dir(parent: str, name: str) -> bool:

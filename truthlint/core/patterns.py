@@ -29,6 +29,12 @@ def normalize(patterns: Iterable[str], base: str) -> Tuple[str, ...]:
     return tuple(out)
 
 
+def normalize_per_file(pairs: Iterable[Tuple[str, Tuple[str, ...]]], base: str) -> PerFile:
+    """``per-file-ignores`` pairs with their patterns normalized as :func:`normalize` does."""
+    return tuple((found[0], codes) for pattern, codes in pairs
+                 for found in (normalize([pattern], base),) if found)
+
+
 def matches(path: str, patterns: Sequence[str]) -> bool:
     """Does ``path`` itself match (its name, or its absolute path)?"""
     if not patterns:

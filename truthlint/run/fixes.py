@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import Dict, Iterable, List, Sequence, Set, Tuple
 
-from ..core.files import read_regular, write_atomic
+from ..core.files import create_new, read_regular, write_atomic
 from ..core.source import decode, split_lines
 from ..rules.registry import RULES
 from .filecheck import Located
@@ -43,16 +43,7 @@ def missing_inits(items: Iterable[Located]) -> List[str]:
 
 def create_inits(paths: Sequence[str]) -> List[str]:
     """Create each empty ``__init__.py`` that does not exist yet; the ones created."""
-    created = []
-    for path in paths:
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL
-                         | getattr(os, "O_NOFOLLOW", 0), 0o666)
-        except FileExistsError:
-            continue  # (idempotent: there already)
-        os.close(fd)
-        created.append(path)
-    return created
+    return [path for path in paths if create_new(path)]  # (idempotent: one there stays)
 
 
 def add_noqa_comments(items: Iterable[Located]) -> Tuple[int, List[str]]:
