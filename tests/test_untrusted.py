@@ -459,3 +459,35 @@ def test_a_baseline_of_the_old_format_is_a_clear_error(tmp_path):
     (root / "bl.json").write_text('{"version": 1, "tool": "truthlint", "entries": []}\n')
     result = check(root, "--baseline", "bl.json")
     assert result.returncode == 2 and "older truthlint" in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where", ["pyproject", "setup.cfg", "flag"])
+def test_update_baseline_keeps_what_per_file_ignores_hide(tmp_path, where):
+    """A code a per-file ignore drops for a file is not checked there: its entries are not
+    fixed (F2's rule, for per-file ignores: truthlint's, flake8's, the flag's)."""
+    root = mk(tmp_path)
+    assert check(root, "--write-baseline", "bl.json").returncode == 0
+    recorded = _entries(root / "bl.json")
+    args = []
+    if where == "pyproject":
+        (root / "pyproject.toml").write_text(
+            '[tool.truthlint]\n[tool.truthlint.per-file-ignores]\n"app/models/m.py" = ["TBV001"]\n')
+    elif where == "setup.cfg":
+        (root / "setup.cfg").write_text("[flake8]\nper-file-ignores = app/models/m.py:TBV001\n")
+    else:
+        args = ["--per-file-ignores", "app/models/m.py:TBV001"]
+    result = check(root, "--baseline", "bl.json", "--update-baseline", *args)
+    assert "0 baseline entries are fixed" in result.stderr, result.stderr
+    assert _entries(root / "bl.json") == recorded
+
+
+@pytest.mark.slow
+def test_update_baseline_keeps_what_flake8s_ignore_hides(tmp_path):
+    root = mk(tmp_path)
+    assert check(root, "--write-baseline", "bl.json").returncode == 0
+    recorded = _entries(root / "bl.json")
+    (root / "setup.cfg").write_text("[flake8]\nextend-ignore = E501, TBV004\n")
+    result = check(root, "--baseline", "bl.json", "--update-baseline")
+    assert "0 baseline entries are fixed" in result.stderr, result.stderr
+    assert _entries(root / "bl.json") == recorded

@@ -25,6 +25,7 @@ from ..rules.registry import RULES
 
 if TYPE_CHECKING:
     from ..run.filecheck import Located
+    from .flake8_config import Flake8Settings
 
 
 class UsageError(Exception):
@@ -37,17 +38,19 @@ def _split_codes(values: Optional[List[str]]) -> List[str]:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from .flake8_config import load
     from .report import DOCS_ENV, RENDER, text
 
+    flake8 = load()  # its `ignore` entries naming truthlint codes are not selected
     try:
-        codes = parse_codes(_split_codes(args.select), _split_codes(args.ignore))
+        codes = parse_codes(_split_codes(args.select), [*_split_codes(args.ignore), *flake8.ignore])
     except SelectionError as exc:
         raise UsageError(str(exc)) from None
     paths = args.paths or ["."]
     for path in paths:
         if not os.path.exists(path):
             raise UsageError(f"{path}: no such file or directory")
-    engine, files, located, diagnostics = _run(paths, codes, args)
+    engine, files, located, diagnostics, dropped = _run(paths, codes, args, flake8)
     if args.fix:
         from ..run.fixes import create_inits, missing_inits
 
@@ -56,14 +59,14 @@ def _check(args: argparse.Namespace) -> int:
         if created:
             print(f"truthlint: fixed {repaired} findings: created "
                   + ", ".join(os.path.relpath(p) for p in created), file=sys.stderr)
-            engine, files, located, diagnostics = _run(paths, codes, args)
+            engine, files, located, diagnostics, dropped = _run(paths, codes, args, flake8)
     if args.add_noqa:
         from ..run.fixes import add_noqa_comments
 
         added, changed = add_noqa_comments(located)
         print(f"truthlint: added {added} noqa comments to {len(changed)} files", file=sys.stderr)
         if changed:
-            engine, files, located, diagnostics = _run(paths, codes, args)
+            engine, files, located, diagnostics, dropped = _run(paths, codes, args, flake8)
     unparsed = [d for d in diagnostics if f": {SYNTAX_CODE} " in d]
     for line in diagnostics:
         if line not in unparsed or args.format not in ("text", "json"):
@@ -91,7 +94,7 @@ def _check(args: argparse.Namespace) -> int:
     shown, shown_keys = located, keys
     if args.baseline:
         baseline = Baseline.load(args.baseline)
-        considered = _considered(files, diagnostics, engine.selection.codes, baseline)
+        considered = _considered(files, diagnostics, engine.selection.codes, dropped, baseline)
         old, fixed = split(keys, [i.finding.line for i in located], baseline, considered)
         shown = [i for i, g in zip(located, old) if not g]
         shown_keys = [k for k, g in zip(keys, old) if not g]
@@ -151,15 +154,14 @@ def summary(shown: Sequence["Located"], files: Sequence[str], unparsed: Sequence
     return "; ".join(parts)
 
 
-def _run(paths: Sequence[str], codes: Any, args: argparse.Namespace
-         ) -> Tuple[Engine, List[str], List["Located"], List[str]]:
+def _run(paths: Sequence[str], codes: Any, args: argparse.Namespace, flake8: "Flake8Settings"
+         ) -> Tuple[Engine, List[str], List["Located"], List[str], Callable[[str], Tuple[str, ...]]]:
     """One check of ``paths`` with a fresh engine (after a fix, the tree is another): the
-    files the configuration and the flags leave in, the findings they leave."""
+    files the configuration and the flags leave in, the findings they leave, and the codes
+    the per-file ignores drop for a file."""
     from ..core.patterns import excluded, ignored, matches, normalize, normalize_per_file
     from ..run.pipeline import run
-    from .flake8_config import load
 
-    flake8 = load()
     here = os.getcwd()
     overrides: Dict[str, Any] = {}
     chosen = args.exclude is not None
@@ -182,11 +184,14 @@ def _run(paths: Sequence[str], codes: Any, args: argparse.Namespace
     per_file = flake8.per_file_ignores + normalize_per_file(parse_per_file(
         " ".join(args.per_file_ignores), "command line", "--per-file-ignores"),
         here) if args.per_file_ignores else flake8.per_file_ignores
-    dropped = tuple(flake8.ignore)
-    if per_file or dropped:
-        located = [i for i in located
-                   if not i.finding.code.startswith(dropped + ignored(i.path, per_file))]
-    return engine, files, located, diagnostics
+    if per_file:
+        located = [i for i in located if not i.finding.code.startswith(ignored(i.path, per_file))]
+
+    def dropped(path: str) -> Tuple[str, ...]:
+        """The per-file ignores of ``path``: its configuration's and flake8's or the flag's."""
+        return ignored(path, finder.for_file(path).per_file_ignores + per_file)
+
+    return engine, files, located, diagnostics, dropped
 
 
 def _colour(choice: str, output_file: Optional[str]) -> bool:
@@ -199,18 +204,20 @@ def _colour(choice: str, output_file: Optional[str]) -> bool:
 
 
 def _considered(files: Sequence[str], diagnostics: Sequence[str], codes: Iterable[str],
-                baseline: Any) -> Callable[[str, str], bool]:
-    """Which baseline entries this run can call fixed: of a code it selected, in a file it
-    checked, and none while a file could not be read or parsed (findings in one file rest on
-    others: a cycle through a file that does not parse is not seen). A run over some paths or
-    with some codes says nothing about the rest of the debt."""
+                dropped: Callable[[str], Tuple[str, ...]], baseline: Any
+                ) -> Callable[[str, str], bool]:
+    """Which baseline entries this run can call fixed: of a code it selected and no per-file
+    ignore drops there, in a file it checked, and none while a file could not be read or
+    parsed (findings in one file rest on others: a cycle through a file that does not parse is
+    not seen). A run over some paths or with some codes says nothing about the rest."""
     from ..run.baseline import relative
 
     if any(d.startswith(f + ":") for f in files for d in diagnostics):
         return lambda code, path: False
     checked = {relative(f, baseline.base) for f in files}
     selected = set(codes)
-    return lambda code, path: code in selected and path in checked
+    return lambda code, path: (code in selected and path in checked
+                               and not code.startswith(dropped(os.path.join(baseline.base, path))))
 
 
 def _save(baseline: Any) -> None:
