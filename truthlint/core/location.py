@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 HEADER_RE = re.compile(r"#\s*layer\s*:\s*L([1-8])(?:\.\d+)?[a-z]?\b", re.IGNORECASE)
 HEADER_LINES = 10
@@ -71,6 +71,16 @@ def header_layer(lines: Sequence[str]) -> Optional[Tuple[int, int]]:
             match = HEADER_RE.search(line)
             if match:
                 return int(match.group(1)), number
+    return None
+
+
+def longest_key(parts: Sequence[str], table: Mapping[str, Any]) -> Optional[str]:
+    """The longest root-relative prefix of ``parts`` (``api/v2/items.py``, ``api/v2``,
+    ``api``) that ``table`` holds: how the layer map and the roles table name a path."""
+    for n in range(len(parts), 0, -1):
+        key = "/".join(parts[:n])
+        if key in table:
+            return key
     return None
 
 

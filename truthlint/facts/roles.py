@@ -15,7 +15,7 @@ from typing import Dict, Optional, Set, Tuple
 
 from ..core.config import ROLE_NAMES
 from ..core.context import Collector, FileContext
-from ..core.location import header_role
+from ..core.location import header_role, longest_key
 from ..core.names import dotted
 from .behaviour import TASK_DECORATORS, Behaviour
 from .methods import Methods
@@ -80,14 +80,20 @@ class Roles(Collector):
             return self._roles
         found: Dict[str, str] = {}
         loc = self.ctx.location
-        declared = self._declared()
-        if declared is not None:  # the project says what the module is: nothing else counts
-            role, why = declared
-            if loc.migration:
-                return {"migration": "a schema migration", role: why}
-            return {role: why}
         if loc.migration:
             found["migration"] = "a schema migration"
+        declared = self._declared()
+        if declared is not None:  # the project says what the module is: nothing else counts
+            found[declared[0]] = declared[1]
+        else:
+            self._inferred(found)
+        if self.ctx.walk_done:
+            self._roles = found
+        return found
+
+    def _inferred(self, found: Dict[str, str]) -> None:
+        """The roles behaviour shows, then the ones names suggest, into ``found``."""
+        loc = self.ctx.location
         if loc.is_test:
             found["test"] = "test code"
         routes = self.ctx.collector(Routes)
@@ -105,9 +111,6 @@ class Roles(Collector):
                 named = NAMED_ROLES.get(word.lower())
                 if named is not None and named not in found:
                     found[named] = f"named `{part}`"
-        if self.ctx.walk_done:
-            self._roles = found
-        return found
 
     def _declared(self) -> Optional[Tuple[str, str]]:
         """A role the file's ``# Role:`` header or the ``roles`` table gives (the header
@@ -115,13 +118,11 @@ class Roles(Collector):
         header = header_role(self.ctx.lines)
         if header is not None and header[0] in ROLE_NAMES:
             return header[0], f"the '# Role: {header[0]}' header on line {header[1]}"
-        parts = self.ctx.location.parts
         table = self.ctx.config.roles
-        for n in range(len(parts), 0, -1):
-            key = "/".join(parts[:n])
-            if key in table:
-                return table[key], f"'{key}' in {self.ctx.config.origin('roles', key, '?')}"
-        return None
+        key = longest_key(self.ctx.location.parts, table)
+        if key is None:
+            return None
+        return table[key], f"'{key}' in {self.ctx.config.origin('roles', key, '?')}"
 
     def owner(self, function: Optional[ast.AST], receiver: ast.AST) -> Optional[str]:
         """Why ``function`` may end the transaction of the session ``receiver`` names (its

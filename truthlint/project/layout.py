@@ -12,7 +12,7 @@ from typing import Optional, Sequence, Tuple
 
 from ..core.config import Config
 from ..core.files import PROJECT_MARKERS, FileSystem
-from ..core.location import NOWHERE, Location, header_layer, is_migration, module_name
+from ..core.location import NOWHERE, Location, header_layer, is_migration, longest_key, module_name
 
 
 def find_root(fs: FileSystem, directory: str, config: Config) -> Optional[str]:
@@ -68,13 +68,10 @@ def module_file(fs: FileSystem, root: str, module: str) -> Optional[str]:
 
 def layer_from_map(parts: Sequence[str], config: Config) -> Optional[Tuple[int, str]]:
     """Longest matching key of the layer map for a root-relative path."""
-    for n in range(len(parts), 0, -1):
-        key = "/".join(parts[:n])
-        layer = config.layer_map.get(key)
-        if layer is not None:
-            origin = config.origin("layers", key, "the default layer map")
-            return layer, f"'{key}' in {origin}"
-    return None
+    key = longest_key(parts, config.layer_map)
+    if key is None:
+        return None
+    return config.layer_map[key], f"'{key}' in {config.origin('layers', key, 'the default layer map')}"
 
 
 def locate(path: Optional[str], lines: Sequence[str], config: Config, fs: FileSystem,
@@ -97,13 +94,12 @@ def locate(path: Optional[str], lines: Sequence[str], config: Config, fs: FileSy
         layer, line = header
         return Location(path, root, parts, module, layer,
                         f"the '# Layer: L{layer}' header on line {line}", migration, True)
-    mapped = layer_from_map(parts, config)
-    if mapped is not None:
-        key = next(k for k in ("/".join(parts[:n]) for n in range(len(parts), 0, -1))
-                   if k in config.layer_map)  # the key layer_from_map matched
+    key = longest_key(parts, config.layer_map)
+    if key is not None:
+        origin = config.origin("layers", key, "the default layer map")
         declared = key in config.provenance.get("layers", {})
-        return Location(path, root, parts, module, mapped[0], mapped[1], migration, declared,
-                        key in config.ordered)
+        return Location(path, root, parts, module, config.layer_map[key], f"'{key}' in {origin}",
+                        migration, declared, key in config.ordered)
     return Location(path, root, parts, module, None, "", migration)
 
 
