@@ -106,7 +106,7 @@ def get_or_create_tag(session: Session, name: str) -> Tag:
         self.facts = self.ctx.collector(SessionFacts)  # once per file, not per call
         self.generators: Dict[ast.AST, bool] = {}
         # (call, receiver's evidence, function) in walk order, judged once roles are known
-        self.calls: List[Tuple[ast.Call, str, Optional[ast.AST]]] = []
+        self.calls: List[Tuple[ast.Call, str, ast.AST]] = []
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
@@ -145,13 +145,13 @@ def get_or_create_tag(session: Session, name: str) -> Tag:
             func = cast(ast.Attribute, node.func)
             if roles.owner(function, func.value) is not None:
                 continue
-            where = getattr(function, "name", None)
+            where = getattr(function, "name", "lambda")  # (a function: module level is never judged)
             shown = roles.module_roles()
             role = ("is " + " and ".join(f"a {r} module ({why})" for r, why in shown.items())
                     + ", which owns no transactions" if shown
                     else "has no role that owns transactions")
             self.report(node, call=f"`{ast.unparse(func.value)}.{func.attr}()`",
-                        where=f"`{where}`" if where else "module-level code",
+                        where=f"`{where}`",
                         module=self.ctx.location.module, roles=role, receiver=evidence)
 
 
