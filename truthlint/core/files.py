@@ -106,6 +106,23 @@ def create_new(path: str, text: str = "") -> bool:
     return True
 
 
+# a file whose time is this close to a cache's own (or later) may have changed after it was
+# read, in the same tick of a coarse clock: its content is compared, not its time and size
+RACY_NS = 2_000_000_000
+
+
+def write_cache(path: str, text: str, top: Optional[str] = None) -> None:
+    """Write one of truthlint's cache files (its directory made, the cache directory ``top``
+    marked ignored by git, atomically). A cache that cannot be written is only a slower next
+    run: nothing is raised."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        mark_ignored(top or os.path.dirname(path))
+        write_atomic(path, text)
+    except OSError:
+        pass
+
+
 def mark_ignored(directory: str) -> None:
     """A ``.gitignore`` holding ``*`` in a cache directory, unless something is there."""
     create_new(os.path.join(directory, ".gitignore"), "# created by truthlint\n*\n")

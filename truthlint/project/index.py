@@ -20,7 +20,7 @@ from typing import (Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, O
 from .. import __version__
 from ..core.config import Config
 from ..core.digest import build_id, canonical, digest as _digest, encoded, text_digest, value_digest
-from ..core.files import FileSystem, mark_ignored, python_files_under, read_regular, write_atomic
+from ..core.files import RACY_NS, FileSystem, python_files_under, read_regular, write_cache
 from ..core.source import imported_names
 from .layout import project_dir
 from ..core.location import module_name
@@ -41,9 +41,6 @@ def cache_version() -> str:
 # modules a cycle search visits from an edge's target before it settles for the cycle through
 # the component's hub: bounded work per edge, so TBV004 stays linear in the graph
 CYCLE_SEARCH = 512
-# a file whose time is this close to the cache's own (or later) may have changed after it was
-# read, in the same tick of a coarse clock: its content is compared, not its time and size
-RACY_NS = 2_000_000_000
 HUBS = 8  # and then through the best of this many hubs of the component
 MAX_HOPS = 6  # aliases of aliases and re-exports followed to a session definition
 ABSENT = "absent"  # a reference whose definition the index does not hold
@@ -225,11 +222,9 @@ class ProjectIndex:
                                  "files": header_files, "facts": header_facts,
                                  "digests": digests},
                                 separators=(",", ":"))
-            os.makedirs(directory, exist_ok=True)
-            mark_ignored(directory)
-            write_atomic(path, header + "\n" + text)  # readers see the old file or the new one
         except (OSError, TypeError, ValueError):
-            pass  # a cache that cannot be written is only a slower next run
+            return  # (a fact that cannot be computed or written as JSON: no cache this time)
+        write_cache(path, header + "\n" + text)  # readers see the old file or the new one
 
     def python_files(self) -> Iterable[str]:
         return python_files_under(self.root)

@@ -30,7 +30,7 @@ from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tu
 from ..core.config import Config
 from ..core.context import Finding, Phase
 from ..core.digest import build_id, digest, encoded, value_digest
-from ..core.files import Read, mark_ignored, write_atomic
+from ..core.files import Read, write_cache
 from ..engine.check import Checked, Engine
 from ..project.layout import find_root
 from ..project.summaries import summary_text
@@ -333,13 +333,7 @@ def _read_json(file: str) -> Any:
 
 def _write(file: str, text: str) -> None:
     """Atomically, never through a link: a temporary file created exclusively beside it."""
-    directory = os.path.dirname(file)
-    try:
-        os.makedirs(directory, exist_ok=True)
-        mark_ignored(os.path.dirname(directory))
-        write_atomic(file, text)
-    except OSError:
-        pass  # a cache that cannot be written is only a slower next run
+    write_cache(file, text, os.path.dirname(os.path.dirname(file)))  # (files/ in the cache)
 
 
 def check_lines(store: FileStore, lines: Sequence[str], filename: str, tree: Any) -> List[Finding]:

@@ -12,9 +12,8 @@ from typing import Any, List, Optional, Set, Tuple
 from ..core.config import default_cache
 from ..core.context import Finding
 from ..core.digest import blake2b, build_id, encoded
-from ..core.files import mark_ignored, read_regular, write_atomic
+from ..core.files import RACY_NS, read_regular, write_cache
 from ..engine.check import Engine
-from ..project.index import RACY_NS
 from .filecheck import Located
 
 
@@ -108,9 +107,4 @@ class ResultsCache:
         data = {"state": state, "written": time.time_ns(), "diagnostics": diagnostics,
                 "findings": [[i.path, i.finding.line, i.finding.col, i.finding.code,
                               i.finding.message, i.source_line] for i in located]}
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            mark_ignored(os.path.dirname(self.path))
-            write_atomic(self.path, json.dumps(data))
-        except OSError:
-            pass  # a cache that cannot be written is only a slower next run
+        write_cache(self.path, json.dumps(data))
