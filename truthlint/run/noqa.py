@@ -8,7 +8,7 @@ import ast
 import bisect
 import re
 import tokenize
-from typing import Dict, Iterable, List, Optional, Sequence, Set
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from flake8 import defaults as flake8_defaults
 
@@ -61,9 +61,27 @@ def _noqa_groups(lines: Sequence[str], first: int, last: int
                  ) -> Optional[Dict[int, Optional[Set[str]]]]:
     """flake8's grouping of lines ``first``..``last`` (a run of whole statements), and the
     ``noqa`` of each group; None if they do not tokenize."""
+    groups = line_groups(lines, first, last)
+    if groups is None:
+        return None
     result: Dict[int, Optional[Set[str]]] = {}
+    for start_of, end_of in groups:
+        match = NOQA_INLINE.search("".join(lines[start_of - 1:end_of]))
+        if match:
+            codes = match.group("codes")
+            value = None if not codes else set(re.split(r"[,\s]+", codes.strip()))
+            result.update(dict.fromkeys(range(start_of, end_of + 1), value))
+    return result
+
+
+def line_groups(lines: Sequence[str], first: int = 1, last: Optional[int] = None
+                ) -> Optional[List[Tuple[int, int]]]:
+    """flake8's groups of physical lines ``first``..``last`` (a run of whole statements), as
+    (first line, last line) pairs: only tokens that span lines (multi-line strings, a
+    backslash) join lines; None if they do not tokenize."""
     offset = first - 1
     start_of, end_of = len(lines) + 2, -1
+    groups = []
     try:
         tokens = list(tokenize.generate_tokens(iter(lines[first - 1:last]).__next__))
     except (tokenize.TokenError, SyntaxError, StopIteration):
@@ -73,13 +91,9 @@ def _noqa_groups(lines: Sequence[str], first: int, last: int
             continue
         start_of, end_of = min(start_of, start + offset), max(end_of, end + offset)
         if kind in (tokenize.NL, tokenize.NEWLINE):
-            match = NOQA_INLINE.search("".join(lines[start_of - 1:end_of]))
-            if match:
-                codes = match.group("codes")
-                value = None if not codes else set(re.split(r"[,\s]+", codes.strip()))
-                result.update(dict.fromkeys(range(start_of, end_of + 1), value))
+            groups.append((start_of, end_of))
             start_of, end_of = len(lines) + 2, -1
-    return result
+    return groups
 
 
 def statement_starts(tree: ast.AST) -> List[int]:
@@ -105,18 +119,10 @@ def add_noqa(lines: Sequence[str], wanted: Dict[int, Set[str]]) -> Optional[List
     it for each finding line in ``wanted`` (line -> its codes): at the end of the line's
     group (a multi-line string ends it), beside the codes an existing ``# noqa:`` names; a
     bare ``# noqa`` already silences everything. None when the file does not tokenize."""
-    ends: Dict[int, int] = {}  # line -> the last line of its group
-    start_of = None
-    try:
-        for kind, _, (start, _), (end, _), _ in tokenize.generate_tokens(iter(lines).__next__):
-            if kind in (tokenize.ENDMARKER, tokenize.DEDENT):
-                continue
-            start_of = start if start_of is None else min(start_of, start)
-            if kind in (tokenize.NL, tokenize.NEWLINE):
-                ends.update(dict.fromkeys(range(start_of, end + 1), end))
-                start_of = None
-    except (tokenize.TokenError, SyntaxError):
+    groups = line_groups(lines)
+    if groups is None:
         return None
+    ends = {line: end for start, end in groups for line in range(start, end + 1)}
     by_end: Dict[int, Set[str]] = {}
     for line, codes in wanted.items():
         by_end.setdefault(ends.get(line, line), set()).update(codes)
