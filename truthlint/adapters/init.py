@@ -24,9 +24,11 @@ from typing import Counter as CounterT, Dict, Iterable, List, Optional, Sequence
 
 from ..core.config import ConfigFinder
 from ..core.contracts import find as find_contract, order_layers
+from ..core.files import PROJECT_MARKERS
 from ..core.location import MIGRATION_DIRS
 from ..engine.check import Engine
 from ..project.layout import module_file
+from .truthmap import roots_under
 
 MAX_LAYERS = 7  # L2 .. L8: L1 is left for what everything may import (none is guessed)
 LEAVE_OUT = ("tests", "test", "scripts", "docs", "examples")
@@ -41,31 +43,19 @@ def project_file(start: str = ".") -> str:
     current = os.path.abspath(start)
     while True:
         candidate = os.path.join(current, "pyproject.toml")
-        if os.path.isfile(candidate):
-            return candidate
-        if any(os.path.exists(os.path.join(current, m)) for m in (".git", "setup.cfg", "setup.py")):
-            return candidate  # the project's top, without a pyproject.toml yet
+        if any(os.path.exists(os.path.join(current, m)) for m in PROJECT_MARKERS):
+            return candidate  # the project's top (with a pyproject.toml, or one to be made)
         parent = os.path.dirname(current)
         if parent == current:
             return os.path.join(os.path.abspath(start), "pyproject.toml")
         current = parent
 
 
-def package_roots(project: str) -> List[str]:
-    """Directories directly below the project (or below ``src/``) with an ``__init__.py``,
-    tests, scripts and docs left out."""
-    found = []
-    for base in (project, os.path.join(project, "src")):
-        try:
-            names = sorted(os.listdir(base))
-        except OSError:
-            continue
-        for name in names:
-            path = os.path.join(base, name)
-            if (name not in LEAVE_OUT and not name.startswith(".")
-                    and os.path.isfile(os.path.join(path, "__init__.py"))):
-                found.append(path)
-    return found
+def package_roots(engine: Engine, project: str) -> List[str]:
+    """The package roots the map finds below the project (or below ``src/``), tests,
+    scripts and docs left out."""
+    return [root for root in roots_under(engine, project)
+            if os.path.basename(root) not in LEAVE_OUT]
 
 
 def unit_of(module: str) -> Optional[str]:
@@ -202,13 +192,13 @@ def propose(start: str, source: str = "graph") -> Tuple[str, str, List[str]]:
     """(the file to write into, the table, what was guessed and why: lines for stderr)."""
     target = project_file(start)
     project = os.path.dirname(target)
-    roots = package_roots(project)
+    engine = Engine(ConfigFinder(explicit=None))
+    roots = package_roots(engine, project)
     notes = [f"truthlint: writing into {_rel(target, os.getcwd())}"
              + (" (there is none yet: it will be created)" if not os.path.exists(target) else "")]
     if not roots:
         return target, "", notes + ["truthlint: no package root found (a directory with an "
                                     "__init__.py directly below the project or src/)"]
-    engine = Engine(ConfigFinder(explicit=None))
     layers: Dict[str, int] = {}
     excluded: List[str] = []
     ordered = True  # False when the layers are the headers' (numbers with meanings)
