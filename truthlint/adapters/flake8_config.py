@@ -16,7 +16,7 @@ import os
 from typing import NamedTuple, Optional, Tuple
 
 from ..core.config import ConfigError, parse_list, parse_per_file
-from ..core.files import read_regular
+from ..core.files import read_ini
 from ..core.patterns import PerFile, normalize, normalize_per_file
 from ..rules.registry import RULES
 
@@ -36,15 +36,9 @@ def find(start: str) -> Optional[Tuple[str, configparser.RawConfigParser]]:
     while True:
         for name in CANDIDATES:
             path = os.path.join(current, name)
-            if not os.path.isfile(path):
-                continue
-            parser = configparser.RawConfigParser()
-            try:
-                parser.read_string(read_regular(path).decode("utf-8"), source=path)
-            except (OSError, UnicodeDecodeError, configparser.Error):
-                continue  # flake8 ignores an unparseable file too
-            if parser.has_section("flake8"):
-                return path, parser
+            parser = read_ini(path) if os.path.isfile(path) else None
+            if parser is not None and parser.has_section("flake8"):  # (an unparseable file
+                return path, parser  # is passed over, as flake8 does)
         parent = os.path.dirname(current)
         if parent == current or current == home:
             return None

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from typing import Any, Callable, Dict, FrozenSet, Mapping, NamedTuple, Optional, Tuple
 
 from .contracts import Contract, find as find_contract, order_layers
-from .files import read_regular, walk
+from .files import load_toml, read_regular, walk
 from .patterns import normalize, normalize_per_file
 
 
@@ -502,13 +501,9 @@ def read_pyproject(path: str) -> Optional[Dict[str, Any]]:
         return None
     if b"truthlint" not in raw:
         return None  # no [tool.truthlint] table: no need to parse the file
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on Python < 3.11 only
-        import tomli as tomllib
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = load_toml(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
         raise ConfigError(path, "(file)", f"not valid TOML: {exc}") from None
     table = data.get("tool", {}).get("truthlint")
     if table is None:

@@ -13,13 +13,11 @@ enforced).
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
-import sys
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence
 
-from .files import read_regular
+from .files import read_ini, read_toml
 
 MAX_LAYERS = 7  # L2 .. L8
 
@@ -39,7 +37,7 @@ def find(directory: str) -> Optional[Contract]:
             if found is not None:
                 return found
     pyproject = os.path.join(directory, "pyproject.toml")
-    table = _toml(pyproject, b"importlinter").get("tool", {}).get("importlinter")
+    table = read_toml(pyproject, b"importlinter").get("tool", {}).get("importlinter")
     if isinstance(table, dict):
         for contract in table.get("contracts", []):
             if isinstance(contract, dict) and contract.get("type") == "layers":
@@ -49,7 +47,7 @@ def find(directory: str) -> Optional[Contract]:
                 return _contract(layers, containers,
                                  f"the import-linter contract '{title}' (pyproject.toml)",
                                  pyproject)
-    tach = _toml(os.path.join(directory, "tach.toml"), b"layers")
+    tach = read_toml(os.path.join(directory, "tach.toml"), b"layers")
     names = tach.get("layers")
     if isinstance(names, list) and names:
         by_layer: Dict[str, List[str]] = {str(n): [] for n in names}
@@ -63,16 +61,8 @@ def find(directory: str) -> Optional[Contract]:
 
 
 def _ini(path: str, name: str) -> Optional[Contract]:
-    try:
-        data = read_regular(path)
-    except OSError:
-        return None
-    if b"importlinter" not in data:
-        return None
-    parser = configparser.RawConfigParser()
-    try:
-        parser.read_string(data.decode("utf-8"), source=path)
-    except (UnicodeDecodeError, configparser.Error):
+    parser = read_ini(path, b"importlinter")
+    if parser is None:
         return None
     for section in parser.sections():
         if section.startswith("importlinter:contract") and \
@@ -130,20 +120,3 @@ def order_layers(order: Sequence[str]) -> Dict[str, int]:
 def layer_keys(layers: Sequence[str], containers: Sequence[str] = ()) -> Dict[str, int]:
     """Contract layers -> layer-map keys below the root package and their numbers (top = 2)."""
     return order_layers(order_lines(layers, containers))
-
-
-def _toml(path: str, marker: bytes) -> Dict[str, Any]:
-    try:
-        data = read_regular(path)
-    except OSError:
-        return {}
-    if marker not in data:
-        return {}
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on Python < 3.11 only
-        import tomli as tomllib
-    try:
-        return tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return {}

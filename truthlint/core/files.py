@@ -12,10 +12,14 @@ import contextlib
 import errno
 import os
 import stat
-from typing import (Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple,
+import sys
+from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple,
                     Union)
 
 from .location import header_layer, HEADER_LINES
+
+if TYPE_CHECKING:
+    import configparser
 from .names import sibling_key
 
 # files that mark a project's top directory
@@ -52,6 +56,44 @@ def read_regular(path: str, limit: int = MAX_FILE_BYTES, prefix: bool = False) -
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def load_toml(data: bytes) -> Dict[str, Any]:
+    """TOML bytes -> a table (``tomllib``, or ``tomli`` before 3.11); ValueError (a
+    TOMLDecodeError) or UnicodeDecodeError when they are not TOML."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python < 3.11 only
+        import tomli as tomllib
+    table: Dict[str, Any] = tomllib.loads(data.decode("utf-8"))
+    return table
+
+
+def read_toml(path: str, marker: bytes = b"") -> Dict[str, Any]:
+    """A TOML file of a checked tree as a table; {} when it cannot be read, is not TOML, or
+    does not hold ``marker`` (then it is not even parsed)."""
+    try:
+        data = read_regular(path)
+        return load_toml(data) if marker in data else {}
+    except (OSError, ValueError, UnicodeDecodeError):
+        return {}
+
+
+def read_ini(path: str, marker: bytes = b"") -> Optional["configparser.RawConfigParser"]:
+    """An INI file of a checked tree (``setup.cfg``, ``tox.ini``, ``.importlinter``), parsed
+    without interpolation; None when it cannot be read, does not parse, or does not hold
+    ``marker``."""
+    import configparser
+
+    try:
+        data = read_regular(path)
+        if marker not in data:
+            return None
+        parser = configparser.RawConfigParser()
+        parser.read_string(data.decode("utf-8"), source=path)
+    except (OSError, UnicodeDecodeError, configparser.Error):
+        return None
+    return parser
 
 
 def write_atomic(path: str, text: Union[str, bytes], mode: Optional[int] = None) -> None:
