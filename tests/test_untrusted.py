@@ -491,3 +491,16 @@ def test_update_baseline_keeps_what_flake8s_ignore_hides(tmp_path):
     result = check(root, "--baseline", "bl.json", "--update-baseline")
     assert "0 baseline entries are fixed" in result.stderr, result.stderr
     assert _entries(root / "bl.json") == recorded
+
+
+@pytest.mark.slow
+def test_a_file_that_does_not_parse_does_not_unbaseline_the_rest(tmp_path):
+    """While a file does not parse no entry is fixed, but every entry still grandfathers the
+    findings it matches: the other files' debt is not reported as new."""
+    root = mk(tmp_path)
+    assert check(root, "--write-baseline", "bl.json").returncode == 0
+    recorded = len(_entries(root / "bl.json"))
+    (root / "app/broken.py").write_text("def (:\n")
+    result = check(root, "--baseline", "bl.json")
+    assert f"{recorded} findings grandfathered" in result.stderr, result.stderr
+    assert [line.split()[1] for line in result.stdout.splitlines()] == ["E999"]

@@ -115,13 +115,12 @@ def split(keys: List[Key], lines: List[int], baseline: Baseline,
     """Which findings the baseline grandfathers, and which of its entries nothing matched
     (fixed). Among findings with the same key, each entry takes the nearest one to the line
     it recorded, so a copy of a grandfathered line added above it is the new one. An entry
-    ``considered`` rejects (its file not checked or not parsed, its code not selected) is
-    neither matched nor fixed."""
+    ``considered`` rejects (its file not checked or not parsed, its code not selected) still
+    grandfathers what it matches but is never fixed."""
     wanted: Dict[Key, List[int]] = {}
     for number, item in enumerate(baseline.entries):
-        code, path = str(item["code"]), str(item["path"])
-        if considered is None or considered(code, path):
-            wanted.setdefault((code, path, str(item["fingerprint"])), []).append(number)
+        wanted.setdefault((str(item["code"]), str(item["path"]), str(item["fingerprint"])),
+                          []).append(number)
     found: Dict[Key, List[int]] = {}
     for position, key in enumerate(keys):
         found.setdefault(key, []).append(position)
@@ -132,10 +131,10 @@ def split(keys: List[Key], lines: List[int], baseline: Baseline,
         matched = _nearest([cast(int, baseline.entries[e]["line"]) for e in entries],
                            [lines[p] for p in positions])
         for e, p in zip(entries, matched):
-            if p is None:
-                fixed.append(e)
-            else:
+            if p is not None:
                 grandfathered[positions[p]] = True
+            elif considered is None or considered(key[0], key[1]):
+                fixed.append(e)
     return grandfathered, sorted(fixed)
 
 
