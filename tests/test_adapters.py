@@ -128,7 +128,7 @@ def test_a_file_that_does_not_parse_is_a_finding_line_and_makes_no_claim_rest_on
     assert cli.main(["check", "--no-progress", "--format", "json", "-j1", "."]) == 1
     assert json.loads(capsys.readouterr().out) == [{
         "path": "app/newer.py", "line": 4, "column": 1, "code": "E999", "name": "syntax-error",
-        "message": "SyntaxError: unmatched ')'", "fingerprint": ""}]
+        "message": "SyntaxError: unmatched ')'", "evidence": "", "fingerprint": ""}]
     (root / "app" / "newer.py").write_text("from app.tasks import worker\n")
     assert cli.main(["check", "--no-progress", "--select", "STI004", "-j1", "."]) == 1  # now it may speak
     out = capsys.readouterr().out

@@ -115,7 +115,8 @@ def test_json_format():
     rows = json.loads(truthlint("check", "--format", "json", "examples/").stdout)
     assert len(rows) == len([line_ for line_ in EXPECTED.splitlines() if not _opt_in(line_)])
     first = rows[0]
-    assert set(first) == {"path", "line", "column", "code", "name", "message", "fingerprint"}
+    assert set(first) == {"path", "line", "column", "code", "name", "message", "evidence",
+                          "fingerprint"}
     assert first["name"] == RULES[first["code"]].name and re.fullmatch(r"[0-9a-f]{16}",
                                                                        first["fingerprint"])
 

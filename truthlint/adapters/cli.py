@@ -117,13 +117,11 @@ def _check(args: argparse.Namespace) -> int:
     fingerprints = [k[2] for k in shown_keys]
     if args.format == "text":
         output = text(shown, fingerprints, show_source=args.show_source,
-                      color=_colour(args.color, args.output_file))
+                      color=_colour(args.color, args.output_file), verbose=args.verbose,
+                      unparsed=unparsed)
     else:
         output = RENDER[args.format](shown, fingerprints, docs)
-    if unparsed and args.format == "text":  # a finding line, as flake8's E999
-        output = "".join(sorted(output.splitlines(True) + [d + "\n" for d in unparsed],
-                                key=_position))
-    elif unparsed and args.format == "json":
+    if unparsed and args.format == "json":
         rows = json.loads(output) + [_syntax_row(d) for d in unparsed]
         output = json.dumps(sorted(rows, key=lambda r: (r["path"], r["line"], r["column"])),
                             indent=2) + "\n"
@@ -260,17 +258,12 @@ def statistics(items: Sequence["Located"]) -> str:
 
 
 def _syntax_row(line: str) -> Dict[str, object]:
-    path, row, col = _position(line)
+    from .report import position
+
+    path, row, col = position(line)
     message = line.split(f": {SYNTAX_CODE} ", 1)[1]
     return {"path": path, "line": row, "column": col, "code": SYNTAX_CODE, "name": "syntax-error",
-            "message": message, "fingerprint": ""}
-
-
-def _position(line: str) -> Tuple[str, int, int]:
-    path, _, rest = line.partition(":")
-    row, _, rest = rest.partition(":")
-    col = rest.partition(":")[0]
-    return (path, int(row) if row.isdigit() else 0, int(col) if col.isdigit() else 0)
+            "message": message, "evidence": "", "fingerprint": ""}
 
 
 def _map(args: argparse.Namespace) -> int:
@@ -442,6 +435,9 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--no-progress", action="store_true")
     check.add_argument("--statistics", action="store_true",
                        help="after the findings, the count per code (as flake8 prints it)")
+    check.add_argument("-v", "--verbose", action="store_true",
+                       help="under each finding, its evidence: where each fact in the message "
+                            "comes from (the setting, the annotation, the whole chain)")
     check.add_argument("--show-source", action="store_true",
                        help="under each finding, its line and a caret (as flake8's)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto",

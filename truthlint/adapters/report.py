@@ -4,7 +4,7 @@ workflow annotations. Rule metadata and help text come from the registry."""
 from __future__ import annotations
 
 import json
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from .. import __version__
 from ..rules.registry import RULES
@@ -17,28 +17,45 @@ BOLD, RED, CYAN, RESET = "\033[1m", "\033[31m", "\033[36m", "\033[0m"
 
 
 def text(items: Sequence[Located], fingerprints: Sequence[str], docs: Optional[str] = None,
-         show_source: bool = False, color: bool = False) -> str:
-    """As flake8 prints findings; with ``show_source`` the line and a caret under the column
-    (flake8's ``--show-source``), with ``color`` the path, position and code in colour."""
-    out = []
+         show_source: bool = False, color: bool = False, verbose: bool = False,
+         unparsed: Sequence[str] = ()) -> str:
+    """As flake8 prints findings; with ``verbose`` the evidence on an indented line under
+    each (the first line stays flake8's, for tools that read it), with ``show_source`` the
+    line and a caret under the column (flake8's ``--show-source``), with ``color`` the path,
+    position and code in colour. ``unparsed``: finding lines of files that do not parse (as
+    flake8's E999), put in their place among the others."""
+    blocks = []
     for i in items:
         where = f"{i.path}:{i.finding.line}:{i.finding.col + 1}:"
         code = i.finding.code
         if color:
             where, code = f"{BOLD}{where}{RESET}", f"{BOLD}{RED}{code}{RESET}"
-        out.append(f"{where} {code} {i.finding.message}\n")
+        block = f"{where} {code} {i.finding.message}\n"
+        if verbose and i.finding.evidence:
+            block += f"    evidence: {i.finding.evidence}\n"
         if show_source and i.source_line:
             indent = "".join(c if c.isspace() else " " for c in i.source_line[:i.finding.col])
             caret = f"{CYAN}^{RESET}" if color else "^"
-            out.append(f"{i.source_line}\n{indent}{caret}\n")
-    return "".join(out)
+            block += f"{i.source_line}\n{indent}{caret}\n"
+        blocks.append(((i.path, i.finding.line, i.finding.col + 1), block))
+    blocks += [(position(line), line + "\n") for line in unparsed]
+    blocks.sort(key=lambda b: b[0])
+    return "".join(block for _, block in blocks)
+
+
+def position(line: str) -> Tuple[str, int, int]:
+    """(path, line, column) of a ``path:line:col: ...`` line."""
+    path, _, rest = line.partition(":")
+    row, _, rest = rest.partition(":")
+    col = rest.partition(":")[0]
+    return (path, int(row) if row.isdigit() else 0, int(col) if col.isdigit() else 0)
 
 
 def as_json(items: Sequence[Located], fingerprints: Sequence[str],
             docs: Optional[str] = None) -> str:
     rows = [{"path": i.path, "line": i.finding.line, "column": i.finding.col + 1,
              "code": i.finding.code, "name": RULES[i.finding.code].name,
-             "message": i.finding.message, "fingerprint": fp}
+             "message": i.finding.message, "evidence": i.finding.evidence, "fingerprint": fp}
             for i, fp in zip(items, fingerprints)]
     return json.dumps(rows, indent=2) + "\n"
 
@@ -68,7 +85,7 @@ def sarif(items: Sequence[Located], fingerprints: Sequence[str],
         "ruleId": i.finding.code,
         "ruleIndex": codes.index(i.finding.code),
         "level": "warning",
-        "message": {"text": i.finding.message},
+        "message": {"text": with_evidence(i.finding.message, i.finding.evidence)},
         "locations": [{"physicalLocation": {
             "artifactLocation": {"uri": i.path.replace("\\", "/"), "uriBaseId": "%SRCROOT%"},
             "region": {"startLine": i.finding.line, "startColumn": i.finding.col + 1},
@@ -88,6 +105,12 @@ def sarif(items: Sequence[Located], fingerprints: Sequence[str],
     return json.dumps(log, indent=2) + "\n"
 
 
+def with_evidence(message: str, evidence: str) -> str:
+    """A message for a reader with no ``--verbose`` (a code-scanning alert, an annotation):
+    the evidence as a second paragraph."""
+    return f"{message}\n\nEvidence: {evidence}" if evidence else message
+
+
 def _escape(value: str, property_value: bool = False) -> str:
     value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     if property_value:
@@ -101,7 +124,8 @@ def github(items: Sequence[Located], fingerprints: Sequence[str],
     for i in items:
         title = _escape(f"{i.finding.code} {RULES[i.finding.code].name}", True)
         lines.append(f"::warning file={_escape(i.path, True)},line={i.finding.line},"
-                     f"col={i.finding.col + 1},title={title}::{_escape(i.finding.message)}\n")
+                     f"col={i.finding.col + 1},title={title}::"
+                     f"{_escape(with_evidence(i.finding.message, i.finding.evidence))}\n")
     return "".join(lines)
 
 

@@ -23,10 +23,21 @@ class Finding(NamedTuple):
     line: int
     col: int  # 0-based, as ast gives it; flake8 adds 1 when printing
     code: str
-    message: str  # without the code
+    message: str  # the fact and the fix, without the code
+    evidence: str = ""  # where the fact comes from: shown by --verbose, JSON and SARIF
 
     def text(self) -> str:
         return f"{self.code} {self.message}"
+
+    @classmethod
+    def of(cls, row: Sequence[object]) -> "Finding":
+        """A finding from a cached row (untrusted JSON); ValueError or TypeError when the
+        row is not one."""
+        line, col, code, message, evidence = row
+        if not (isinstance(line, int) and isinstance(col, int) and isinstance(code, str)
+                and isinstance(message, str) and isinstance(evidence, str)):
+            raise TypeError("not a finding")
+        return cls(line, col, code, message, evidence)
 
 
 class Phase(enum.Enum):
@@ -118,13 +129,14 @@ class FileContext:
     def has_collector(self, kind: type) -> bool:
         return kind in self._collectors
 
-    def add(self, code: str, at: Union[ast.AST, int], col: int, message: str) -> None:
+    def add(self, code: str, at: Union[ast.AST, int], col: int, message: str,
+            evidence: str = "") -> None:
         """Record a finding at a node (its position) or at a line and column."""
         if isinstance(at, int):
             line = at
         else:
             line, col = getattr(at, "lineno", 1), getattr(at, "col_offset", 0)
-        self.findings.append(Finding(line, col, code, message))
+        self.findings.append(Finding(line, col, code, message, evidence))
 
     def qualify(self, expr: ast.AST) -> Optional[str]:
         return self.imports.qualify(expr)

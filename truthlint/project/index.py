@@ -27,7 +27,7 @@ from ..core.location import module_name
 from ..facts.summary import MODULE_LEVEL, empty_summary, imported_modules
 from .graph import closed, shown, strongly_connected, toward
 
-INDEX_VERSION = 37
+INDEX_VERSION = 38
 # a summary is what this truthlint's facts floor makes of a file: another release's is stale
 CACHE_VERSION = f"{INDEX_VERSION}/{__version__}"
 T = TypeVar("T")

@@ -19,7 +19,7 @@ _TEMPLATES: Dict[str, "re.Pattern[str]"] = {}  # a message template -> the patte
 class RuleDoc(NamedTuple):
     code: str
     name: str          # kebab-case; reads as "allow <name>"
-    message: str       # str.format template, one line, without the code
+    message: str       # str.format template, one line, without the code: the fact and the fix
     summary: str       # what it does
     rationale: str     # why it matters
     seed: str          # the seed audit IDs it generalises
@@ -32,6 +32,10 @@ class RuleDoc(NamedTuple):
     # message fields that say what a finding is about when its line cannot (a package's
     # ``__init__.py``, line 1 of a file): baselines key such findings by them too
     identity: Tuple[str, ...] = ()
+    # str.format template of where the fact comes from (the configuration key that set a
+    # layer, the annotation that makes a receiver a session, the whole call chain): shown by
+    # ``--verbose``, JSON and SARIF, kept out of the one-line message
+    evidence: str = ""
 
     def fields(self, message: str) -> Optional[Dict[str, str]]:
         """The fields of a message this rule wrote (``{"directory": "app/runtime", ...}``),
@@ -86,7 +90,9 @@ class Rule(Visitor):
     def report(self, at: Union[ast.AST, int], col: int = 0, **fields: Any) -> None:
         """A finding of this rule's code at a node or line, its message rendered from the
         template in the rule's doc."""
-        self.ctx.add(self.doc.code, at, col, self.doc.message.format(**fields))
+        doc = self.doc
+        self.ctx.add(doc.code, at, col, doc.message.format(**fields),
+                     doc.evidence.format(**fields) if doc.evidence else "")
 
 
 class ProjectRule(Rule):

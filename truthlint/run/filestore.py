@@ -37,7 +37,7 @@ from ..project.summaries import summary_text
 
 INDEX_READS = frozenset({"sum", "has", "path", "graphed", "fact"})  # answered by the project index
 MAX_ENTRY = 200_000_000  # bytes: a larger entry or bundle file is not ours
-LocatedRow = Tuple[int, int, str, str, str]  # line, col, code, message, source line
+LocatedRow = Tuple[Finding, str]  # a finding after ``noqa``, and its source line
 
 
 def content_digest(text: str) -> str:
@@ -128,12 +128,10 @@ class FileStore:
                 return None
             if not self._still_true(data["reads"], place):
                 return None
-            findings = [Finding(int(line), int(col), str(code), str(message))
-                        for line, col, code, message in data["findings"]]
+            findings = [Finding.of(row) for row in data["findings"]]
             located = data["located"]
             if located is not None:
-                located = [(int(line), int(col), str(code), str(message), str(source))
-                           for line, col, code, message, source in located]
+                located = [(Finding.of(row[:5]), str(row[5])) for row in located]
             return Entry(findings, located)
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -166,7 +164,7 @@ class FileStore:
         data = {"key": place.key,
                 "reads": [[kind, what, found] for (kind, what), found in sorted(reads.items())],
                 "findings": [list(f) for f in findings],
-                "located": None if located is None else [list(row) for row in located],
+                "located": None if located is None else [[*f, source] for f, source in located],
                 "asked": asked}
         if bundle:
             self._pending.setdefault(os.path.dirname(place.file), {})[place.full] = data

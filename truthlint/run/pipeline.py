@@ -60,8 +60,7 @@ def run(engine: Engine, files: List[str], jobs: int = 0,
         if outcome.record is not None:
             record = outcome.record
             store.save(record.path, record.content, record.findings, record.reads,
-                       [(x.finding.line, x.finding.col, x.finding.code, x.finding.message,
-                         x.source_line) for x in outcome.located], bundle=True,
+                       [(x.finding, x.source_line) for x in outcome.located], bundle=True,
                        asked=record.asked)
     store.flush()
     located = [item for outcome in results for item in outcome.located]
@@ -79,8 +78,7 @@ def _stored(store: FileStore, path: str) -> Optional[Outcome]:
     entry = store.load(path, content_digest(source))
     if entry is None or entry.located is None:  # (the plugin's entries carry no ``noqa``)
         return None
-    return Outcome([Located(path, Finding(line, col, code, message), shown)
-                    for line, col, code, message, shown in entry.located], None)
+    return Outcome([Located(path, finding, shown) for finding, shown in entry.located], None)
 
 
 def _stored_or_checked(engine: Engine, files: List[str], jobs: int, store: FileStore,

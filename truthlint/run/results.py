@@ -94,8 +94,8 @@ class ResultsCache:
             written = data.get("written")
             if not isinstance(written, int) or self._newest >= written - RACY_NS:
                 return None  # a file as new as the cache may have changed unseen since
-            located = [Located(p, Finding(line, col, code, message), source)
-                       for p, line, col, code, message, source in data["findings"]]
+            located = [Located(str(row[0]), Finding.of(row[1:6]), str(row[6]))
+                       for row in data["findings"]]
             return located, list(data["diagnostics"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -105,6 +105,5 @@ class ResultsCache:
         if not self.path or not state:
             return
         data = {"state": state, "written": time.time_ns(), "diagnostics": diagnostics,
-                "findings": [[i.path, i.finding.line, i.finding.col, i.finding.code,
-                              i.finding.message, i.source_line] for i in located]}
+                "findings": [[i.path, *i.finding, i.source_line] for i in located]}
         write_cache(self.path, json.dumps(data))
