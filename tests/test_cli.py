@@ -133,14 +133,20 @@ def test_sarif_format_is_structurally_valid():
         assert rule["help"]["text"] and rule["help"]["markdown"].startswith(f"# {rule['id']} ")
     expected = [line_ for line_ in EXPECTED.splitlines() if not _opt_in(line_)]
     assert len(run["results"]) == len(expected)
+    evidences = []
     for result, line in zip(run["results"], expected):
         path, row, col, rest = line.split(":", 3)
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"] == rest.split()[0]
-        assert result["message"]["text"] == rest.split(" ", 2)[2]
+        message, _, evidence = result["message"]["text"].partition("\n\nEvidence: ")
+        assert message == rest.split(" ", 2)[2]
+        evidences.append(evidence)
         loc = result["locations"][0]["physicalLocation"]
         assert loc["artifactLocation"]["uri"] == path
         assert (loc["region"]["startLine"], loc["region"]["startColumn"]) == (int(row), int(col))
         assert result["partialFingerprints"]["truthlint/v1"]
+    # the evidence that --verbose prints travels with the alert, after the message
+    assert ("the claim: 'auth' in the seed preset (examples/pyproject.toml layer-preset)"
+            in evidences)
     assert all("helpUri" not in rule for rule in driver["rules"])  # no page it could name
     assert "informationUri" not in driver
 

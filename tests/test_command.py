@@ -316,3 +316,36 @@ def test_the_hook_installs_from_the_repository_as_pre_commit_does_and_runs(tmp_p
     where = subprocess.run([str(python), "-c", "import truthlint; print(truthlint.__file__)"],
                            capture_output=True, text=True, cwd=str(tmp_path)).stdout
     assert str(env_dir) in where  # the hook's own install, not the checkout under test
+
+
+@pytest.mark.slow
+def test_verbose_prints_the_evidence_that_the_short_message_leaves_out(tmp_path):
+    files = dict(FILES, **{
+        "app/boot.py": "from app.loader import load\n\nFLAGS = load()\n",
+        "app/loader.py": ("from app.reader import read\n\n\ndef load():\n    return read()\n"),
+        "app/reader.py": "def read():\n    with open('/etc/flags') as f:\n        return f.read()\n",
+        "app/broken.py": "def broken(:\n    pass\n",
+    })
+    root = tree(tmp_path, files)
+    paths = ("app/boot.py", "app/broken.py", "app/jobs/nightly.py")
+    short = check(root, "--select", "TBV001,STI006", *paths)
+    lines = short.stdout.splitlines()
+    assert lines[0] == ("app/boot.py:3:9: TBV001 `load()` → … `open()` reads a file at import "
+                        "time — move it into a function called from the app's lifespan/startup "
+                        "handler (or a lazy getter)")
+    verbose = check(root, "--select", "TBV001,STI006", "--verbose", "--show-source", *paths)
+    assert verbose.stdout.splitlines() == [
+        lines[0],
+        "    evidence: the chain: `load()` → app/loader.py:5 `read()` → app/reader.py:2 `open()`",
+        "FLAGS = load()",
+        "        ^",
+        "app/broken.py:1:12: E999 SyntaxError: invalid syntax",
+        lines[2],
+        "    evidence: under the package root app",
+        "def run():",
+        "^",
+    ]
+    assert lines[2].startswith("app/jobs/nightly.py:1:1: STI006 app/jobs has no __init__.py, ")
+    # flake8 prints the same short message (its first line is flake8's own format)
+    flake8 = run_flake8("--select", "TBV001", "app/boot.py", cwd=root)
+    assert flake8.stdout.splitlines() == [lines[0]]

@@ -46,6 +46,8 @@ def render_rule(rule: RuleDoc) -> str:
         "",
         f"`{rule.code} {rule.message}`",
         "",
+        *([f"Evidence (printed under it by `truthlint check --verbose`, and carried by JSON "
+           f"and SARIF): `{rule.evidence}`", ""] if rule.evidence else []),
         "## Example",
         "",
         "```python",

@@ -14,7 +14,7 @@ HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "reque
 # the sync HTTP functions (a ``requests.Session()`` or an exception class does no I/O)
 SYNC_HTTP = frozenset({f"{module}.{verb}" for module in ("requests", "httpx") for verb in HTTP_VERBS}
                       | {"httpx.stream", "urllib.request.urlopen"})
-OFFLOAD = "or offload it with `await asyncio.to_thread(...)` / `run_in_threadpool(...)`"
+OFFLOAD = "or offload it to a thread (`await asyncio.to_thread(...)`)"
 # work handed to one of these runs in a thread (or is awaited properly): it cuts a chain
 OFFLOADERS = frozenset({"asyncio.to_thread", "starlette.concurrency.run_in_threadpool",
                         "fastapi.concurrency.run_in_threadpool", "anyio.to_thread.run_sync",

@@ -24,9 +24,9 @@ class TransactionOutsideOwner(Rule):
     doc = RuleDoc(
         code="SOI004",
         name="transaction-outside-owner",
-        message="{call} in {where} ends a transaction it did not open (receiver {receiver}); "
-                "{module} {roles} — flush instead, and leave commit and rollback to the code "
-                "that opened the session (a service, a repository, the request's handler)",
+        message="{call} in {where} ends a transaction it did not open; {module} {roles} — "
+                "flush instead: commit and rollback belong to the code that opened the session",
+        evidence="receiver {receiver}{why}",
         summary="Flags `commit()` and `rollback()` on a DB session the function was handed — a "
                 "parameter or a dependency, not one it opened — in code that no role makes a "
                 "transaction owner: a helper ending its caller's transaction. "
@@ -147,12 +147,13 @@ def get_or_create_tag(session: Session, name: str) -> Tag:
                 continue
             where = getattr(function, "name", "lambda")  # (a function: module level is never judged)
             shown = roles.module_roles()
-            role = ("is " + " and ".join(f"a {r} module ({why})" for r, why in shown.items())
+            role = ("is " + " and ".join(f"a {r} module" for r in shown)
                     + ", which owns no transactions" if shown
                     else "has no role that owns transactions")
+            why = "".join(f"; {r} module: {because}" for r, because in shown.items())
             self.report(node, call=f"`{ast.unparse(func.value)}.{func.attr}()`",
-                        where=f"`{where}`",
-                        module=self.ctx.location.module, roles=role, receiver=evidence)
+                        where=f"`{where}`", module=self.ctx.location.module, roles=role,
+                        receiver=evidence, why=why)
 
 
 def configured_owner(ctx: FileContext) -> bool:

@@ -17,8 +17,9 @@ class WriteOutsideOwner(Rule):
     doc = RuleDoc(
         code="SOI005",
         name="write-outside-owner",
-        message="{call} writes {model} in {module}, but {owner} owns {model}'s writes ({origin}) "
+        message="{call} writes {model} in {module}, but {owner} owns {model}'s writes "
                 "— call the owner's write API instead",
+        evidence="the owner: {origin}",
         summary="With an owners table (`[tool.truthlint.owners] Model = \"module\"`), flags a "
                 "DB write of an owned model anywhere but its owner module: `session.add(Model(...))`"
                 ", `add_all`, `merge`/`delete` of a variable built from the model in the same "

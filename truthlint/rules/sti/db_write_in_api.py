@@ -23,8 +23,9 @@ class DbWriteInApi(Rule):
     doc = RuleDoc(
         code="STI001",
         name="db-write-in-api",
-        message="DB write {call} in {where}; receiver {receiver} — move the write into a "
-                "service or repository and call that instead",
+        message="DB write {call} in {where} — move the write into a service or repository "
+                "and call that instead",
+        evidence="{why}; receiver {receiver}",
         summary="Flags a database write made directly inside an HTTP route handler, wherever "
                 "its module lives: `session.add/add_all/delete/merge/flush/bulk_*`, "
                 "`session.query(...).update()/.delete()`, and `execute`/`exec` of "
@@ -124,10 +125,10 @@ def create_item(item: ItemIn, items: ItemWriteService = Depends(get_item_service
             written.add(function)
             if self.declared:
                 loc = self.ctx.location
-                where = f"L2 module {loc.module} (layer from {loc.layer_origin})"
+                where, why = f"L2 module {loc.module}", f"layer from {loc.layer_origin}"
             else:
                 handler = self.routes.handler(function)
                 if handler is None:
                     continue
-                where = f"route handler `{handler[0]}` ({handler[1]})"
-            self.report(node, call=text, where=where, receiver=session.evidence)
+                where, why = f"route handler `{handler[0]}`", f"a route: {handler[1]}"
+            self.report(node, call=text, where=where, why=why, receiver=session.evidence)

@@ -13,8 +13,9 @@ class LayerClaimMismatch(Rule):
     doc = RuleDoc(
         code="STI002",
         name="layer-claim-mismatch",
-        message="{module} claims L{layer} ({origin}) but {evidence} — split the module by "
+        message="{module} claims L{layer} but {evidence} — split the module by "
                 "layer, or correct its claim in the layer map or its `# Layer:` header",
+        evidence="the claim: {origin}",
         summary="Infers the layers a module's behaviour shows — declares HTTP routes (L2), "
                 "wraps an external protocol or SDK client (L3), runs background work: "
                 "executors, schedulers, task decorators, `while True` polling loops (L5), defines "

@@ -16,9 +16,10 @@ class MissingInit(Rule):
         code="STI006",
         name="missing-init",
         identity=("directory", "module"),
-        message="{directory} has no __init__.py, so {module} lives in an implicit namespace "
-                "package under root {root} — add {directory}/__init__.py, or list the directory "
-                "in namespace-packages",
+        message="{directory} has no __init__.py, so {module} is in an implicit namespace "
+                "package — add {directory}/__init__.py, or list the directory in "
+                "namespace-packages",
+        evidence="under the package root {root}",
         summary="Flags every `.py` file in a directory below a package root that has no "
                 "`__init__.py` (an implicit namespace package), at line 1 of the file.",
         rationale="The seed's `runtime/` and `workers/` had no `__init__.py`: no public API, "

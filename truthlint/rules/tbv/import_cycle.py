@@ -17,9 +17,11 @@ class ImportCycle(ProjectRule):
         identity=("imported",),
         message="import of {imported} closes an import cycle: {cycle} — move what both need "
                 "into a module they both import, or import it inside the function that uses it",
+        evidence="{whole}",
         summary="Flags a module-level import that is an edge of a cycle in the project's "
                 "module-level import graph, on every such import in the file; the message lists "
-                "the shortest cycle through it. The graph comes from the project index.",
+                "the shortest cycle through it (past four modules its first two, the count "
+                "and the way back; `--verbose` shows it whole). The graph comes from the project index.",
         rationale="The seed's dependency map recorded \"circular dependencies: 0\" as a health "
                   "metric; a cycle makes import order matter, breaks partial imports and hides "
                   "layering mistakes. The metric stays true only if every new edge is checked.",
@@ -54,4 +56,9 @@ class Run: ...
             cycle = view.cycle(target)
             if cycle:
                 reported.add((line, target))
-                self.report(line, col, imported=target, cycle=" → ".join(cycle))
+                whole = " → ".join(cycle)
+                count = next((m for m in cycle if m.startswith("… (")),  # (already abridged)
+                             f"… ({len(cycle) - 1} modules)")
+                short = " → ".join(cycle[:2] + [count, cycle[-1]] if len(cycle) > 4 else cycle)
+                self.report(line, col, imported=target, cycle=short,
+                            whole=whole if short != whole else "")

@@ -25,6 +25,7 @@ class ImportTimeSideEffect(ParkingRule):
         name="import-time-side-effect",
         message="{call} {effect} at import time{also} — move it into a function called from "
                 "the app's lifespan/startup handler (or a lazy getter)",
+        evidence="{detail}",
         summary="Flags a call that does real work when the module is imported: DB "
                 "connections (`sqlite3.connect`, `psycopg.connect` …) and "
                 "`init_db()`/`metadata.create_all()`, network requests (`requests.get`, "
@@ -53,8 +54,9 @@ app = FastAPI(lifespan=lifespan)
         options=("side-effect-calls",),
         limits=(
             "Calls to project functions are followed through the project index (up to 8 calls "
-            "deep) and the message shows the chain, e.g. `get_planner()` → "
-            "app/planners/__init__.py:9 `anthropic.Anthropic()`; so is a module-level instance "
+            "deep); the message shows the first call and the effect, `--verbose` the whole "
+            "chain, e.g. `get_planner()` → app/planners/__init__.py:9 `anthropic.Anthropic()`; "
+            "so is a module-level instance "
             "of a project class (`scheduler = Scheduler()`) into its `__init__` and the methods "
             "it calls (a thread, scheduler or executor it builds and starts or submits to). "
             "Calls through variables, callbacks or methods of other instances are not followed. "
@@ -82,7 +84,8 @@ app = FastAPI(lifespan=lifespan)
 
     def begin(self) -> None:
         self.blocks: List[Tuple[int, int]] = []
-        self.found: List[Tuple[int, int, str, str, str]] = []  # (line, col, text, effect, also)
+        # (line, col, text, effect, also, evidence)
+        self.found: List[Tuple[int, int, str, str, str, str]] = []
         self.consumed: Set[int] = set()
         self.threads: Set[str] = set()
         self.bundled: Set[str] = set()  # module names bound to paths of the package's own files
@@ -158,7 +161,8 @@ app = FastAPI(lifespan=lifespan)
         for inner in ast.walk(node):
             if isinstance(inner, ast.Call):
                 self.consumed.add(id(inner))
-        self.found.append((node.lineno, node.col_offset, f"`{call_text(node)}`", effect, ""))
+        self.found.append((node.lineno, node.col_offset, f"`{call_text(node)}`", effect, "",
+                           ""))
 
     def _remember_project_call(self, node: ast.Call) -> None:
         """A call of a project function at import time: its effects are looked up in end()."""
@@ -184,24 +188,27 @@ app = FastAPI(lifespan=lifespan)
         if view is not None:
             found += self._follow(view, state["calls"])
         by_block: Dict[Tuple[int, int], List[int]] = {}  # block -> lines of its later effects
-        first: List[Tuple[int, int, str, str, str, Optional[Tuple[int, int]]]] = []
-        for line, col, text, effect, also in sorted(found, key=lambda f: (f[0], f[1])):
+        first: List[Tuple[int, int, str, str, str, str, Optional[Tuple[int, int]]]] = []
+        for line, col, text, effect, also, detail in sorted(found, key=lambda f: (f[0], f[1])):
             block = next((b for b in blocks if b[0] <= line <= b[1]), None)
             if block is not None and block in by_block:
                 by_block[block].append(line)
                 continue
             if block is not None:
                 by_block[block] = []
-            first.append((line, col, text, effect, also, block))
-        for line, col, text, effect, also, block in first:
+            first.append((line, col, text, effect, also, detail, block))
+        for line, col, text, effect, also, detail, block in first:
             more = by_block.get(block, []) if block is not None else []
             if more:
                 lines = ", ".join(str(n) for n in sorted(set(more)))
                 word = "line" if len(set(more)) == 1 else "lines"
-                also += f" (and {len(more)} more import-time effects in the same block: {word} {lines})"
-            self.report(line, col, call=text, effect=effect, also=also)
+                also += f" (and {len(more)} more in the same block)"
+                detail = "; ".join(filter(None, (detail, f"the same block's other effects: "
+                                                         f"{word} {lines}")))
+            self.report(line, col, call=text, effect=effect, also=also, detail=detail)
 
-    def _follow(self, view: IndexView, calls: List[Any]) -> List[Tuple[int, int, str, str, str]]:
+    def _follow(self, view: IndexView,
+                calls: List[Any]) -> List[Tuple[int, int, str, str, str, str]]:
         """The project calls, followed to their effects. A function that several modules
         call at import is one root cause: reported once, in the first of them by name."""
         found = []
@@ -216,10 +223,14 @@ app = FastAPI(lifespan=lifespan)
             if view.module in callers and callers[0] != view.module:
                 continue
             others = [view.path_of(m) for m in callers if m != view.module]
-            also = ""
+            also = detail = ""
             if others:
                 shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-                also = f" (one root cause: {shown} make the same call at import)"
-            steps = " → ".join(f"{path}:{line} `{text}`" for path, line, text in rows)
-            found.append((line, col, f"`{text}` → {steps}", effect, also))
+                also = f" (one root cause: {len(others) + 1} modules make this call at import)"
+                detail = f"; the same call at import in {shown}"
+            steps = " → ".join(f"{path}:{line} `{step}`" for path, line, step in rows)
+            shown_call = f"`{text}` → " + (f"… `{rows[-1][2]}`" if len(rows) > 1 else steps)
+            whole = f"the chain: `{text}` → {steps}" if len(rows) > 1 else ""
+            found.append((line, col, shown_call, effect, also,
+                          "; ".join(filter(None, (whole, detail.lstrip("; "))))))
         return found

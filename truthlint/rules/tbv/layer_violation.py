@@ -34,6 +34,7 @@ class LayerViolation(Rule):
         name="layer-violation",
         message="{importer} ({layer}) imports {imported}{lazy}, but {why} — go through an "
                 "allowed layer, or move the shared code into a layer both may import",
+        evidence="{detail}",
         summary="Flags an import of a project module whose layer the importing module's layer "
                 "may not depend on (default matrix: L2 never imports L5, nothing imports upward "
                 "into L2, L6 imports nothing above it), and any import a per-layer "
@@ -98,21 +99,24 @@ from app.services.runs import enqueue_run   # L4 owns the hand-off to the worker
         if not found:
             return
         loc = self.ctx.location
-        whys = list(dict.fromkeys(why for _, why in found))
+        whys = list(dict.fromkeys(why for _, why, _ in found))
+        details = list(dict.fromkeys(detail for _, _, detail in found))
         self.report(node, importer=loc.module, layer=layer_name(self.layer, loc.ordered),
-                    imported=", ".join(dict.fromkeys(imported for imported, _ in found)),
+                    imported=", ".join(dict.fromkeys(imported for imported, _, _ in found)),
                     lazy=LAZY if self.ctx.scope.function is not None else "",
-                    why="; ".join(whys))
+                    why="; ".join(whys), detail="; ".join(details))
 
-    def _check(self, module: str, parent: Optional[str]) -> Optional[Tuple[str, str]]:
-        """(what is imported, with its layer; why it may not be) for a forbidden import."""
+    def _check(self, module: str, parent: Optional[str]) -> Optional[Tuple[str, str, str]]:
+        """(what is imported, with its layer; why it may not be; where the layers and the
+        rule come from) for a forbidden import."""
         if not module:
             return None
         loc, config = self.ctx.location, self.ctx.config
         for prefix in self.denied:
             if module == prefix or module.startswith(prefix + "."):
-                return module, (f"denied-imports L{loc.layer} forbids `{prefix}` "
-                                f"({config.origin('denied-imports', loc.layer, '?')})")
+                return (module, f"denied-imports L{loc.layer} forbids `{prefix}`",
+                        f"denied-imports L{loc.layer}: "
+                        f"{config.origin('denied-imports', loc.layer, '?')}")
         parts = module.split(".")
         if parts[0] != self.root_package or len(parts) < 2 or parts[1] == self.own_package:
             return None  # third-party, the root package itself, or the module's own package
@@ -131,5 +135,5 @@ from app.services.runs import enqueue_run   # L4 owns the hand-off to the worker
                else "may import no other layer")
         here = layer_name(self.layer, ordered)
         rule = origin if ordered else f"allowed-imports L{loc.layer} in {origin}"
-        return (f"{shown} ({layer_name(found[0], ordered)}: {found[1]})",
-                f"{here} {may} ({rule})")
+        return (f"{shown} ({layer_name(found[0], ordered)})", f"{here} {may}",
+                f"{module} is {layer_name(found[0], ordered)} by {found[1]}; the rule: {rule}")

@@ -22,13 +22,15 @@ class SyncInAsync(ParkingRule):
         code="TBV003",
         name="sync-in-async",
         message="{call} blocks the event loop inside `async def {function}`{chain} — {fix}",
+        evidence="{detail}",
         summary="Flags blocking work inside `async def`: `time.sleep`, sync HTTP calls "
                 "(`requests.get` …, `httpx.get` …, `urllib.request.urlopen`), "
                 "`subprocess.run/call/check_*`, `os.system`, `asyncio.run` inside the running "
                 "loop, `.result()` on an executor future (`executor.submit(...)`), I/O on a "
                 "sync DB session or connection, and a call of a sync project function that "
                 "does any of these, directly or through further project functions (the message "
-                "shows the chain). A session is sync on evidence followed across modules: a "
+                "names the call that blocks at the end of the chain, `--verbose` the whole "
+                "chain). A session is sync on evidence followed across modules: a "
                 "`Session`-typed parameter or an alias of one (`SessionDep = "
                 "Annotated[Session, Depends(get_db)]`, imported under any name), a "
                 "`Depends(...)` whose dependency yields or returns a sync session, "
@@ -96,25 +98,28 @@ async def monthly(session: SessionDep):
                 if isinstance(target, ast.Name):
                     self.executor_futures.add((self.ctx.scope.function, target.id))
 
-    def _blocking(self, node: ast.Call) -> Optional[Tuple[str, str]]:
-        """(what is called, how to fix it) for a blocking call, else None."""
+    def _blocking(self, node: ast.Call) -> Optional[Tuple[str, str, str]]:
+        """(what is called, how to fix it, the evidence) for a blocking call, else None."""
         qual = self.ctx.qualify(node.func) or ""
         found = blocking_library_call(qual)
         if found is not None:
-            return found
+            return (*found, "")
         if qual == "asyncio.run":
-            return "`asyncio.run()`", "`await` the coroutine: the event loop is already running"
+            return ("`asyncio.run()`", "`await` the coroutine: the event loop is already running",
+                    "")
         func = node.func
         if not isinstance(func, ast.Attribute) or id(node) in self.awaited:
             return None
         if func.attr == "result" and not node.args and self._is_future(func.value):
-            return f"`{call_text(node)}`", "`await` it (asyncio.wrap_future for executor futures)"
+            return (f"`{call_text(node)}`", "`await` it (asyncio.wrap_future for executor futures)",
+                    "")
         receiver = session_io(node)
         if receiver is not None:
             session = self.facts.session(receiver)
             if session is not None and session.kind == "sync":
-                return (f"`{call_text(node)}` on a sync DB session ({session.evidence})",
-                        f"use an AsyncSession and await it, {OFFLOAD}")
+                return (f"`{call_text(node)}` on a sync DB session",
+                        f"use an AsyncSession and await it, {OFFLOAD}",
+                        f"receiver {session.evidence}")
         return None
 
     @staticmethod
@@ -134,8 +139,8 @@ async def monthly(session: SessionDep):
         name = getattr(scope.function, "name", "?")
         found = self._blocking(node)
         if found:
-            call, fix = found
-            self.report(node, call=call, function=name, chain="", fix=fix)
+            call, fix, detail = found
+            self.report(node, call=call, function=name, chain="", fix=fix, detail=detail)
         elif id(node) not in self.awaited and not scope.error_path and not _on_self(node):
             self.project_calls.append((node, name))
 
@@ -160,9 +165,12 @@ async def monthly(session: SessionDep):
                 continue
             rows, what = chain
             steps = " → ".join(f"{path}:{n} `{step}`" for path, n, step in rows)
-            self.report(line, col, call=f"`{text}`", function=name, chain=f" ({steps} {what})",
-                        fix=f"make `{shown}` async, or offload it with "
-                            f"`await asyncio.to_thread({shown}, ...)` / `run_in_threadpool(...)`")
+            depth = f", {len(rows)} calls down" if len(rows) > 1 else ""
+            self.report(line, col, call=f"`{text}`", function=name,
+                        chain=f" (it reaches `{rows[-1][2]}`{depth})",
+                        fix=f"make `{shown}` async, or offload it to a thread "
+                            f"(`await asyncio.to_thread({shown}, ...)`)",
+                        detail=f"the chain: {steps} {what}")
 
 
 def _on_self(node: ast.Call) -> bool:
