@@ -37,6 +37,11 @@ def test_registry_and_rule_classes_agree():
         assert re.fullmatch(r"(STI|TBV|SOI)\d{3}", code)
         assert re.fullmatch(r"[a-z]+(-[a-z]+)*", rule.name)
         assert "\n" not in rule.message and " — " in rule.message
+        # the evidence says where facts come from: one line, no fix, and its rule page has it
+        assert "\n" not in rule.evidence and " — " not in rule.evidence
+        page = (REPO / "docs" / "rules" / f"{code}.md").read_text(encoding="utf-8")
+        assert ("Evidence (printed" in page) == bool(rule.evidence), code
+        assert not rule.evidence or f"`{rule.evidence}`" in page, code
         assert rule.summary and rule.rationale and rule.bad and rule.good and rule.limits
     assert len({r.name for r in RULES.values()}) == len(RULES)
 
