@@ -131,12 +131,16 @@ def test_sarif_format_is_structurally_valid():
     for rule in driver["rules"]:
         assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
         assert rule["help"]["text"] and rule["help"]["markdown"].startswith(f"# {rule['id']} ")
+    # the level follows the rule's severity: architecture an error, governance a note
+    assert {r["id"]: r["defaultConfiguration"]["level"] for r in driver["rules"]}["TBV002"] == "error"
+    assert {r["id"]: r["defaultConfiguration"]["level"] for r in driver["rules"]}["STI006"] == "note"
     expected = [line_ for line_ in EXPECTED.splitlines() if not _opt_in(line_)]
     assert len(run["results"]) == len(expected)
     evidences = []
     for result, line in zip(run["results"], expected):
         path, row, col, rest = line.split(":", 3)
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"] == rest.split()[0]
+        assert result["level"] == RULES[result["ruleId"]].level
         message, _, evidence = result["message"]["text"].partition("\n\nEvidence: ")
         assert message == rest.split(" ", 2)[2]
         evidences.append(evidence)

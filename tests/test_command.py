@@ -349,3 +349,17 @@ def test_verbose_prints_the_evidence_that_the_short_message_leaves_out(tmp_path)
     # flake8 prints the same short message (its first line is flake8's own format)
     flake8 = run_flake8("--select", "TBV001", "app/boot.py", cwd=root)
     assert flake8.stdout.splitlines() == [lines[0]]
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback():
+    """`truthlint explain TBV003 | head -1`: the pipe closes before the page is written."""
+    from .conftest import installed
+
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone before truthlint writes a byte
+    try:
+        done = subprocess.run([*installed("truthlint"), "explain", "TBV003"], stdout=write,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write)
+    assert "Traceback" not in done.stderr and done.returncode == 2

@@ -7,7 +7,7 @@ import re
 
 from truthlint.core.config import SETTINGS
 from truthlint.adapters.docs import render_rule, rendered_blocks
-from truthlint.rules.base import RuleDoc
+from truthlint.rules.base import SEVERITIES, RuleDoc
 from truthlint.rules.registry import FAMILIES, RULES
 from truthlint.rules import ALL_RULES
 
@@ -43,6 +43,7 @@ def test_registry_and_rule_classes_agree():
         assert ("Evidence (printed" in page) == bool(rule.evidence), code
         assert not rule.evidence or f"`{rule.evidence}`" in page, code
         assert rule.summary and rule.rationale and rule.bad and rule.good and rule.limits
+        assert rule.severity in SEVERITIES, code
     assert len({r.name for r in RULES.values()}) == len(RULES)
 
 

@@ -290,13 +290,15 @@ def _rules(args: argparse.Namespace) -> int:
 
     if args.format == "json":
         print(json.dumps([{"code": r.code, "name": r.name, "summary": first_sentence(r.summary),
-                           "seed": r.seed, "opt_in": r.opt_in} for r in RULES.values()],
+                           "seed": r.seed, "severity": r.severity, "opt_in": r.opt_in}
+                          for r in RULES.values()],
                          indent=2))
         return 0
     width = max(len(r.name) for r in RULES.values())
     for rule in RULES.values():
         status = "opt-in" if rule.opt_in else "on"
-        print(f"{rule.code}  {rule.name:<{width}}  {status:<6}  {rule.seed}")
+        print(f"{rule.code}  {rule.name:<{width}}  {status:<6}  {rule.severity:<12}  "
+              f"{rule.seed}")
     return 0
 
 
@@ -497,6 +499,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"truthlint: configuration error: {exc}", file=sys.stderr)
     except UsageError as exc:
         print(f"truthlint: {exc}", file=sys.stderr)
+    except BrokenPipeError:  # `truthlint check | head`: the reader left; no traceback
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # (so the exit's flush cannot raise again)
     return 2
 
 

@@ -32,7 +32,7 @@ def render_rule(rule: RuleDoc) -> str:
         f"# {rule.code} {rule.name}",
         "",
         f"*Family:* {rule.family} — {FAMILIES[rule.family]} · *Seed IDs:* {rule.seed} · "
-        f"*Status:* {status}",
+        f"*Severity:* {rule.severity} · *Status:* {status}",
         "",
         "## What it does",
         "",
@@ -75,11 +75,11 @@ def render_rule(rule: RuleDoc) -> str:
 
 
 def render_rule_table() -> str:
-    rows = ["| code | name | what it flags | default |", "|---|---|---|---|"]
+    rows = ["| code | name | what it flags | severity | default |", "|---|---|---|---|---|"]
     for rule in RULES.values():
         status = "opt-in" if rule.opt_in else "on"
         rows.append(f"| [{rule.code}](docs/rules/{rule.code}.md) | {rule.name} | "
-                    f"{first_sentence(rule.summary)} | {status} |")
+                    f"{first_sentence(rule.summary)} | {rule.severity} | {status} |")
     return "\n".join(rows) + "\n"
 
 

@@ -78,13 +78,13 @@ def sarif(items: Sequence[Located], fingerprints: Sequence[str],
         "help": {"text": f"{rule.rationale} Fix: see the example in `truthlint explain "
                          f"{rule.code}`.", "markdown": render_rule(rule)},
         **({"helpUri": f"{base}{rule.code}.md"} if base else {}),
-        "defaultConfiguration": {"level": "warning", "enabled": not rule.opt_in},
-        "properties": {"tags": [rule.family, rule.seed]},
+        "defaultConfiguration": {"level": rule.level, "enabled": not rule.opt_in},
+        "properties": {"tags": [rule.family, rule.seed], "severity": rule.severity},
     } for rule in RULES.values()]
     results = [{
         "ruleId": i.finding.code,
         "ruleIndex": codes.index(i.finding.code),
-        "level": "warning",
+        "level": RULES[i.finding.code].level,
         "message": {"text": with_evidence(i.finding.message, i.finding.evidence)},
         "locations": [{"physicalLocation": {
             "artifactLocation": {"uri": i.path.replace("\\", "/"), "uriBaseId": "%SRCROOT%"},

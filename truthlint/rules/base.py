@@ -15,10 +15,16 @@ from ..project.view import IndexView, view_of
 
 _TEMPLATES: Dict[str, "re.Pattern[str]"] = {}  # a message template -> the pattern reading it
 
+# what a finding puts at risk, most urgent first, with the SARIF level each maps to: the
+# architecture a team declared (layers, owners, cycles), the code's behaviour in production,
+# and the repository's governance (packaging, naming, wording)
+SEVERITIES = {"architecture": "error", "quality": "warning", "governance": "note"}
+
 
 class RuleDoc(NamedTuple):
     code: str
     name: str          # kebab-case; reads as "allow <name>"
+    severity: str      # a key of SEVERITIES
     message: str       # str.format template, one line, without the code: the fact and the fix
     summary: str       # what it does
     rationale: str     # why it matters
@@ -56,6 +62,11 @@ class RuleDoc(NamedTuple):
     def off_by_default(self) -> bool:
         """Opt-in rules that flake8 and the CLI skip until selected by code."""
         return self.opt_in and not self.enabled_by
+
+    @property
+    def level(self) -> str:
+        """SARIF's level for the rule's findings."""
+        return SEVERITIES[self.severity]
 
     @property
     def family(self) -> str:

@@ -30,6 +30,7 @@ class ClassSingleton(Rule):
     doc = RuleDoc(
         code="SOI003",
         name="class-singleton",
+        severity="quality",
         message="class {cls} caches its only instance in {attr} (line {line}): a per-process "
                 "singleton — create one instance in the app's lifespan and inject it",
         summary="Flags a class that stores its own only instance on itself: `cls._instance = "

@@ -12,6 +12,7 @@ class DuplicateTableModel(ProjectRule):
     doc = RuleDoc(
         code="SOI001",
         name="duplicate-table-model",
+        severity="architecture",
         message="model {model} maps table '{table}', as does {others} — keep one model per "
                 "table and import it everywhere",
         summary="Flags two ORM models in the project that map to the same table — by explicit "

@@ -66,6 +66,7 @@ class ModuleSingleton(Rule):
     doc = RuleDoc(
         code="SOI002",
         name="module-singleton",
+        severity="quality",
         message="module-level {name} {what}: per-process state, lost on restart and not shared "
                 "between workers — {advice}",
         summary="Flags per-process mutable state at module level: instances of classes with "

@@ -24,6 +24,7 @@ class TransactionOutsideOwner(Rule):
     doc = RuleDoc(
         code="SOI004",
         name="transaction-outside-owner",
+        severity="architecture",
         message="{call} in {where} ends a transaction it did not open; {module} {roles} — "
                 "flush instead: commit and rollback belong to the code that opened the session",
         evidence="receiver {receiver}{why}",

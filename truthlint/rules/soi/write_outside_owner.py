@@ -17,6 +17,7 @@ class WriteOutsideOwner(Rule):
     doc = RuleDoc(
         code="SOI005",
         name="write-outside-owner",
+        severity="architecture",
         message="{call} writes {model} in {module}, but {owner} owns {model}'s writes "
                 "— call the owner's write API instead",
         evidence="the owner: {origin}",

@@ -51,6 +51,7 @@ class AuthoritativeLanguage(Rule):
     doc = RuleDoc(
         code="STI011",
         name="authoritative-language",
+        severity="governance",
         message="advisory module {module} states '{word}' as fact in a {kind} — hedge it "
                 "(\"likely\", \"predicted\", \"may\"): advisory output must not read as a "
                 "verdict",

@@ -23,6 +23,7 @@ class DbWriteInApi(Rule):
     doc = RuleDoc(
         code="STI001",
         name="db-write-in-api",
+        severity="architecture",
         message="DB write {call} in {where} — move the write into a service or repository "
                 "and call that instead",
         evidence="{why}; receiver {receiver}",

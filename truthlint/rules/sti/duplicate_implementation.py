@@ -16,6 +16,7 @@ class DuplicateImplementation(ProjectRule):
     doc = RuleDoc(
         code="STI014",
         name="duplicate-implementation",
+        severity="quality",
         message="class {cls} duplicates the role of {others} — finish the migration to one "
                 "implementation and delete the other",
         summary="Flags two classes of the same role (the last word of the name: `Middleware`, "

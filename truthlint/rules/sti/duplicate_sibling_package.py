@@ -16,6 +16,7 @@ class DuplicateSibling(Rule):
     doc = RuleDoc(
         code="STI003",
         name="duplicate-sibling-package",
+        severity="governance",
         message="{unit} and its sibling {other} both normalise to '{key}' — merge them, or rename "
                 "one so the names say how they differ",
         summary="Flags sibling packages or modules whose names collide once case, a plural `s` "

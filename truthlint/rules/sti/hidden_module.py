@@ -18,6 +18,7 @@ class HiddenModule(_InitFile, ParkingRule):
     doc = RuleDoc(
         code="STI004",
         name="hidden-module",
+        severity="governance",
         identity=("package", "submodules"),
         message="package {package} exports none of its public submodules and no module imports "
                 "{submodules} — re-export its API in __init__.py (or declare __all__), or delete "

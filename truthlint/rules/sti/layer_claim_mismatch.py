@@ -13,6 +13,7 @@ class LayerClaimMismatch(Rule):
     doc = RuleDoc(
         code="STI002",
         name="layer-claim-mismatch",
+        severity="architecture",
         message="{module} claims L{layer} but {evidence} — split the module by "
                 "layer, or correct its claim in the layer map or its `# Layer:` header",
         evidence="the claim: {origin}",

@@ -15,6 +15,7 @@ class MissingInit(Rule):
     doc = RuleDoc(
         code="STI006",
         name="missing-init",
+        severity="governance",
         identity=("directory", "module"),
         message="{directory} has no __init__.py, so {module} is in an implicit namespace "
                 "package — add {directory}/__init__.py, or list the directory in "

@@ -16,6 +16,7 @@ class PermissionAnomaly(Rule):
     doc = RuleDoc(
         code="STI012",
         name="permission-anomaly",
+        severity="governance",
         message="{problem} — a container or service running as another user cannot read it; "
                 "make files 0644 and directories 0755",
         summary="Flags a source file that other users cannot read (mode 600, 640 …), a "

@@ -20,6 +20,7 @@ class PlaceholderPackage(_InitFile):
     doc = RuleDoc(
         code="STI005",
         name="placeholder-package",
+        severity="governance",
         message="{what} — populate it or delete it",
         identity=("what",),
         summary="Flags a placeholder: a package whose `__init__.py` holds nothing but a "

@@ -43,6 +43,7 @@ class SilentFallback(Rule):
     doc = RuleDoc(
         code="STI013",
         name="silent-fallback",
+        severity="quality",
         message="{function}() falls back to {fallback} when {trigger}, without a warning — log "
                 "it at warning level or call warnings.warn on that path (a raise only in strict "
                 "mode leaves the other path silent)",

@@ -14,6 +14,7 @@ class ImportCycle(ProjectRule):
     doc = RuleDoc(
         code="TBV004",
         name="import-cycle",
+        severity="architecture",
         identity=("imported",),
         message="import of {imported} closes an import cycle: {cycle} — move what both need "
                 "into a module they both import, or import it inside the function that uses it",

@@ -23,6 +23,7 @@ class ImportTimeSideEffect(ParkingRule):
     doc = RuleDoc(
         code="TBV001",
         name="import-time-side-effect",
+        severity="quality",
         message="{call} {effect} at import time{also} — move it into a function called from "
                 "the app's lifespan/startup handler (or a lazy getter)",
         evidence="{detail}",

@@ -32,6 +32,7 @@ class LayerViolation(Rule):
     doc = RuleDoc(
         code="TBV002",
         name="layer-violation",
+        severity="architecture",
         message="{importer} ({layer}) imports {imported}{lazy}, but {why} — go through an "
                 "allowed layer, or move the shared code into a layer both may import",
         evidence="{detail}",

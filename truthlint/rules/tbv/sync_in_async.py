@@ -21,6 +21,7 @@ class SyncInAsync(ParkingRule):
     doc = RuleDoc(
         code="TBV003",
         name="sync-in-async",
+        severity="quality",
         message="{call} blocks the event loop inside `async def {function}`{chain} — {fix}",
         evidence="{detail}",
         summary="Flags blocking work inside `async def`: `time.sleep`, sync HTTP calls "
