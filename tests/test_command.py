@@ -363,3 +363,24 @@ def test_a_reader_that_leaves_early_gets_no_traceback():
     finally:
         os.close(write)
     assert "Traceback" not in done.stderr and done.returncode == 2
+
+
+@pytest.mark.slow
+def test_map_leaves_out_the_test_and_script_roots_unless_asked(tmp_path):
+    root = write_tree(tmp_path, {
+        "pyproject.toml": "[tool.truthlint]\n",
+        "app/__init__.py": "", "app/a.py": "X = 1\n",
+        "tests/__init__.py": "", "tests/test_a.py": "def test_x():\n    assert True\n",
+        "scripts/__init__.py": "", "scripts/seed.py": "print(1)\n",
+    })
+
+    def titles(*args: str):
+        done = run_truthlint(root, "map", *args)
+        assert done.returncode == 0, done.stderr
+        return [line for line in done.stdout.splitlines() if line.startswith("# ")]
+
+    assert titles(".") == ["# Structural Truth Map — app"]
+    assert titles("--all-roots", ".") == ["# Structural Truth Map — app",
+                                          "# Structural Truth Map — scripts",
+                                          "# Structural Truth Map — tests"]
+    assert titles("tests") == ["# Structural Truth Map — tests"]  # named, so mapped

@@ -268,11 +268,11 @@ def _syntax_row(line: str) -> Dict[str, object]:
 
 def _map(args: argparse.Namespace) -> int:
     from ..run.pipeline import run
-    from .truthmap import collect, render, roots_under
+    from .truthmap import collect, package_roots, render, roots_under
 
     engine = Engine(ConfigFinder())
     validate_tree((args.root,), engine.finder)
-    roots = roots_under(engine, args.root)
+    roots = (roots_under if args.all_roots else package_roots)(engine, args.root)
     if not roots:
         raise UsageError(f"{args.root}: no package root found (a directory with __init__.py)")
     parts = []
@@ -455,6 +455,9 @@ def parser() -> argparse.ArgumentParser:
     tmap = sub.add_parser("map", help="write the Structural Truth Map of a project")
     tmap.add_argument("root", nargs="?", default=".")
     tmap.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    tmap.add_argument("--all-roots", action="store_true",
+                      help="map the tests, scripts, docs and examples roots too (left out by "
+                           "default: they are not the app)")
     tmap.add_argument("--output", metavar="FILE")
     tmap.add_argument("-j", "--jobs", type=int, default=0)
     tmap.set_defaults(func=_map)

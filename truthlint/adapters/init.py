@@ -28,10 +28,9 @@ from ..core.files import PROJECT_MARKERS
 from ..core.location import MIGRATION_DIRS
 from ..engine.check import Engine
 from ..project.layout import module_file
-from .truthmap import roots_under
+from .truthmap import package_roots
 
 MAX_LAYERS = 7  # L2 .. L8: L1 is left for what everything may import (none is guessed)
-LEAVE_OUT = ("tests", "test", "scripts", "docs", "examples")
 
 Edge = Tuple[str, str]
 Edges = CounterT[Edge]  # import edges between units, counted
@@ -49,13 +48,6 @@ def project_file(start: str = ".") -> str:
         if parent == current:
             return os.path.join(os.path.abspath(start), "pyproject.toml")
         current = parent
-
-
-def package_roots(engine: Engine, project: str) -> List[str]:
-    """The package roots the map finds below the project (or below ``src/``), tests,
-    scripts and docs left out."""
-    return [root for root in roots_under(engine, project)
-            if os.path.basename(root) not in LEAVE_OUT]
 
 
 def unit_of(module: str) -> Optional[str]:

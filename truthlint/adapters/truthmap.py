@@ -175,6 +175,18 @@ def render(data: Dict[str, Any], fmt: str) -> str:
     return markdown(data)
 
 
+LEAVE_OUT = ("tests", "test", "scripts", "docs", "examples")  # roots that are not the app
+
+
+def package_roots(engine: Engine, project: str) -> List[str]:
+    """The package roots below the project (or below ``src/``) that make up the app: tests,
+    scripts, docs and examples left out (a map of them would repeat every section empty),
+    unless the project named is one of them."""
+    asked = os.path.abspath(project)
+    return [root for root in roots_under(engine, project)
+            if root == asked or os.path.basename(root) not in LEAVE_OUT]
+
+
 def roots_under(engine: Engine, path: str) -> List[str]:
     """Package roots for ``truthlint map PATH``: PATH itself if it is one, else those below."""
     path = os.path.abspath(path)
