@@ -243,7 +243,9 @@ def test_map_is_deterministic_and_complete(project):
     assert "| CostSimCBStateModel | costsim_cb_state | app/models/costsim_cb.py:7 |" in text
     assert "  L2 -.->|2 ✗| L5" in text
     assert "| api | L2 | L2 | route ×4 | 4 |" in text  # each module's role, behaviour first
-    assert "| services | L4 | L4 | service ×4 | 4 |" in text
+    # no behaviour, no layer: "—", never a guessed L4 (which read as false mismatches)
+    assert "| services | L4 | — | service ×4 | 4 |" in text
+    assert "| middleware | L6 | — | — | 4 | — |" in text
     data = json.loads(truthlint("map", ".", "--format", "json", cwd=cwd).stdout)
     assert data["directories"]["api"]["claimed"] == ["L2"]
     assert data["roles"]["app/api/guard.py"] == {

@@ -71,10 +71,7 @@ def collect(engine: Engine, root: str, findings: Sequence[Located]) -> Dict[str,
         entry["roles"].update(found_roles.keys())
         if found_roles:
             roles[show(path)] = found_roles
-        if evidence:
-            entry["actual"].update(evidence)
-        elif not loc.is_init:  # re-export files show nothing; other quiet modules are L4
-            entry["actual"].add(4)
+        entry["actual"].update(evidence)  # (no evidence, no layer: "—", never a guessed L4)
         if 2 in evidence:
             routes.append(f"{show(path)}:{evidence[2][0]} `{evidence[2][2]}`")
         if 5 in evidence:
@@ -141,7 +138,8 @@ def markdown(data: Dict[str, Any]) -> str:
         out.append(f"| {name} | {', '.join(e['claimed']) or '—'} | {', '.join(e['actual']) or '—'} "
                    f"| {roles} | {e['modules']} | {found} |")
     out += ["", "Behaviour layers: " + "; ".join(f"L{n} {text}" for n, text in BEHAVIOUR.items())
-            + "; L4 when none shows. Roles: what the modules are for, behaviour first (routes "
+            + "; — where no module shows any of these (domain code, or behaviour no rule "
+            "recognises: no layer is guessed). Roles: what the modules are for, behaviour first (routes "
             "declared, tasks, tables) and names second; each module's roles and why are in "
             "`truthlint map --format json` (`roles`)."]
     out += ["", "## Layer dependencies", "",
