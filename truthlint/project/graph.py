@@ -84,9 +84,17 @@ def shown(cycle: Optional[List[str]]) -> Optional[List[str]]:
     """A cycle as findings list it: its first modules, then how many there are, then the way
     back (``a → b → … (10,000 modules) → a``), so messages, caches and memory stay linear in
     the project however long the cycle is."""
-    if cycle is None or len(cycle) <= SHOWN + 2:
+    return None if cycle is None else abridged(cycle, SHOWN)
+
+
+def abridged(cycle: List[str], keep: int) -> List[str]:
+    """A cycle, or one :func:`shown` already abridged, cut to its first ``keep`` modules, how
+    many there are in all, and the way back (TBV004's message keeps two; its evidence all
+    that ``shown`` keeps)."""
+    if len(cycle) <= keep + 2:
         return cycle
-    return cycle[:SHOWN] + [f"… ({len(cycle) - 1:,} modules)", cycle[-1]]
+    count = cycle[-2] if cycle[-2].startswith("… (") else f"… ({len(cycle) - 1:,} modules)"
+    return cycle[:keep] + [count, cycle[-1]]
 
 
 def closed(found: Mapping[str, str], start: str, target: str) -> Optional[List[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Set, Tuple
 
+from ...project.graph import abridged
 from ...project.view import IndexView
 from ..base import ProjectRule, RuleDoc
 
@@ -57,9 +58,6 @@ class Run: ...
             cycle = view.cycle(target)
             if cycle:
                 reported.add((line, target))
-                whole = " → ".join(cycle)
-                count = next((m for m in cycle if m.startswith("… (")),  # (already abridged)
-                             f"… ({len(cycle) - 1} modules)")
-                short = " → ".join(cycle[:2] + [count, cycle[-1]] if len(cycle) > 4 else cycle)
+                whole, short = " → ".join(cycle), " → ".join(abridged(cycle, 2))
                 self.report(line, col, imported=target, cycle=short,
                             whole=whole if short != whole else "")

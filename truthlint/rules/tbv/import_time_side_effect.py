@@ -228,10 +228,10 @@ app = FastAPI(lifespan=lifespan)
             if others:
                 shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
                 also = f" (one root cause: {len(others) + 1} modules make this call at import)"
-                detail = f"; the same call at import in {shown}"
+                detail = f"the same call at import in {shown}"
             steps = " → ".join(f"{path}:{line} `{step}`" for path, line, step in rows)
             shown_call = f"`{text}` → " + (f"… `{rows[-1][2]}`" if len(rows) > 1 else steps)
             whole = f"the chain: `{text}` → {steps}" if len(rows) > 1 else ""
             found.append((line, col, shown_call, effect, also,
-                          "; ".join(filter(None, (whole, detail.lstrip("; "))))))
+                          "; ".join(filter(None, (whole, detail)))))
         return found
