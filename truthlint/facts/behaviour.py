@@ -5,7 +5,7 @@ STI002 judges it against the claim; the truth map shows it."""
 from __future__ import annotations
 
 import ast
-from typing import Dict, Set, Tuple, Union
+from typing import Dict, Optional, Set, Tuple, Union
 
 from ..core.context import Collector, FileContext
 from ..core.names import dotted
@@ -13,6 +13,7 @@ from ..core.names import dotted
 ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "trace",
                            "api_route", "websocket", "route"})
 APP_TYPES = frozenset({"APIRouter", "FastAPI", "Blueprint", "Flask", "Starlette", "Router"})
+APPLICATIONS = frozenset({"FastAPI", "Flask", "Starlette", "Litestar", "Quart", "Sanic"})
 ROUTE_TYPES = frozenset({"starlette.routing.Route", "starlette.routing.Mount",
                          "starlette.routing.WebSocketRoute"})
 CLIENT_MODULES = ("httpx", "requests", "jwt", "jose", "redis", "nats", "boto3", "botocore",
@@ -47,6 +48,7 @@ class Behaviour(Collector):
         super().__init__(ctx)
         self.evidence: Dict[int, Evidence] = {}
         self.apps: Set[str] = set()        # names bound to APIRouter()/FastAPI()/...
+        self.app_made: Optional[Tuple[int, str]] = None  # (line, class) of the first app made
 
     def _add(self, layer: int, node: Union[ast.expr, ast.stmt], text: str) -> None:
         self.evidence.setdefault(layer, (node.lineno, node.col_offset, text))
@@ -56,6 +58,8 @@ class Behaviour(Collector):
             name = (self.ctx.qualify(node.value.func) or "").split(".")[-1]
             if name in APP_TYPES:
                 self.apps.update(t.id for t in node.targets if isinstance(t, ast.Name))
+            if name in APPLICATIONS and self.app_made is None:
+                self.app_made = (node.lineno, name)
 
     def visit_FunctionDef(self, node: Union[ast.FunctionDef, ast.AsyncFunctionDef]) -> None:
         for deco in node.decorator_list:

@@ -100,7 +100,11 @@ class Roles(Collector):
         if routes.decorated or routes.registered:
             first = next(iter(routes.decorated.values()), None) or next(iter(routes.registered.values()))
             found["route"] = f"declares routes ({first})"
-        evidence = self.ctx.collector(Behaviour).evidence
+        behaviour = self.ctx.collector(Behaviour)
+        if behaviour.app_made is not None:  # an app factory or the ASGI/WSGI module
+            line, kind = behaviour.app_made
+            found["entrypoint"] = f"creates the app (`{kind}()`, line {line})"
+        evidence = behaviour.evidence
         if 5 in evidence and evidence[5][2].startswith("@"):
             found.setdefault("worker", f"defines tasks (`{evidence[5][2]}`, line {evidence[5][0]})")
         if 6 in evidence and ("table=True" in evidence[6][2] or "__tablename__" in evidence[6][2]):

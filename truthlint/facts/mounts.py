@@ -1,0 +1,225 @@
+"""Where each route is served: routers, their prefixes, the mounts between them, and the
+tables each function writes, as plain data for the truth map.
+
+A route's full path is only known across modules: ``APIRouter(prefix="/items")`` in one,
+``api_router.include_router(items.router, prefix=settings.API_V1_STR)`` in another,
+``app.include_router(api_router)`` in ``main.py``. This collector records each module's
+part (as text, with names it cannot resolve statically kept as ``{expr}``); the map joins
+them through the import graph.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Dict, List, NamedTuple, Optional, Set, Tuple, Union
+
+from ..core.context import Collector, FileContext
+from ..core.names import dotted
+from .behaviour import ROUTE_METHODS, TASK_DECORATORS
+
+Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+
+APP_KINDS = {"FastAPI": "app", "Flask": "app", "Starlette": "app", "Litestar": "app",
+             "Quart": "app", "Sanic": "app", "APIRouter": "router", "Blueprint": "router",
+             "Router": "router"}
+PREFIX_KEYWORDS = ("prefix", "url_prefix", "path")
+# mount call -> (position of the child, the keyword holding its prefix, the prefix replaces
+# the child's own: Flask's ``register_blueprint(bp, url_prefix=...)`` does, FastAPI's adds)
+MOUNT_CALLS = {"include_router": (0, "prefix", False),
+               "register_blueprint": (0, "url_prefix", True),
+               "mount": (1, "path", False)}
+SCHEDULE_DECORATORS = frozenset({"scheduled_job", "periodic_task", "cron"})
+WRITE_METHODS = frozenset({"add", "add_all", "merge", "bulk_save_objects", "bulk_insert_mappings"})
+STATEMENTS = frozenset({"insert", "update", "delete"})  # sqlalchemy / sqlmodel statements
+
+
+class Router(NamedTuple):
+    kind: str     # "app" or "router"
+    prefix: str   # its own prefix, as text ("" without one)
+    line: int
+
+
+class Route(NamedTuple):
+    router: str   # the router's name as written where the route is declared (qualified)
+    methods: Tuple[str, ...]
+    path: str
+    handler: str
+    line: int
+    end: int      # the handler's last line: findings between line and end are what it does
+
+
+class Mount(NamedTuple):
+    parent: str   # qualified name of the including app or router
+    child: str    # qualified name of the router or app it includes
+    prefix: str
+    replaces: bool
+    line: int
+
+
+class Job(NamedTuple):
+    name: str
+    line: int
+    how: str      # the decorator or call that makes it a task or a scheduled job
+
+
+def text_of(node: Optional[ast.AST], constants: Dict[str, str]) -> str:
+    """A path expression as text: string constants as they are, module-level string
+    constants resolved, anything else kept as ``{expr}`` (``f"{settings.API}/x"`` ->
+    ``{settings.API}/x``)."""
+    if node is None:
+        return ""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in constants:
+        return constants[node.id]
+    if isinstance(node, ast.JoinedStr):
+        return "".join(text_of(v.value if isinstance(v, ast.FormattedValue) else v, constants)
+                       for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return text_of(node.left, constants) + text_of(node.right, constants)
+    return "{" + ast.unparse(node) + "}"
+
+
+def _keyword(call: ast.Call, names: Tuple[str, ...]) -> Optional[ast.expr]:
+    return next((k.value for k in call.keywords if k.arg in names), None)
+
+
+def _methods(call: ast.Call, verb: str) -> Tuple[str, ...]:
+    """``@r.get`` -> GET; ``@r.route(..., methods=["POST"])`` -> POST (GET without them)."""
+    if verb in ("route", "api_route", "add_api_route", "add_url_rule", "add_route"):
+        listed = _keyword(call, ("methods",))
+        if isinstance(listed, (ast.List, ast.Tuple, ast.Set)):
+            found = tuple(sorted(str(e.value).upper() for e in listed.elts
+                                 if isinstance(e, ast.Constant) and isinstance(e.value, str)))
+            if found:
+                return found
+        return ("GET",)
+    return ("WS",) if verb.startswith("websocket") else (verb.upper(),)
+
+
+class RouteTable(Collector):
+    """Routers, routes, mounts and jobs of one module, and the models its functions write."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.routers: Dict[str, Router] = {}      # local name -> router or app
+        self.routes: List[Route] = []
+        self.mounts: List[Mount] = []
+        self.jobs: List[Job] = []
+        self.constants: Dict[str, str] = {}       # module-level NAME = "text"
+        # function -> models it constructs / writes it makes (``add``) / statements it builds
+        self._built: Dict[ast.AST, Set[Tuple[str, int]]] = {}
+        self._adds: Set[ast.AST] = set()
+        self.writes: Set[Tuple[str, int]] = set()  # (qualified model name, line)
+
+    def _name(self, expr: ast.AST) -> Optional[str]:
+        """The qualified name of a router expression (a local router by its module's name)."""
+        name = dotted(expr)
+        if name is None:
+            return None
+        if name in self.routers:
+            return f"{self.ctx.location.module}.{name}"
+        return self.ctx.qualify(expr)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        value = node.value
+        if (self.ctx.scope.function is None and isinstance(value, ast.Constant)
+                and isinstance(value.value, str)):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self.constants.setdefault(target.id, value.value)
+            return
+        if not isinstance(value, ast.Call):
+            return
+        kind = APP_KINDS.get((self.ctx.qualify(value.func) or "").rsplit(".", 1)[-1])
+        if kind is None:
+            return
+        prefix = text_of(_keyword(value, PREFIX_KEYWORDS), self.constants)
+        for target in node.targets:
+            name = dotted(target)
+            if name is not None:
+                self.routers.setdefault(name, Router(kind, prefix, node.lineno))
+
+    def visit_FunctionDef(self, node: Function) -> None:
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if not isinstance(target, ast.Attribute):
+                continue
+            verb = target.attr
+            if isinstance(decorator, ast.Call) and verb in ROUTE_METHODS:
+                receiver = self._name(target.value)
+                path = decorator.args[0] if decorator.args else _keyword(decorator, ("path", "rule"))
+                if receiver is not None and (dotted(target.value) in self.routers
+                                             or isinstance(path, ast.Constant)):
+                    self.routes.append(Route(receiver, _methods(decorator, verb),
+                                             text_of(path, self.constants), node.name,
+                                             node.lineno, node.end_lineno or node.lineno))
+                    return
+            if verb in TASK_DECORATORS or verb in SCHEDULE_DECORATORS:
+                self.jobs.append(Job(node.name, node.lineno, f"`@{dotted(target)}`"))
+                return
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if isinstance(target, ast.Name) and target.id in TASK_DECORATORS:
+                self.jobs.append(Job(node.name, node.lineno, f"`@{target.id}`"))
+                return
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        function = self.ctx.scope.function
+        if isinstance(func, ast.Attribute):
+            self._call(node, func, function)
+        if function is None:
+            return
+        callee = self.ctx.qualify(func) or ""
+        last = callee.rsplit(".", 1)[-1]
+        if last in STATEMENTS and callee.startswith(("sqlalchemy", "sqlmodel")) and node.args:
+            model = self.ctx.qualify(node.args[0])
+            if model:
+                self.writes.add((model, node.lineno))
+        elif last[:1].isupper() and callee:
+            self._built.setdefault(function, set()).add((callee, node.lineno))
+
+    def _call(self, node: ast.Call, func: ast.Attribute, function: Optional[ast.AST]) -> None:
+        verb = func.attr
+        if verb in WRITE_METHODS and function is not None:
+            self._adds.add(function)
+        mount = MOUNT_CALLS.get(verb)
+        if mount is not None:
+            position, keyword, replaces = mount
+            child_expr = node.args[position] if len(node.args) > position else _keyword(
+                node, ("router", "blueprint", "app"))
+            prefix_expr = _keyword(node, (keyword,))
+            if verb == "mount" and node.args:
+                prefix_expr = node.args[0]
+            parent = self._name(func.value)
+            child = self._name(child_expr) if child_expr is not None else None
+            if parent and child:
+                self.mounts.append(Mount(parent, child, text_of(prefix_expr, self.constants),
+                                         replaces and prefix_expr is not None, node.lineno))
+        elif verb in ("add_api_route", "add_url_rule", "add_route") and node.args:
+            parent = self._name(func.value)
+            endpoint = node.args[1] if len(node.args) > 1 else _keyword(
+                node, ("endpoint", "view_func"))
+            if verb == "add_url_rule" and len(node.args) > 2:
+                endpoint = node.args[2]
+            name = dotted(endpoint) if endpoint is not None else None
+            if parent and name:
+                self.routes.append(Route(parent, _methods(node, verb),
+                                         text_of(node.args[0], self.constants), name,
+                                         node.lineno, node.lineno))
+        elif verb == "add_job" and node.args and function is None:
+            name = dotted(node.args[0])
+            if name:
+                self.jobs.append(Job(name, node.lineno, f"`{dotted(func) or verb}(...)`"))
+
+    def written(self) -> List[Tuple[str, int]]:
+        """(qualified model name, line) for each model a function writes: an ``insert`` /
+        ``update`` / ``delete`` statement on it, or an instance it builds in a function that
+        adds to a session. The map keeps the names that are the project's models."""
+        found = set(self.writes)
+        for function in self._adds:
+            found.update(self._built.get(function, ()))
+        return sorted(found)
