@@ -240,7 +240,8 @@ def test_map_is_deterministic_and_complete(project):
                     "## Findings by code"):
         assert heading in text
     assert "| L2 | L5 | 2 | ✗ violation |" in text
-    assert "| CostSimCBStateModel | costsim_cb_state | app/models/costsim_cb.py:7 |" in text
+    assert ("| costsim_cb_state | CostSimCBState (app/db.py:13), CostSimCBStateModel "
+            "(app/models/costsim_cb.py:7) | — |") in text
     assert "  L2 -.->|2 ✗| L5" in text
     assert "| api | L2 | L2 | route ×4 | 4 |" in text  # each module's role, behaviour first
     # no behaviour, no layer: "—", never a guessed L4 (which read as false mismatches)

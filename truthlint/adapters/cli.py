@@ -12,7 +12,7 @@ import json
 import os
 import re
 import sys
-from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence,
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Set,
                     Tuple)
 
 from .. import __version__
@@ -267,22 +267,52 @@ def _syntax_row(line: str) -> Dict[str, object]:
 
 
 def _map(args: argparse.Namespace) -> int:
-    from ..run.pipeline import run
-    from .truthmap import collect, package_roots, render, roots_under
+    from .mapdiff import DiffError, base_maps, diff
+    from .truthmap import render
 
-    engine = Engine(ConfigFinder())
-    validate_tree((args.root,), engine.finder)
-    roots = (roots_under if args.all_roots else package_roots)(engine, args.root)
-    if not roots:
-        raise UsageError(f"{args.root}: no package root found (a directory with __init__.py)")
-    parts = []
-    for root in roots:
-        located, _ = run(engine, python_files([root]), args.jobs)
-        parts.append(render(collect(engine, root, located), args.format))
-    text = "".join(parts) if args.format != "json" or len(parts) == 1 else (
-        "[" + ",".join(parts) + "]\n")
+    if args.diff and args.format == "json":
+        raise UsageError("--diff writes Markdown; it does not take --format json")
+    maps = _maps(args.root, args)
+    if args.diff:
+        try:
+            old = base_maps(args.diff, args.root, lambda copy: _maps(copy, args, baseline=False))
+        except DiffError as exc:
+            raise UsageError(f"--diff {args.diff}: {exc}") from None
+        _emit(diff(old, maps, args.diff), args.output)
+        return 0
+    text = "".join(render(m, args.format) for m in maps) if args.format != "json" else (
+        render(maps[0], "json") if len(maps) == 1 else "[" + ",".join(
+            render(m, "json") for m in maps) + "]\n")
     _emit(text, args.output)
     return 0
+
+
+def _maps(project: str, args: argparse.Namespace, baseline: bool = True) -> List[Dict[str, Any]]:
+    """The map of each package root of ``project``: the app's roots, or all with --all-roots
+    (which also keeps migrations); findings a --baseline grandfathers are counted apart."""
+    from ..run.pipeline import run
+    from .truthmap import collect, package_roots, roots_under
+
+    engine = Engine(ConfigFinder())
+    validate_tree((project,), engine.finder)
+    roots = (roots_under if args.all_roots else package_roots)(engine, project)
+    if not roots:
+        raise UsageError(f"{project}: no package root found (a directory with __init__.py)")
+    maps = []
+    for root in roots:
+        located, _ = run(engine, python_files([root]), args.jobs)
+        old: Set[int] = set()
+        if args.baseline and baseline:
+            from ..run.baseline import Baseline, keys_for, split
+
+            saved = Baseline.load(args.baseline)
+            base = os.path.dirname(os.path.abspath(args.baseline))
+            keys = keys_for([(i.finding.code, i.path, i.source_line, i.finding.message)
+                             for i in located], base)
+            flags, _ = split(keys, [i.finding.line for i in located], saved)
+            old = {n for n, f in enumerate(flags) if f}
+        maps.append(collect(engine, root, located, old, migrations=args.all_roots))
+    return maps
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -456,8 +486,13 @@ def parser() -> argparse.ArgumentParser:
     tmap.add_argument("root", nargs="?", default=".")
     tmap.add_argument("--format", choices=("markdown", "json"), default="markdown")
     tmap.add_argument("--all-roots", action="store_true",
-                      help="map the tests, scripts, docs and examples roots too (left out by "
-                           "default: they are not the app)")
+                      help="map the tests, scripts, docs and examples roots and schema "
+                           "migrations too (left out by default: they are not the app)")
+    tmap.add_argument("--baseline", metavar="FILE",
+                      help="count the findings FILE grandfathers apart from new ones")
+    tmap.add_argument("--diff", metavar="BASE",
+                      help="print what changed against BASE (a saved `map --format json`, or a "
+                           "git revision, read without touching the work tree) as Markdown")
     tmap.add_argument("--output", metavar="FILE")
     tmap.add_argument("-j", "--jobs", type=int, default=0)
     tmap.set_defaults(func=_map)

@@ -10,56 +10,276 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 from collections import Counter
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
+from ..core.context import Finding
 from ..core.source import PARSE_ERRORS, read_source, split_lines
 from ..core.walker import Walker
 from ..engine.check import Engine
 from ..facts.behaviour import BEHAVIOUR, Behaviour, Evidence
+from ..facts.mounts import RouteTable
 from ..facts.order import collectors_for
 from ..facts.roles import Roles
 from ..project.layout import find_root, locate
+from ..rules.base import SEVERITIES
 from ..rules.registry import RULES
 from ..run.filecheck import Located
 
 STATE_CODES = ("SOI002", "SOI003")
+# what a route handler's findings say it does, by rule (the route table's "touches")
+TOUCH_CODES = ("STI001", "SOI004", "SOI005", "TBV003")
+# roles a route module must not be imported by: a model, schema, repository or service that
+# imports a route module points up (the role graph marks it)
+BELOW_ROUTES = frozenset({"model", "schema", "repository", "service"})
+# a per-process object whose name says it enforces something all workers must agree on
+AGREE_WORDS = ("limit", "limiter", "quota", "budget", "throttle", "counter", "tracker",
+               "breaker", "blocklist", "blacklist", "revoked", "lockout", "attempts")
+SHARED_RE = re.compile(r"redis|memcache|database|postgres|mongo|sqlalchemy|create_(?:async_)?engine|"
+                       r"session_?maker|storage_uri|(?:^|_)db(?:_|$)", re.IGNORECASE)
+DETAILS_AT = 15  # rows from which a table is collapsed under <details>
 
 
-def _behaviour(engine: Engine, path: str, source: str
-               ) -> Tuple[Dict[int, Evidence], Dict[str, str]]:
-    """Evidence of each layer a module's behaviour shows (STI002's own collector), and the
-    module's roles with their evidence (SOI004's), from one walk."""
+class Walked(NamedTuple):
+    """What the map learns of one module from its own walk."""
+
+    evidence: Dict[int, Evidence]
+    roles: Dict[str, str]
+    table: Optional[RouteTable]
+    # each module- or class-level object SOI002/SOI003 judge, with the text of its value and
+    # the qualified name of the class it instantiates (None when it is no call)
+    state: List[Tuple[Finding, str, Optional[str]]]
+    aliases: Dict[str, str]  # the module's import aliases: re-exports are followed through them
+
+
+def _walk(engine: Engine, state_engine: Engine, path: str, source: str) -> Walked:
+    """Evidence of each layer a module's behaviour shows (STI002's own collector), its roles
+    with their evidence (SOI004's), its routers, routes and writes, and its module and class
+    state (SOI002/SOI003's judgement, whether or not they are selected), from one parse."""
     try:
         tree = ast.parse(source)
     except PARSE_ERRORS:
-        return {}, {}
-    ctx = engine.context(split_lines(source), path)
-    collectors = [kind(ctx) for kind in collectors_for([Roles])]
+        return Walked({}, {}, None, [], {})
+    lines = split_lines(source)
+    ctx = engine.context(lines, path)
+    collectors = [kind(ctx) for kind in collectors_for([Roles])] + [RouteTable(ctx)]
     for collector in collectors:
         ctx.add_collector(collector)
     Walker([ctx.imports, *collectors], ctx).run(tree)
-    return ctx.collector(Behaviour).evidence, ctx.collector(Roles).module_roles()
+    found = state_engine.check(lines, path, tree).findings
+    values: Dict[int, ast.expr] = {}
+    # a lazy singleton is judged by what fills it: ``_limiter = Limiter(storage_uri=...)``
+    filled = {f.line: int(m.group(1)) for f in found
+              for m in [re.search(r"via `global` \(line (\d+)\)", f.message)] if m}
+    if found:
+        wanted = {f.line for f in found} | set(filled.values())
+        for node in ast.walk(tree):
+            if (isinstance(node, (ast.Assign, ast.AnnAssign)) and node.lineno in wanted
+                    and node.value is not None):
+                values.setdefault(node.lineno, node.value)
+    state = []
+    for item in found:
+        value = values.get(filled.get(item.line, item.line)) or values.get(item.line)
+        while isinstance(value, ast.IfExp):  # ``Limiter(...) if enabled else None``
+            value = value.body
+        callee = ctx.qualify(value.func) if isinstance(value, ast.Call) else None
+        state.append((item, ast.unparse(value) if value is not None else "", callee))
+    return Walked(ctx.collector(Behaviour).evidence, ctx.collector(Roles).module_roles(),
+                  ctx.collector(RouteTable), state, dict(ctx.imports.aliases))
 
 
-def collect(engine: Engine, root: str, findings: Sequence[Located]) -> Dict[str, Any]:
-    """Everything the map shows, as plain data (the JSON format is exactly this)."""
+def _state_row(item: Finding, where: str, value: str, backing: Optional[str]
+               ) -> Dict[str, str]:
+    """One module- or class-level object: per-process or a wrapper of shared state, and
+    whether several workers may each hold their own (safe, unsafe, unknown), with the
+    evidence. An object whose call or class reaches Redis or the DB wraps shared state."""
+    name = item.message.split("`")[1] if "`" in item.message else "?"
+    what = item.message.split(": per-process", 1)[0].split(": a per-process", 1)[0]
+    word = next((w for w in re.findall(r"\w+", value) if SHARED_RE.search(w)), None)
+    if backing is None and "(" in value and word is not None:
+        backing = f"`{value.split('(', 1)[0]}(...)` is given `{word}`"
+    if backing is not None:
+        return {"where": where, "name": name, "kind": "shared", "verdict": "safe",
+                "why": f"wraps state kept in Redis or the DB: {backing}"}
+    words = {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", what + " " + name)}
+    if words & set(AGREE_WORDS):
+        return {"where": where, "name": name, "kind": "per-process", "verdict": "unsafe",
+                "why": f"{what}; each worker enforces its own copy"}
+    return {"where": where, "name": name, "kind": "per-process", "verdict": "unknown",
+            "why": f"{what}; safe only if each worker may hold its own copy"}
+
+
+class Backing:
+    """Whether a project class keeps its state in Redis or the DB: a name in its body (not
+    its docstring or comments) that reaches one (``self._redis``, ``get_redis_connection``,
+    ``async_session_maker``). Classes are found through re-exports; each file is read once."""
+
+    def __init__(self, index: Any, aliases: Dict[str, Dict[str, str]],
+                 show: Any) -> None:
+        self.index, self.aliases, self.show = index, aliases, show
+        self._trees: Dict[str, Optional[ast.Module]] = {}
+
+    def of(self, qualified: Optional[str], module: str) -> Optional[str]:
+        if not qualified or self.index is None:
+            return None
+        if "." not in qualified:
+            qualified = f"{module}.{qualified}"
+        for _ in range(8):
+            owner, _, name = qualified.rpartition(".")
+            cls = self._class(owner, name)
+            if cls is not None:
+                return self._reach(cls, owner, name)
+            target = self.aliases.get(owner, {}).get(name)
+            if not target or target == qualified:
+                return None
+            qualified = target
+        return None
+
+    def _class(self, module: str, name: str) -> Optional[ast.ClassDef]:
+        path = self.index.paths.get(module)
+        if path is None:
+            return None
+        if module not in self._trees:
+            try:
+                self._trees[module] = ast.parse(read_source(path) or "")
+            except PARSE_ERRORS:
+                self._trees[module] = None
+        tree = self._trees[module]
+        return next((n for n in (tree.body if tree else ()) if isinstance(n, ast.ClassDef)
+                     and n.name == name), None)
+
+    def _reach(self, cls: ast.ClassDef, module: str, name: str) -> Optional[str]:
+        for node in ast.walk(cls):
+            if isinstance(node, (ast.Name, ast.Attribute)):
+                word = node.id if isinstance(node, ast.Name) else node.attr
+                if SHARED_RE.search(word):
+                    return (f"`{name}` ({self.show(self.index.paths[module])}:{cls.lineno}) "
+                            f"uses `{word}` (line {node.lineno})")
+        return None
+
+
+class Resolver:
+    """Qualified names through re-exports: ``app.api.items_router`` -> the router that
+    ``app/api/__init__.py`` imports as ``items_router``."""
+
+    def __init__(self, aliases: Dict[str, Dict[str, str]]) -> None:
+        self.aliases = aliases  # module -> its import aliases
+
+    def resolve(self, name: str, known: Any) -> Optional[str]:
+        for _ in range(8):
+            if name in known:
+                return name
+            module, _, attr = name.rpartition(".")
+            target = self.aliases.get(module, {}).get(attr)
+            if not target or target == name:
+                return None
+            name = target
+        return None
+
+
+def _routes(tables: Dict[str, RouteTable], aliases: Dict[str, Dict[str, str]],
+            paths: Dict[str, str], touches: Dict[str, List[Tuple[int, str]]]
+            ) -> List[Dict[str, Any]]:
+    """Every route with its methods and full path: each router's prefix, then each mount's
+    prefix up to an app, followed through re-exports. A router no app mounts (as far as the
+    index reads) keeps its own path and says so."""
+    routers = {f"{m}.{n}": r for m, t in tables.items() for n, r in t.routers.items()}
+    resolver = Resolver(aliases)
+    parents: Dict[str, List[Tuple[str, str, bool]]] = {}
+    for table in tables.values():
+        for mount in table.mounts:
+            child = resolver.resolve(mount.child, routers)
+            parent = resolver.resolve(mount.parent, routers)
+            if child and parent and child != parent:
+                parents.setdefault(child, []).append((parent, mount.prefix, mount.replaces))
+
+    def prefixes(key: str, depth: int = 0) -> List[Tuple[str, bool]]:
+        """(prefix, mounted) for each way the router is reached from an app."""
+        own = routers[key].prefix if key in routers else ""
+        ups = parents.get(key, [])
+        if not ups or depth > 8:
+            return [(own, key in routers and routers[key].kind == "app")]
+        found = []
+        for parent, prefix, replaces in sorted(ups):
+            for head, mounted in prefixes(parent, depth + 1):
+                found.append((head + prefix + ("" if replaces else own), mounted))
+        return found
+
+    rows = []
+    for module, table in tables.items():
+        path = paths[module]
+        for route in table.routes:
+            key = resolver.resolve(route.router, routers) or route.router
+            found = touches.get(path, [])
+            codes = Counter(code for line, code in found if route.line <= line <= route.end)
+            did = ", ".join(f"{c} ×{n}" if n > 1 else c for c, n in sorted(codes.items()))
+            for prefix, mounted in sorted(set(prefixes(key))):
+                rows.append({"methods": ", ".join(route.methods), "path": prefix + route.path,
+                             "handler": f"{path}:{route.line} `{route.handler}`",
+                             "mounted": mounted, "touches": did})
+    return sorted(rows, key=lambda r: (r["path"], r["methods"], r["handler"]))
+
+
+def _primary(roles: Dict[str, str]) -> List[str]:
+    """The roles a module's behaviour or its declaration gives it, else those its names
+    suggest: ``routers/models.py`` declares routes, so it is a route module, not a model."""
+    shown = [r for r, why in roles.items() if not why.startswith("named ")]
+    return shown or list(roles)
+
+
+def _role_graph(index: Any, module_roles: Dict[str, Dict[str, str]]) -> List[Dict[str, Any]]:
+    """Imports between modules, counted by their primary roles. ``upward``: how many of them
+    a model, schema, repository or service module makes, by behaviour and not by name alone
+    (``utils/models.py`` is no model module), to a route module."""
+    primary = {m: _primary(r) for m, r in module_roles.items()}
+    edges: Counter[Tuple[str, str]] = Counter()
+    upward: Counter[Tuple[str, str]] = Counter()
+    for module, summary in index.modules.items():
+        roles = module_roles.get(module, {})
+        for role in primary.get(module, ()):
+            for target in {row[0] for row in index.edges(summary)}:
+                for other in primary.get(target, ()):
+                    if target != module:
+                        edges[(role, other)] += 1
+                        if (other == "route" and role in BELOW_ROUTES
+                                and not roles[role].startswith("named ")):
+                            upward[(role, other)] += 1
+    return [{"from": a, "to": b, "imports": n, "upward": upward[(a, b)]}
+            for (a, b), n in sorted(edges.items())]
+
+
+def collect(engine: Engine, root: str, findings: Sequence[Located],
+            baselined: Optional[Set[int]] = None, migrations: bool = False) -> Dict[str, Any]:
+    """Everything the map shows, as plain data (the JSON format is exactly this).
+    ``baselined``: the positions in ``findings`` a baseline grandfathers."""
     root = os.path.abspath(root)
     config = engine.finder.for_dir(root)
     index = engine.indexes.get(root, config)
     base = os.path.dirname(root)
+    state_engine = Engine(engine.finder, codes=STATE_CODES)
 
     def show(p: str) -> str:
         return os.path.relpath(os.path.abspath(p), base).replace(os.sep, "/")
 
     directories: Dict[str, Dict[str, Any]] = {}
     module_layer: Dict[str, Optional[int]] = {}
-    routes: List[str] = []
     workers: List[str] = []
     roles: Dict[str, Dict[str, str]] = {}  # module path -> role -> why
+    module_roles: Dict[str, Dict[str, str]] = {}
+    features: Dict[str, Dict[str, Tuple[bool, str]]] = {}  # directory -> role -> evidence
+    tables: Dict[str, RouteTable] = {}
+    aliases: Dict[str, Dict[str, str]] = {}
+    paths: Dict[str, str] = {}
+    pending: List[Tuple[Finding, str, str, Optional[str], str]] = []  # state, judged below
+    jobs: List[Dict[str, Any]] = []
+    written: Dict[str, Set[str]] = {}  # qualified model -> modules writing it
     for module, path in sorted((index.paths if index else {}).items()):
         source = read_source(path) or ""
-        loc = locate(path, split_lines(source), config, engine.fs)
+        lines = split_lines(source)
+        loc = locate(path, lines, config, engine.fs)
+        if loc.migration and not migrations:
+            continue  # generated schema history: not the live architecture
         module_layer[module] = loc.layer
         unit = loc.parts[0] if len(loc.parts) > 1 else "(root modules)"
         entry = directories.setdefault(unit, {"claimed": set(), "actual": set(), "modules": 0,
@@ -67,21 +287,42 @@ def collect(engine: Engine, root: str, findings: Sequence[Located]) -> Dict[str,
         entry["modules"] += 1
         if loc.layer is not None:
             entry["claimed"].add(loc.layer)
-        evidence, found_roles = _behaviour(engine, path, source)
-        entry["roles"].update(found_roles.keys())
-        if found_roles:
-            roles[show(path)] = found_roles
-        entry["actual"].update(evidence)  # (no evidence, no layer: "—", never a guessed L4)
-        if 2 in evidence:
-            routes.append(f"{show(path)}:{evidence[2][0]} `{evidence[2][2]}`")
-        if 5 in evidence:
-            workers.append(f"{show(path)}:{evidence[5][0]} `{evidence[5][2]}`")
+        walked = _walk(engine, state_engine, path, source)
+        entry["roles"].update(walked.roles.keys())
+        paths[module] = show(path)
+        if walked.roles:
+            roles[show(path)] = walked.roles
+            module_roles[module] = walked.roles
+            for role, why in sorted(walked.roles.items()):
+                shown = features.setdefault(unit, {})
+                named = why.startswith("named ")  # behaviour is better evidence than a name
+                if role not in shown or (not named and shown[role][0]):
+                    shown[role] = (named, f"{show(path)}: {why}")
+        entry["actual"].update(walked.evidence)  # (no evidence, no layer: "—", never L4)
+        if 5 in walked.evidence:
+            workers.append(f"{show(path)}:{walked.evidence[5][0]} `{walked.evidence[5][2]}` "
+                           "(background work)")
+        for found, value, callee in walked.state:
+            pending.append((found, f"{show(path)}:{found.line}", value, callee, module))
+        if walked.table is not None:
+            tables[module] = walked.table
+            jobs += [{"where": f"{show(path)}:{j.line}", "name": j.name, "how": j.how}
+                     for j in walked.table.jobs]
+            for model, _line in walked.table.written():
+                written.setdefault(model, set()).add(show(path))
+        aliases[module] = walked.aliases
+    backing = Backing(index, aliases, show)
+    state = [_state_row(found, where, value, backing.of(callee, module))
+             for found, where, value, callee, module in pending]
+    positions: Dict[str, List[Tuple[int, str]]] = {}
     for item in findings:
+        positions.setdefault(show(item.path), []).append((item.finding.line, item.finding.code))
         if os.path.abspath(item.path).startswith(root + os.sep):
             rel = os.path.relpath(os.path.abspath(item.path), root).split(os.sep)
             unit = rel[0] if len(rel) > 1 else "(root modules)"
             if unit in directories:
                 directories[unit]["findings"][item.finding.code] += 1
+    touches = {p: [(n, c) for n, c in rows if c in TOUCH_CODES] for p, rows in positions.items()}
     edges: Counter[Tuple[int, int]] = Counter()
     if index is not None:
         for module, summary in index.modules.items():
@@ -92,9 +333,21 @@ def collect(engine: Engine, root: str, findings: Sequence[Located]) -> Dict[str,
     matrix = [{"from": f"L{a}", "to": f"L{b}", "imports": n,
                "violation": a != b and b not in config.allowed_imports.get(a, {b})}
               for (a, b), n in sorted(edges.items())]
-    models = sorted([show(index.paths[m]), cls, table, line]
+    models = sorted([show(index.paths[m]), cls, table, line, f"{m}.{cls}"]
                     for m, s in index.modules.items() for cls, table, line, *_ in s["models"]
-                    ) if index else []
+                    if m in module_layer) if index else []
+    resolver = Resolver(aliases)
+    by_model: Dict[str, Set[str]] = {}
+    known = {qual for *_, qual in models}
+    for model, writers in written.items():
+        qual = resolver.resolve(model, known)
+        if qual is not None:
+            by_model.setdefault(qual, set()).update(writers)
+    table_rows: Dict[str, Dict[str, Set[str]]] = {}
+    for p, cls, table, line, qual in models:
+        row = table_rows.setdefault(table, {"models": set(), "writers": set()})
+        row["models"].add(f"{cls} ({p}:{line})")
+        row["writers"].update(by_model.get(qual, ()))
     by_code = Counter(i.finding.code for i in findings)
 
     def finding_rows(codes: Sequence[str]) -> List[str]:
@@ -112,23 +365,75 @@ def collect(engine: Engine, root: str, findings: Sequence[Located]) -> Dict[str,
                                "findings": dict(sorted(e["findings"].items()))}
                         for name, e in sorted(directories.items())},
         "roles": roles,
+        "features": {unit: {role: why for role, (_, why) in sorted(found.items())}
+                     for unit, found in sorted(features.items())},
+        "role-graph": _role_graph(index, module_roles) if index else [],
         "dependencies": matrix,
-        "triggers": {"import-time": finding_rows(["TBV001"]), "request-time": routes,
-                     "worker": workers},
+        "routes": _routes(tables, aliases, paths, touches),
+        "jobs": sorted(jobs, key=lambda j: (j["where"].rsplit(":", 1)[0], int(j["where"].rsplit(":", 1)[1]))),
+        "triggers": {"import-time": finding_rows(["TBV001"]), "worker": workers},
         "state": {"models": [{"path": p, "model": c, "table": t, "line": n}
-                             for p, c, t, n in models],
-                  "module-state": finding_rows(STATE_CODES)},
+                             for p, c, t, n, _ in models],
+                  "tables": [{"table": t, "models": sorted(r["models"]),
+                              "writers": sorted(r["writers"])}
+                             for t, r in sorted(table_rows.items())],
+                  "objects": sorted(state, key=lambda r: (r["where"].rsplit(":", 1)[0],
+                                                          int(r["where"].rsplit(":", 1)[1]))),
+                  "owners": _owners(config, module_roles, paths)},
+        "priorities": _priorities(findings, baselined or set()),
         "findings": dict(sorted(by_code.items())),
+        "items": [list(row) for row in sorted({
+            (show(i.path), i.finding.line, i.finding.code, i.finding.message.split(" — ")[0])
+            for i in findings})],
     }
+
+
+def _owners(config: Any, module_roles: Dict[str, Dict[str, str]], paths: Dict[str, str]
+            ) -> Dict[str, List[str]]:
+    """Who may end transactions: what ``transaction-owners`` declares, and the service,
+    repository and unit-of-work modules their roles make owners (SOI004's judgement)."""
+    found: Dict[str, List[str]] = {"declared": sorted(config.transaction_owners)}
+    for role in ("service", "repository", "unit of work"):
+        found[role] = sorted(paths[m] for m, r in module_roles.items() if role in r)
+    return found
+
+
+def _priorities(findings: Sequence[Located], baselined: Set[int]) -> List[Dict[str, Any]]:
+    """Findings by severity (architecture, then quality, then governance), new apart from
+    the debt a baseline grandfathers."""
+    rows = []
+    for severity in SEVERITIES:
+        counts: Dict[str, List[int]] = {}
+        for n, item in enumerate(findings):
+            code = item.finding.code
+            if code in RULES and RULES[code].severity == severity:
+                counts.setdefault(code, [0, 0])[1 if n in baselined else 0] += 1
+        rows.append({"severity": severity, "new": sum(c[0] for c in counts.values()),
+                     "baselined": sum(c[1] for c in counts.values()),
+                     "codes": {c: {"new": v[0], "baselined": v[1]} for c, v in sorted(counts.items())}})
+    return rows
+
+
+def _details(summary: str, rows: List[str]) -> List[str]:
+    """A table, collapsed under ``<details>`` once it is long (GitHub renders it)."""
+    if len(rows) - 2 < DETAILS_AT:
+        return rows
+    return ["<details>", f"<summary>{summary}</summary>", ""] + rows + ["", "</details>"]
 
 
 def markdown(data: Dict[str, Any]) -> str:
     out: List[str] = [f"# Structural Truth Map — {data['root']}", "",
                       "*Generated by `truthlint map`: metadata is not truth; behaviour, imports "
-                      "and call graphs are.*", "", "## Layer distribution", "",
-                      "| layer | directories |", "|---|---|"]
-    out += [f"| {layer} | {', '.join(d if d.startswith('(') else f'{d}/' for d in dirs)} |"
-            for layer, dirs in data["layers"].items()]
+                      "and call graphs are.*", ""]
+    out += _priority_lines(data)
+    out += ["## Layer distribution", ""]
+    if data["layers"]:
+        out += ["| layer | directories |", "|---|---|"]
+        out += [f"| {layer} | {', '.join(d if d.startswith('(') else f'{d}/' for d in dirs)} |"
+                for layer, dirs in data["layers"].items()]
+    else:
+        out += ["No layers declared (`[tool.truthlint.layers]`, `layer-order`, `# Layer:` "
+                "headers or an import-linter/tach contract): the layer rules stay silent."]
     out += ["", "## Directory truth map", "",
             "| directory | claimed | behaviour shows | roles | modules | findings |",
             "|---|---|---|---|---|---|"]
@@ -139,32 +444,105 @@ def markdown(data: Dict[str, Any]) -> str:
                    f"| {roles} | {e['modules']} | {found} |")
     out += ["", "Behaviour layers: " + "; ".join(f"L{n} {text}" for n, text in BEHAVIOUR.items())
             + "; — where no module shows any of these (domain code, or behaviour no rule "
-            "recognises: no layer is guessed). Roles: what the modules are for, behaviour first (routes "
-            "declared, tasks, tables) and names second; each module's roles and why are in "
-            "`truthlint map --format json` (`roles`)."]
-    out += ["", "## Layer dependencies", "",
-            "| from | to | imports | allowed |", "|---|---|---|---|"]
-    out += [f"| {row['from']} | {row['to']} | {row['imports']} | "
-            f"{'✗ violation' if row['violation'] else '✓'} |" for row in data["dependencies"]]
-    out += ["", "```mermaid", "graph TD"]
-    for row in data["dependencies"]:
-        if row["from"] != row["to"]:
-            arrow = "-.->" if row["violation"] else "-->"
-            label = f"{row['imports']} ✗" if row["violation"] else str(row["imports"])
-            out.append(f"  {row['from']} {arrow}|{label}| {row['to']}")
-    out += ["```", "", "## Runtime-trigger map", ""]
-    for title, key in (("Import-time", "import-time"), ("Request-time (routes)", "request-time"),
-                       ("Worker entry points", "worker")):
-        out += [f"### {title}", ""] + [f"- {row}" for row in data["triggers"][key]] + \
-            (["- none"] if not data["triggers"][key] else []) + [""]
-    out += ["## State ownership map", "", "| model | table | defined at |", "|---|---|---|"]
-    out += [f"| {m['model']} | {m['table']} | {m['path']}:{m['line']} |"
-            for m in data["state"]["models"]]
-    out += ["", "Module-level state (per process):", ""]
-    out += [f"- {row}" for row in data["state"]["module-state"]] or ["- none"]
-    out += ["", "## Findings by code", "", "| code | name | count |", "|---|---|---|"]
-    out += [f"| {code} | {RULES[code].name} | {n} |" for code, n in data["findings"].items()]
+            "recognises: no layer is guessed)."]
+    out += _role_lines(data)
+    if data["dependencies"]:
+        out += ["", "## Layer dependencies", "",
+                "| from | to | imports | allowed |", "|---|---|---|---|"]
+        out += [f"| {row['from']} | {row['to']} | {row['imports']} | "
+                f"{'✗ violation' if row['violation'] else '✓'} |" for row in data["dependencies"]]
+        out += ["", "```mermaid", "graph TD"]
+        for row in data["dependencies"]:
+            if row["from"] != row["to"]:
+                arrow = "-.->" if row["violation"] else "-->"
+                label = f"{row['imports']} ✗" if row["violation"] else str(row["imports"])
+                out.append(f"  {row['from']} {arrow}|{label}| {row['to']}")
+        out += ["```"]
+    out += _route_lines(data)
+    out += ["", "## Runtime-trigger map", "", "### Import-time", ""]
+    out += [f"- {row}" for row in data["triggers"]["import-time"]] or ["- none"]
+    out += ["", "### Workers and scheduled jobs", ""]
+    out += [f"- {j['where']} `{j['name']}` ({j['how']})" for j in data["jobs"]]
+    out += [f"- {row}" for row in data["triggers"]["worker"]]
+    if not data["jobs"] and not data["triggers"]["worker"]:
+        out.append("- none")
+    out += _state_lines(data)
+    out += ["", "## Findings by code", "", "| code | name | severity | count |", "|---|---|---|---|"]
+    out += [f"| {code} | {RULES[code].name} | {RULES[code].severity} | {n} |"
+            for code, n in data["findings"].items() if code in RULES]
     return "\n".join(out) + "\n"
+
+
+def _priority_lines(data: Dict[str, Any]) -> List[str]:
+    out = ["## Priorities", "", "| severity | new | baselined | codes |", "|---|---|---|---|"]
+    for row in data["priorities"]:
+        codes = ", ".join(f"{c} ×{v['new'] + v['baselined']}" for c, v in row["codes"].items())
+        out.append(f"| {row['severity']} | {row['new']} | {row['baselined']} | {codes or '—'} |")
+    return out + ["", "Architecture findings break what the team declared (layers, owners, "
+                  "cycles, route writes); quality findings misbehave in production; governance "
+                  "findings are packaging and wording. `baselined`: debt a baseline "
+                  "(`--baseline FILE`) grandfathers.", ""]
+
+
+def _role_lines(data: Dict[str, Any]) -> List[str]:
+    out = ["", "## Roles and features", ""]
+    rows = ["| directory | role | evidence |", "|---|---|---|"]
+    for unit, found in data["features"].items():
+        rows += [f"| {unit} | {role} | {why} |" for role, why in found.items()]
+    unroled = [u for u in data["directories"] if u not in data["features"]]
+    out += _details(f"{len(rows) - 2} roles in {len(data['features'])} directories", rows)
+    if unroled:
+        out += ["", "No role evidence (—): " + ", ".join(unroled) + "."]
+    out += ["", "Each module's roles and why: `truthlint map --format json` (`roles`).", "",
+            "### Role graph", "", "| from | to | imports | |", "|---|---|---|---|"]
+    out += [f"| {e['from']} | {e['to']} | {e['imports']} | "
+            + (f"⚠ {e['upward']} point up |" if e["upward"] else "|") for e in data["role-graph"]]
+    return out
+
+
+def _route_lines(data: Dict[str, Any]) -> List[str]:
+    routes = data["routes"]
+    out = ["", "## Routes", ""]
+    if not routes:
+        return out + ["No routes declared."]
+    touched = sum(1 for r in routes if r["touches"])
+    unmounted = sum(1 for r in routes if not r["mounted"])
+    out += [f"{len(routes)} routes; {touched} whose handler a rule flags (STI001 writes, SOI004 "
+            f"transactions, SOI005 owned tables, TBV003 blocking calls)"
+            + (f"; {unmounted} on routers no app mounts as far as truthlint reads (own path "
+               "shown, marked †)" if unmounted else "") + ".", ""]
+    rows = ["| method | path | handler | touches |", "|---|---|---|---|"]
+    rows += [f"| {r['methods']} | `{r['path'] or '/'}`{'' if r['mounted'] else ' †'} "
+             f"| {r['handler']} | {r['touches'] or '—'} |" for r in routes]
+    return out + _details(f"{len(routes)} routes", rows)
+
+
+def _state_lines(data: Dict[str, Any]) -> List[str]:
+    state = data["state"]
+    out = ["", "## State ownership map", "", "### Tables", "",
+           "| table | model(s) | written by |", "|---|---|---|"]
+    rows = [f"| {t['table']} | {', '.join(t['models'])} | {', '.join(t['writers']) or '—'} |"
+            for t in state["tables"]]
+    out = out[:5] + _details(f"{len(rows)} tables", out[5:] + rows)
+    objects = state["objects"]
+    verdicts = Counter(o["verdict"] for o in objects)
+    out += ["", "### Module and class state", "",
+            f"{len(objects)} objects: {verdicts['unsafe']} unsafe with several workers, "
+            f"{verdicts['unknown']} unknown, {verdicts['safe']} safe (wrapping shared state). "
+            "Clients, engines and connections are not state and are not listed.", ""]
+    rows = ["| object | kind | several workers | evidence |", "|---|---|---|---|"]
+    rows += [f"| {o['where']} `{o['name']}` | {o['kind']} | {o['verdict']} | {o['why']} |"
+             for o in sorted(objects, key=lambda o: ("unsafe", "unknown", "safe").index(o["verdict"]))]
+    out += _details(f"{len(objects)} objects", rows) if objects else []
+    owners = state["owners"]
+    out += ["", "### Transaction owners", "",
+            f"- declared (`transaction-owners`): {', '.join(owners['declared']) or '—'}"]
+    for role in ("service", "repository", "unit of work"):
+        listed = owners[role]
+        more = " …" if len(listed) > 6 else ""
+        out.append(f"- {role} modules: {len(listed)}"
+                   + (f" ({', '.join(listed[:6])}{more})" if listed else ""))
+    return out
 
 
 def render(data: Dict[str, Any], fmt: str) -> str:

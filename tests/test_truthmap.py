@@ -1,0 +1,436 @@
+"""The truth map a team reviews: routes with full paths, roles with evidence, state verdicts,
+priorities, and ``map --diff`` — through the installed ``truthlint`` on trees written here (a
+small shop laid out after FastAPI's documented project layout, in our own words)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from truthlint.adapters.mapdiff import _safe
+from truthlint.facts.mounts import text_of
+
+from .conftest import run_truthlint, write_tree
+
+SHOP = {
+    "pyproject.toml": """\
+        [project]
+        name = "shop"
+
+        [tool.truthlint]
+        layer-order = ["api", "services", "models"]
+        """,
+    "shop/__init__.py": "",
+    "shop/settings.py": """\
+        class Settings:
+            API_V1_STR = "/api/v1"
+
+
+        settings = Settings()
+        """,
+    "shop/db.py": """\
+        from sqlmodel import Session, create_engine
+
+        engine = create_engine("sqlite://")
+
+
+        def get_session():
+            with Session(engine) as session:
+                yield session
+        """,
+    "shop/models/__init__.py": """\
+        from sqlmodel import Field, SQLModel
+
+
+        class Item(SQLModel, table=True):
+            id: int = Field(default=None, primary_key=True)
+            name: str
+        """,
+    "shop/main.py": """\
+        from fastapi import FastAPI
+
+        from shop.api.main import api_router
+        from shop.settings import settings
+
+        app = FastAPI()
+        app.include_router(api_router, prefix=settings.API_V1_STR)
+        """,
+    "shop/wsgi.py": """\
+        from flask import Flask
+
+        from shop.legacy import bp
+
+        flask_app = Flask(__name__)
+        flask_app.register_blueprint(bp, url_prefix="/legacy")
+        """,
+    "shop/legacy.py": """\
+        from flask import Blueprint
+
+        bp = Blueprint("legacy", __name__, url_prefix="/old")
+
+
+        @bp.route("/report", methods=["POST"])
+        def report():
+            return "sent"
+        """,
+    "shop/api/__init__.py": "",
+    "shop/api/deps.py": """\
+        from typing import Annotated
+
+        from fastapi import Depends
+        from sqlmodel import Session
+
+        from shop.db import get_session
+
+        SessionDep = Annotated[Session, Depends(get_session)]
+        """,
+    "shop/api/main.py": """\
+        from fastapi import APIRouter
+
+        from shop.api.routes import health, items
+
+        api_router = APIRouter()
+        api_router.include_router(items.router)
+        api_router.include_router(health.router, prefix="/health")
+        """,
+    "shop/api/routes/__init__.py": "",
+    "shop/api/routes/items.py": """\
+        from fastapi import APIRouter
+
+        from shop.api.deps import SessionDep
+        from shop.services.items import ItemService
+
+        router = APIRouter(prefix="/items", tags=["items"])
+
+
+        @router.get("/")
+        def list_items(session: SessionDep):
+            return ItemService(session).list()
+
+
+        @router.post("/")
+        def create_item(session: SessionDep, name: str):
+            return ItemService(session).create(name)
+
+
+        @router.api_route("/{item_id}", methods=["PUT", "PATCH"])
+        def replace_item(item_id: int):
+            return {"id": item_id}
+        """,
+    "shop/api/routes/health.py": """\
+        from fastapi import APIRouter
+
+        VERSION = "/version"
+        router = APIRouter()
+
+
+        @router.get(VERSION)
+        def version():
+            return {"version": 1}
+
+
+        async def ping():
+            return "pong"
+
+
+        router.add_api_route("/ping", ping, methods=["GET"])
+        """,
+    "shop/api/routes/drafts.py": """\
+        from fastapi import APIRouter
+
+        router = APIRouter(prefix="/drafts")
+
+
+        @router.get("/")
+        def drafts():
+            return []
+        """,
+    "shop/services/__init__.py": "",
+    "shop/services/items.py": """\
+        from sqlmodel import select
+
+        from shop.models import Item
+
+
+        class ItemService:
+            def __init__(self, session):
+                self.session = session
+
+            def list(self):
+                return self.session.exec(select(Item)).all()
+
+            def create(self, name):
+                item = Item(name=name)
+                self.session.add(item)
+                self.session.commit()
+                return item
+        """,
+    "shop/limits.py": """\
+        class RateLimiter:
+            def __init__(self):
+                self.hits = {}
+
+            def hit(self, key):
+                self.hits[key] = self.hits.get(key, 0) + 1
+
+
+        class HitCounter:
+            def __init__(self, client):
+                self._redis = client
+
+            def hit(self, key):
+                return self._redis.incr(key)
+        """,
+    "shop/jobs.py": """\
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+        from celery import Celery, shared_task
+
+        celery_app = Celery("shop")
+        scheduler = AsyncIOScheduler()
+
+
+        @celery_app.task
+        def send_receipts():
+            return 0
+
+
+        @shared_task
+        def reindex():
+            return 0
+
+
+        def prune():
+            return 0
+
+
+        scheduler.add_job(prune, "interval", minutes=5)
+        """,
+    "shop/state.py": """\
+        from shop.limits import HitCounter, RateLimiter
+
+        login_limiter = RateLimiter()
+        page_hits = HitCounter(None)
+        """,
+}
+
+
+def shop(root: Path) -> Path:
+    return write_tree(root, SHOP)
+
+
+def mapped(root: Path, *args: str) -> str:
+    done = run_truthlint(root, "map", ".", *args)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_text_of_keeps_what_it_cannot_resolve_as_an_expression():
+    def text(source: str, constants=None) -> str:
+        return text_of(ast.parse(source, mode="eval").body, constants or {})
+
+    assert text('"/items"') == "/items"
+    assert text("settings.API_V1_STR") == "{settings.API_V1_STR}"
+    assert text('f"{settings.API_V1_STR}/items"') == "{settings.API_V1_STR}/items"
+    assert text('PREFIX + "/x"', {"PREFIX": "/api"}) == "/api/x"
+    assert text("PREFIX") == "{PREFIX}"
+
+
+@pytest.mark.slow
+def test_routes_have_methods_full_paths_and_handlers(tmp_path):
+    text = mapped(shop(tmp_path))
+    table = [line for line in text.splitlines() if line.startswith("| ") and ".py:" in line
+             and ("`/" in line or "`{" in line)]
+    assert table == [
+        "| GET | `/drafts/` † | shop/api/routes/drafts.py:7 `drafts` | — |",
+        "| POST | `/legacy/report` | shop/legacy.py:7 `report` | — |",
+        "| GET | `{settings.API_V1_STR}/health/ping` | shop/api/routes/health.py:16 `ping` | — |",
+        "| GET | `{settings.API_V1_STR}/health/version` | shop/api/routes/health.py:8 `version` | — |",
+        "| GET | `{settings.API_V1_STR}/items/` | shop/api/routes/items.py:10 `list_items` | — |",
+        "| POST | `{settings.API_V1_STR}/items/` | shop/api/routes/items.py:15 `create_item` | — |",
+        "| PATCH, PUT | `{settings.API_V1_STR}/items/{item_id}` | shop/api/routes/items.py:20 "
+        "`replace_item` | — |",
+    ]
+    assert ("7 routes; 0 whose handler a rule flags (STI001 writes, SOI004 transactions, SOI005 "
+            "owned tables, TBV003 blocking calls); 1 on routers no app mounts as far as "
+            "truthlint reads (own path shown, marked †).") in text
+
+
+@pytest.mark.slow
+def test_roles_state_tables_and_priorities(tmp_path):
+    root = shop(tmp_path)
+    text = mapped(root)
+    assert ("| api | route | shop/api/routes/drafts.py: declares routes (`@router.get(\"/\")` "
+            "(line 6)) |") in text
+    assert "| services | service | shop/services/__init__.py: named `services` |" in text
+    assert "| item | Item (shop/models/__init__.py:4) | shop/services/items.py |" in text
+    assert ("| shop/state.py:3 `login_limiter` | per-process | unsafe | module-level "
+            "`login_limiter` holds a RateLimiter instance (its name says it keeps state); each "
+            "worker enforces its own copy |") in text
+    assert ("| shop/state.py:4 `page_hits` | shared | safe | wraps state kept in Redis or the "
+            "DB: `HitCounter` (shop/limits.py:9) uses `_redis` (line 11) |") in text
+    assert "- service modules: 2 (shop/services/__init__.py, shop/services/items.py)" in text
+    assert "| entrypoint | route | 2 |" in text  # main.py and wsgi.py create the apps
+    assert "| route | service | 1 |" in text
+    assert "| governance | 0 | 0 | — |" in text
+    jobs = text.split("### Workers and scheduled jobs\n\n", 1)[1].split("\n\n", 1)[0]
+    assert jobs.splitlines() == ["- shop/jobs.py:9 `send_receipts` (`@celery_app.task`)",
+                                 "- shop/jobs.py:14 `reindex` (`@shared_task`)",
+                                 "- shop/jobs.py:22 `prune` (`scheduler.add_job(...)`)",
+                                 "- shop/jobs.py:4 `Celery()` (background work)"]
+    # the same map twice is the same bytes
+    assert mapped(root) == text
+    data = json.loads(mapped(root, "--format", "json"))
+    assert data["roles"]["shop/legacy.py"] == {
+        "route": 'declares routes (`@bp.route("/report")` (line 6))'}
+
+
+@pytest.mark.slow
+def test_priorities_count_baselined_debt_apart(tmp_path):
+    root = shop(tmp_path)
+    (root / "shop/models/__init__.py").write_text(
+        (root / "shop/models/__init__.py").read_text() + "\nfrom shop.api import deps\n")
+    done = run_truthlint(root, "check", "--no-progress", "--write-baseline", "debt.json", ".")
+    assert done.returncode == 0, done.stderr
+    (root / "shop/services/items.py").write_text(
+        (root / "shop/services/items.py").read_text() + "\nfrom shop.api import main\n")
+    text = mapped(root, "--baseline", "debt.json")
+    row = next(line for line in text.splitlines() if line.startswith("| architecture |"))
+    assert row == "| architecture | 4 | 1 | TBV002 ×2, TBV004 ×3 |"  # the new import closes a cycle
+
+
+CHANGES = {  # an upward import, a route write and a module singleton
+    "shop/models/__init__.py": ("\n\nclass Item(",
+                                "\nfrom shop.api.routes import drafts\n\n\nclass Item("),
+    "shop/api/routes/items.py": (
+        "    return ItemService(session).create(name)",
+        "    session.add(Item(name=name))\n    return ItemService(session).create(name)"),
+    "shop/services/items.py": ("    def create(self, name):\n",
+                               "    def create(self, name):\n        _recent.append(name)\n"),
+}
+EXTRA = {"shop/api/routes/items.py": ("from shop.api.deps",
+                                      "from shop.models import Item\nfrom shop.api.deps"),
+         "shop/services/items.py": ("\n\nclass ItemService", "\n_recent = []\n\n\nclass ItemService")}
+EXPECTED = """\
+## truthlint map: what the change did to shop (against {base})
+
+### Layer dependencies
+
+- ➕ L2 → L4: 1 imports
+- ➕ L4 → L2: 1 imports ✗ violation
+
+### Role graph
+
+- ➕ model → route: 1 imports (⚠ 1 point up)
+- ➕ route → model: 1 imports
+
+### Routes
+
+- ✏️ POST `{{settings.API_V1_STR}}/items/` → shop/api/routes/items.py `create_item`: \
+touches — → touches STI001
+
+### Module and class state
+
+- ➕ shop/services/items.py `_recent`: per-process, unknown with several workers
+
+### Table writers
+
+- ➕ item written by shop/api/routes/items.py
+
+### Findings
+
+- ➕ shop/api/routes/items.py STI001 DB write `session.add()` in L2 module shop.api.routes.items
+- ➕ shop/models/__init__.py TBV002 shop.models (layer 3 of the order) imports \
+shop.api.routes.drafts (layer 1 of the order), but layer 3 of the order may import no other layer
+"""
+
+
+def change(root: Path, which=None) -> None:
+    for name in which or CHANGES:
+        path = root / name
+        text = path.read_text()
+        for old, new in (CHANGES[name], EXTRA.get(name, ("", ""))):
+            if old:
+                assert old in text, (name, old)
+                text = text.replace(old, new, 1)
+        path.write_text(text)
+
+
+@pytest.mark.slow
+def test_map_diff_shows_what_three_changes_did_and_a_fix_removed(tmp_path):
+    root = shop(tmp_path)
+    (root / "base.json").write_text(mapped(root, "--format", "json"))
+    change(root)
+    shown = mapped(root, "--diff", "base.json")
+    assert shown == EXPECTED.format(base="base.json")
+    # a fix: the singleton goes again; the map against the changed tree shows it removed
+    (root / "changed.json").write_text(mapped(root, "--format", "json"))
+    path = root / "shop/services/items.py"
+    path.write_text(path.read_text().replace("        _recent.append(name)\n", "")
+                    .replace("\n_recent = []\n", "\n"))
+    assert mapped(root, "--diff", "changed.json") == (
+        "## truthlint map: what the change did to shop (against changed.json)\n\n"
+        "### Module and class state\n\n"
+        "- ➖ shop/services/items.py `_recent`: per-process, unknown with several workers\n")
+    assert mapped(root, "--diff", "changed.json") == mapped(root, "--diff", "changed.json")
+
+
+def git(root: Path, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid",
+               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.invalid")
+    safe = ["-c", "core.fsmonitor=false", "-c", f"core.hooksPath={os.devnull}"]
+    return subprocess.run(["git", *safe, *args], cwd=str(root), env=env, check=True,
+                          capture_output=True, text=True).stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_map_diff_against_a_git_revision_reads_it_without_touching_the_repository(tmp_path):
+    root = shop(tmp_path / "repo")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    change(root)
+    # what the repository's own configuration asks git to run must never run
+    planted = tmp_path / "planted"
+    git(root, "config", "core.fsmonitor", f"touch {planted}-fsmonitor")
+    git(root, "config", "diff.external", f"touch {planted}-diff")
+    hooks = root / ".git" / "hooks"
+    hooks.mkdir(exist_ok=True)
+    for hook in ("post-checkout", "post-index-change", "reference-transaction"):
+        (hooks / hook).write_text(f"#!/bin/sh\ntouch {planted}-{hook}\n")
+        (hooks / hook).chmod(0o755)
+    status = git(root, "status", "--porcelain")
+    index = (root / ".git" / "index").stat().st_mtime_ns
+    shown = mapped(root, "--diff", "HEAD")
+    assert shown == EXPECTED.format(base="HEAD")
+    assert not list(tmp_path.glob("planted*"))
+    assert (root / ".git" / "index").stat().st_mtime_ns == index
+    assert git(root, "status", "--porcelain") == status
+    assert git(root, "worktree", "list").count("\n") == 1
+    bad = run_truthlint(root, "map", ".", "--diff", "no-such-revision")
+    assert bad.returncode == 2 and "--diff no-such-revision: git rev-parse" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_a_revision_path_that_leaves_the_copy_is_refused():
+    assert _safe("shop/api/main.py")
+    for path in ("../x.py", "/etc/x.py", "shop/../../x.py", ".git/hooks/x.py", "a//b.py",
+                 "a\\b.py", ""):
+        assert not _safe(path), path
+
+
+@pytest.mark.slow
+def test_a_saved_map_that_is_not_one_stops_with_exit_2(tmp_path):
+    root = shop(tmp_path)
+    (root / "bad.json").write_text('{"entries": []}')
+    done = run_truthlint(root, "map", ".", "--diff", "bad.json")
+    assert done.returncode == 2
+    assert "--diff bad.json: bad.json: not a saved map" in done.stderr
+    assert run_truthlint(root, "map", ".", "--diff", "bad.json", "--format", "json").returncode == 2
