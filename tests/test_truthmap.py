@@ -91,13 +91,59 @@ SHOP = {
         SessionDep = Annotated[Session, Depends(get_session)]
         """,
     "shop/api/main.py": """\
-        from fastapi import APIRouter
+        from fastapi import APIRouter, FastAPI
 
-        from shop.api.routes import health, items
+        from shop.api.routes import health, items, reports
+        from shop.api.routes.admin import create_admin_router
 
         api_router = APIRouter()
         api_router.include_router(items.router)
         api_router.include_router(health.router, prefix="/health")
+        OPTIONAL_ROUTERS = (reports.router,)
+
+
+        def install(app: FastAPI) -> None:
+            for extra in OPTIONAL_ROUTERS:
+                app.include_router(extra, prefix="/extra")
+            app.include_router(create_admin_router())
+        """,
+    "shop/api/routes/common.py": """\
+        from fastapi import APIRouter
+
+
+        class ShopRouter(APIRouter):
+            pass
+        """,
+    "shop/api/routes/admin.py": """\
+        from shop.api.routes.common import ShopRouter
+
+
+        def create_admin_router():
+            router = ShopRouter(prefix="/admin")
+
+            @router.get("/stats")
+            def stats():
+                return {}
+
+            return router
+        """,
+    "shop/api/routes/reports.py": """\
+        from fastapi import APIRouter
+
+        router: APIRouter = APIRouter(prefix="/reports")
+
+
+        @router.get("/daily")
+        def daily():
+            return []
+        """,
+    "shop/openapi.py": """\
+        from fastapi import APIRouter
+
+        from shop.api.routes import items
+
+        export = APIRouter()  # for the schema only: no app mounts it
+        export.include_router(items.router)
         """,
     "shop/api/routes/__init__.py": "",
     "shop/api/routes/items.py": """\
@@ -131,6 +177,7 @@ SHOP = {
 
 
         @router.get(VERSION)
+        @router.head(VERSION)
         def version():
             return {"version": 1}
 
@@ -211,6 +258,17 @@ SHOP = {
 
         scheduler.add_job(prune, "interval", minutes=5)
         """,
+    "shop/migrations/__init__.py": "",
+    "shop/migrations/versions/0001_items.py": """\
+        from alembic import op
+
+        revision = "0001"
+        down_revision = None
+
+
+        def upgrade():
+            op.create_table("item")
+        """,
     "shop/state.py": """\
         from shop.limits import HitCounter, RateLimiter
 
@@ -247,16 +305,21 @@ def test_routes_have_methods_full_paths_and_handlers(tmp_path):
     table = [line for line in text.splitlines() if line.startswith("| ") and ".py:" in line
              and ("`/" in line or "`{" in line)]
     assert table == [
+        "| GET | `/admin/stats` | shop/api/routes/admin.py:8 `stats` | — |",  # from a factory
         "| GET | `/drafts/` † | shop/api/routes/drafts.py:7 `drafts` | — |",
+        "| GET | `/extra/reports/daily` | shop/api/routes/reports.py:7 `daily` | — |",  # a loop
         "| POST | `/legacy/report` | shop/legacy.py:7 `report` | — |",
-        "| GET | `{settings.API_V1_STR}/health/ping` | shop/api/routes/health.py:16 `ping` | — |",
-        "| GET | `{settings.API_V1_STR}/health/version` | shop/api/routes/health.py:8 `version` | — |",
+        "| GET | `{settings.API_V1_STR}/health/ping` | shop/api/routes/health.py:17 `ping` | — |",
+        "| GET | `{settings.API_V1_STR}/health/version` | shop/api/routes/health.py:9 `version` | — |",
+        "| HEAD | `{settings.API_V1_STR}/health/version` | shop/api/routes/health.py:9 `version` "
+        "| — |",
         "| GET | `{settings.API_V1_STR}/items/` | shop/api/routes/items.py:10 `list_items` | — |",
         "| POST | `{settings.API_V1_STR}/items/` | shop/api/routes/items.py:15 `create_item` | — |",
         "| PATCH, PUT | `{settings.API_V1_STR}/items/{item_id}` | shop/api/routes/items.py:20 "
         "`replace_item` | — |",
     ]
-    assert ("7 routes; 0 whose handler a rule flags (STI001 writes, SOI004 transactions, SOI005 "
+    # items.router is also copied into an OpenAPI export no app mounts: not a second row
+    assert ("10 routes; 0 whose handler a rule flags (STI001 writes, SOI004 transactions, SOI005 "
             "owned tables, TBV003 blocking calls); 1 on routers no app mounts as far as "
             "truthlint reads (own path shown, marked †).") in text
 
@@ -265,8 +328,8 @@ def test_routes_have_methods_full_paths_and_handlers(tmp_path):
 def test_roles_state_tables_and_priorities(tmp_path):
     root = shop(tmp_path)
     text = mapped(root)
-    assert ("| api | route | shop/api/routes/drafts.py: declares routes (`@router.get(\"/\")` "
-            "(line 6)) |") in text
+    assert ("| api | route | shop/api/routes/admin.py: declares routes "
+            "(`@router.get(\"/stats\")` (line 7)) |") in text
     assert "| services | service | shop/services/__init__.py: named `services` |" in text
     assert "| item | Item (shop/models/__init__.py:4) | shop/services/items.py |" in text
     assert ("| shop/state.py:3 `login_limiter` | per-process | unsafe | module-level "
@@ -283,8 +346,10 @@ def test_roles_state_tables_and_priorities(tmp_path):
                                  "- shop/jobs.py:14 `reindex` (`@shared_task`)",
                                  "- shop/jobs.py:22 `prune` (`scheduler.add_job(...)`)",
                                  "- shop/jobs.py:4 `Celery()` (background work)"]
-    # the same map twice is the same bytes
+    # the same map twice is the same bytes; schema migrations only with --all-roots
     assert mapped(root) == text
+    assert "| migrations |" not in text
+    assert "| migrations | — | — | migration ×2 | 2 | — |" in mapped(root, "--all-roots")
     data = json.loads(mapped(root, "--format", "json"))
     assert data["roles"]["shop/legacy.py"] == {
         "route": 'declares routes (`@bp.route("/report")` (line 6))'}

@@ -86,7 +86,8 @@ def _walk(engine: Engine, state_engine: Engine, path: str, source: str) -> Walke
         callee = ctx.qualify(value.func) if isinstance(value, ast.Call) else None
         state.append((item, ast.unparse(value) if value is not None else "", callee))
     return Walked(ctx.collector(Behaviour).evidence, ctx.collector(Roles).module_roles(),
-                  ctx.collector(RouteTable), state, dict(ctx.imports.aliases))
+                  ctx.collector(RouteTable), state,
+                  {**ctx.imports.aliases, **ctx.collector(RouteTable).factories})
 
 
 def _state_row(item: Finding, where: str, value: str, backing: Optional[str]
@@ -171,7 +172,10 @@ class Resolver:
             if name in known:
                 return name
             module, _, attr = name.rpartition(".")
-            target = self.aliases.get(module, {}).get(attr)
+            names = self.aliases.get(module, {})
+            target = names.get(attr)
+            if target is None and attr.endswith("()") and attr[:-2] in names:
+                target = names[attr[:-2]] + "()"  # a factory imported from elsewhere
             if not target or target == name:
                 return None
             name = target
@@ -214,7 +218,10 @@ def _routes(tables: Dict[str, RouteTable], aliases: Dict[str, Dict[str, str]],
             found = touches.get(path, [])
             codes = Counter(code for line, code in found if route.line <= line <= route.end)
             did = ", ".join(f"{c} ×{n}" if n > 1 else c for c, n in sorted(codes.items()))
-            for prefix, mounted in sorted(set(prefixes(key))):
+            ways = set(prefixes(key))
+            if any(mounted for _, mounted in ways):  # a router also copied into one no app
+                ways = {way for way in ways if way[1]}  # mounts (an OpenAPI export) is served
+            for prefix, mounted in sorted(ways):
                 rows.append({"methods": ", ".join(route.methods), "path": prefix + route.path,
                              "handler": f"{path}:{route.line} `{route.handler}`",
                              "mounted": mounted, "touches": did})
@@ -308,7 +315,8 @@ def collect(engine: Engine, root: str, findings: Sequence[Located],
             tables[module] = walked.table
             jobs += [{"where": f"{show(path)}:{j.line}", "name": j.name, "how": j.how}
                      for j in walked.table.jobs]
-            for model, _line in walked.table.written():
+            for model, _line in walked.table.written():  # (a class of the module: its name)
+                model = model if "." in model else f"{module}.{model}"
                 written.setdefault(model, set()).add(show(path))
         aliases[module] = walked.aliases
     backing = Backing(index, aliases, show)

@@ -107,19 +107,43 @@ class RouteTable(Collector):
         self.mounts: List[Mount] = []
         self.jobs: List[Job] = []
         self.constants: Dict[str, str] = {}       # module-level NAME = "text"
+        self.factories: Dict[str, str] = {}       # "make_router()" -> the router it returns
+        self.listed: Dict[str, List[ast.expr]] = {}  # module-level ROUTERS = (a.router, ...)
+        self.looped: Dict[str, List[ast.expr]] = {}  # ``for r in ROUTERS``: r -> the routers
         # function -> models it constructs / writes it makes (``add``) / statements it builds
         self._built: Dict[ast.AST, Set[Tuple[str, int]]] = {}
         self._adds: Set[ast.AST] = set()
         self.writes: Set[Tuple[str, int]] = set()  # (qualified model name, line)
 
     def _name(self, expr: ast.AST) -> Optional[str]:
-        """The qualified name of a router expression (a local router by its module's name)."""
+        """The qualified name of a router expression (a local router by its module's name;
+        ``create_v1_router(...)`` as ``pkg.v1.create_v1_router()``, which the map follows to
+        the router the factory returns)."""
+        module = self.ctx.location.module
+        if isinstance(expr, ast.Call):
+            called = self.ctx.qualify(expr.func)
+            if called is None:
+                return None
+            return f"{called if '.' in called else f'{module}.{called}'}()"
         name = dotted(expr)
         if name is None:
             return None
         if name in self.routers:
-            return f"{self.ctx.location.module}.{name}"
+            return f"{module}.{name}"
         return self.ctx.qualify(expr)
+
+    def visit_Return(self, node: ast.Return) -> None:
+        """A function that returns a router it built is a router factory."""
+        function = self.ctx.scope.function
+        if (function is not None and isinstance(node.value, ast.Name)
+                and node.value.id in self.routers):
+            self.factories.setdefault(f"{getattr(function, 'name', '?')}()",
+                                      f"{self.ctx.location.module}.{node.value.id}")
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:  # ``router: APIRouter = APIRouter(prefix="/flows")``
+            self.visit_Assign(ast.Assign(targets=[node.target], value=node.value,
+                                         lineno=node.lineno, col_offset=node.col_offset))
 
     def visit_Assign(self, node: ast.Assign) -> None:
         value = node.value
@@ -129,9 +153,16 @@ class RouteTable(Collector):
                 if isinstance(target, ast.Name):
                     self.constants.setdefault(target.id, value.value)
             return
+        if isinstance(value, (ast.List, ast.Tuple)) and self.ctx.scope.function is None:
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self.listed[target.id] = list(value.elts)
+            return
         if not isinstance(value, ast.Call):
             return
-        kind = APP_KINDS.get((self.ctx.qualify(value.func) or "").rsplit(".", 1)[-1])
+        called = (self.ctx.qualify(value.func) or "").rsplit(".", 1)[-1]
+        kind = APP_KINDS.get(called) or (  # a subclass: ``AirflowRouter(prefix=...)``
+            "router" if called.endswith(("Router", "Blueprint")) else None)
         if kind is None:
             return
         prefix = text_of(_keyword(value, PREFIX_KEYWORDS), self.constants)
@@ -140,9 +171,24 @@ class RouteTable(Collector):
             if name is not None:
                 self.routers.setdefault(name, Router(kind, prefix, node.lineno))
 
+    def visit_For(self, node: ast.For) -> None:
+        if (isinstance(node.target, ast.Name) and isinstance(node.iter, ast.Name)
+                and node.iter.id in self.listed):
+            self.looped[node.target.id] = self.listed[node.iter.id]
+
     def visit_FunctionDef(self, node: Function) -> None:
+        for arg in node.args.args + node.args.kwonlyargs:  # ``def init_views(app: FastAPI)``
+            kind = APP_KINDS.get((self.ctx.qualify(arg.annotation) or "").rsplit(".", 1)[-1]) \
+                if arg.annotation is not None else None
+            if kind is not None:
+                self.routers.setdefault(arg.arg, Router(kind, "", node.lineno))
+        routed = False  # each route decorator is a route: ``@r.get("")`` and ``@r.get("/")``
+        job: Optional[str] = None
         for decorator in node.decorator_list:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if isinstance(target, ast.Name):
+                job = job or (f"`@{target.id}`" if target.id in TASK_DECORATORS else None)
+                continue
             if not isinstance(target, ast.Attribute):
                 continue
             verb = target.attr
@@ -154,15 +200,11 @@ class RouteTable(Collector):
                     self.routes.append(Route(receiver, _methods(decorator, verb),
                                              text_of(path, self.constants), node.name,
                                              node.lineno, node.end_lineno or node.lineno))
-                    return
-            if verb in TASK_DECORATORS or verb in SCHEDULE_DECORATORS:
-                self.jobs.append(Job(node.name, node.lineno, f"`@{dotted(target)}`"))
-                return
-        for decorator in node.decorator_list:
-            target = decorator.func if isinstance(decorator, ast.Call) else decorator
-            if isinstance(target, ast.Name) and target.id in TASK_DECORATORS:
-                self.jobs.append(Job(node.name, node.lineno, f"`@{target.id}`"))
-                return
+                    routed = True
+            elif verb in TASK_DECORATORS or verb in SCHEDULE_DECORATORS:
+                job = job or f"`@{dotted(target)}`"
+        if job is not None and not routed:
+            self.jobs.append(Job(node.name, node.lineno, job))
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -195,10 +237,14 @@ class RouteTable(Collector):
             if verb == "mount" and node.args:
                 prefix_expr = node.args[0]
             parent = self._name(func.value)
-            child = self._name(child_expr) if child_expr is not None else None
-            if parent and child:
-                self.mounts.append(Mount(parent, child, text_of(prefix_expr, self.constants),
-                                         replaces and prefix_expr is not None, node.lineno))
+            children: List[ast.expr] = [] if child_expr is None else (
+                self.looped[child_expr.id] if isinstance(child_expr, ast.Name)
+                and child_expr.id in self.looped else [child_expr])
+            for each in children:
+                child = self._name(each)
+                if parent and child:
+                    self.mounts.append(Mount(parent, child, text_of(prefix_expr, self.constants),
+                                             replaces and prefix_expr is not None, node.lineno))
         elif verb in ("add_api_route", "add_url_rule", "add_route") and node.args:
             parent = self._name(func.value)
             endpoint = node.args[1] if len(node.args) > 1 else _keyword(
