@@ -58,7 +58,13 @@ SHOP = {
         from shop.api.main import api_router
         from shop.settings import settings
 
-        app = FastAPI()
+
+
+        async def lifespan(app: FastAPI):
+            yield
+
+
+        app = FastAPI(lifespan=lifespan)
         app.include_router(api_router, prefix=settings.API_V1_STR)
         """,
     "shop/wsgi.py": """\
@@ -102,10 +108,29 @@ SHOP = {
         OPTIONAL_ROUTERS = (reports.router,)
 
 
+        def include_beta(target: APIRouter) -> None:
+            from shop.api.routes.beta import router as beta_router
+
+            target.include_router(beta_router)
+
+
+        include_beta(api_router)
+
+
         def install(app: FastAPI) -> None:
             for extra in OPTIONAL_ROUTERS:
                 app.include_router(extra, prefix="/extra")
             app.include_router(create_admin_router())
+        """,
+    "shop/api/routes/beta.py": """\
+        from fastapi import APIRouter
+
+        router = APIRouter(prefix="/beta")
+
+
+        @router.get("/try")
+        def try_it():
+            return {}
         """,
     "shop/api/routes/common.py": """\
         from fastapi import APIRouter
@@ -309,7 +334,8 @@ def test_routes_have_methods_full_paths_and_handlers(tmp_path):
         "| GET | `/drafts/` † | shop/api/routes/drafts.py:7 `drafts` | — |",
         "| GET | `/extra/reports/daily` | shop/api/routes/reports.py:7 `daily` | — |",  # a loop
         "| POST | `/legacy/report` | shop/legacy.py:7 `report` | — |",
-        "| GET | `{settings.API_V1_STR}/health/ping` | shop/api/routes/health.py:17 `ping` | — |",
+        "| GET | `{settings.API_V1_STR}/beta/try` | shop/api/routes/beta.py:7 `try_it` | — |",
+        "| GET | `{settings.API_V1_STR}/health/ping` | shop/api/routes/health.py:13 `ping` | — |",
         "| GET | `{settings.API_V1_STR}/health/version` | shop/api/routes/health.py:9 `version` | — |",
         "| HEAD | `{settings.API_V1_STR}/health/version` | shop/api/routes/health.py:9 `version` "
         "| — |",
@@ -319,7 +345,7 @@ def test_routes_have_methods_full_paths_and_handlers(tmp_path):
         "`replace_item` | — |",
     ]
     # items.router is also copied into an OpenAPI export no app mounts: not a second row
-    assert ("10 routes; 0 whose handler a rule flags (STI001 writes, SOI004 transactions, SOI005 "
+    assert ("11 routes; 0 whose handler a rule flags (STI001 writes, SOI004 transactions, SOI005 "
             "owned tables, TBV003 blocking calls); 1 on routers no app mounts as far as "
             "truthlint reads (own path shown, marked †).") in text
 

@@ -36,8 +36,9 @@ BELOW_ROUTES = frozenset({"model", "schema", "repository", "service"})
 # a per-process object whose name says it enforces something all workers must agree on
 AGREE_WORDS = ("limit", "limiter", "quota", "budget", "throttle", "counter", "tracker",
                "breaker", "blocklist", "blacklist", "revoked", "lockout", "attempts")
-SHARED_RE = re.compile(r"redis|memcache|database|postgres|mongo|sqlalchemy|create_(?:async_)?engine|"
-                       r"session_?maker|storage_uri|(?:^|_)db(?:_|$)", re.IGNORECASE)
+# a store an object's state can live in, named in its class body or its call: a class that
+# makes an engine or is handed a database URL may keep its own state in memory all the same
+STORE_RE = re.compile(r"redis|valkey|memcache|storage_uri", re.IGNORECASE)
 DETAILS_AT = 15  # rows from which a table is collapsed under <details>
 
 
@@ -97,7 +98,7 @@ def _state_row(item: Finding, where: str, value: str, backing: Optional[str]
     evidence. An object whose call or class reaches Redis or the DB wraps shared state."""
     name = item.message.split("`")[1] if "`" in item.message else "?"
     what = item.message.split(": per-process", 1)[0].split(": a per-process", 1)[0]
-    word = next((w for w in re.findall(r"\w+", value) if SHARED_RE.search(w)), None)
+    word = next((w for w in re.findall(r"\w+", value) if STORE_RE.search(w)), None)
     if backing is None and "(" in value and word is not None:
         backing = f"`{value.split('(', 1)[0]}(...)` is given `{word}`"
     if backing is not None:
@@ -154,7 +155,7 @@ class Backing:
         for node in ast.walk(cls):
             if isinstance(node, (ast.Name, ast.Attribute)):
                 word = node.id if isinstance(node, ast.Name) else node.attr
-                if SHARED_RE.search(word):
+                if STORE_RE.search(word):
                     return (f"`{name}` ({self.show(self.index.paths[module])}:{cls.lineno}) "
                             f"uses `{word}` (line {node.lineno})")
         return None
@@ -191,19 +192,38 @@ def _routes(tables: Dict[str, RouteTable], aliases: Dict[str, Dict[str, str]],
     routers = {f"{m}.{n}": r for m, t in tables.items() for n, r in t.routers.items()}
     resolver = Resolver(aliases)
     parents: Dict[str, List[Tuple[str, str, bool]]] = {}
+    through: Dict[str, Dict[int, List[Any]]] = {}  # function -> parameter -> its mounts
     for table in tables.values():
         for mount in table.mounts:
             child = resolver.resolve(mount.child, routers)
+            if "#" in mount.parent:  # onto a parameter: onto whatever each call hands it
+                owner, _, place = mount.parent.partition("#")
+                through.setdefault(owner, {}).setdefault(int(place), []).append((child, mount))
+                continue
             parent = resolver.resolve(mount.parent, routers)
             if child and parent and child != parent:
                 parents.setdefault(child, []).append((parent, mount.prefix, mount.replaces))
+    for table in tables.values():
+        for called, args in table.handed:
+            taker = resolver.resolve(called, through) or ""
+            for position, mounts in through.get(taker, {}).items():
+                handed = args[position] if position < len(args) else None
+                parent = resolver.resolve(handed, routers) if handed else None
+                for child, mount in mounts:
+                    if child and parent and child != parent:
+                        parents.setdefault(child, []).append((parent, mount.prefix,
+                                                              mount.replaces))
+    for child, ups in parents.items():  # an app handed to a function is only the fallback
+        known = [up for up in ups if up[0] not in routers or routers[up[0]].kind != "parameter"]
+        if known:
+            parents[child] = known
 
     def prefixes(key: str, depth: int = 0) -> List[Tuple[str, bool]]:
         """(prefix, mounted) for each way the router is reached from an app."""
         own = routers[key].prefix if key in routers else ""
         ups = parents.get(key, [])
         if not ups or depth > 8:
-            return [(own, key in routers and routers[key].kind == "app")]
+            return [(own, key in routers and routers[key].kind in ("app", "parameter"))]
         found = []
         for parent, prefix, replaces in sorted(ups):
             for head, mounted in prefixes(parent, depth + 1):

@@ -106,8 +106,10 @@ class RouteTable(Collector):
         self.routes: List[Route] = []
         self.mounts: List[Mount] = []
         self.jobs: List[Job] = []
+        self._defined: Dict[str, Tuple[int, int]] = {}  # function name -> its first, last line
         self.constants: Dict[str, str] = {}       # module-level NAME = "text"
         self.factories: Dict[str, str] = {}       # "make_router()" -> the router it returns
+        self.handed: List[Tuple[str, List[Optional[str]]]] = []  # f(router): f, the args
         self.listed: Dict[str, List[ast.expr]] = {}  # module-level ROUTERS = (a.router, ...)
         self.looped: Dict[str, List[ast.expr]] = {}  # ``for r in ROUTERS``: r -> the routers
         # function -> models it constructs / writes it makes (``add``) / statements it builds
@@ -168,8 +170,10 @@ class RouteTable(Collector):
         prefix = text_of(_keyword(value, PREFIX_KEYWORDS), self.constants)
         for target in node.targets:
             name = dotted(target)
-            if name is not None:
-                self.routers.setdefault(name, Router(kind, prefix, node.lineno))
+            if name is not None and (name not in self.routers
+                                     or self.routers[name].kind == "parameter"):
+                self.routers[name] = Router(kind, prefix, node.lineno)  # (names share one
+                # table across functions: what a function builds beats what one is handed)
 
     def visit_For(self, node: ast.For) -> None:
         if (isinstance(node.target, ast.Name) and isinstance(node.iter, ast.Name)
@@ -180,8 +184,10 @@ class RouteTable(Collector):
         for arg in node.args.args + node.args.kwonlyargs:  # ``def init_views(app: FastAPI)``
             kind = APP_KINDS.get((self.ctx.qualify(arg.annotation) or "").rsplit(".", 1)[-1]) \
                 if arg.annotation is not None else None
-            if kind is not None:
-                self.routers.setdefault(arg.arg, Router(kind, "", node.lineno))
+            if kind is not None:  # an app or router handed in: where it is mounted is the
+                # caller's business (the map follows calls that hand one over)
+                self.routers.setdefault(arg.arg, Router("parameter", "", node.lineno))
+        self._defined.setdefault(node.name, (node.lineno, node.end_lineno or node.lineno))
         routed = False  # each route decorator is a route: ``@r.get("")`` and ``@r.get("/")``
         job: Optional[str] = None
         for decorator in node.decorator_list:
@@ -213,6 +219,7 @@ class RouteTable(Collector):
         function = self.ctx.scope.function
         if isinstance(func, ast.Attribute):
             self._call(node, func, function)
+        self._handed(node)
         if function is None:
             return
         callee = self.ctx.qualify(func) or ""
@@ -237,13 +244,21 @@ class RouteTable(Collector):
             if verb == "mount" and node.args:
                 prefix_expr = node.args[0]
             parent = self._name(func.value)
+            handed = self._parameter(func.value, function)
+            parents = [parent] if parent and not handed else []
+            if handed is not None:  # ``def include(target): target.include_router(r)``
+                parents.append(f"{handed[0]}#{handed[1]}")
+                if parent and parent.rpartition(".")[2] in self.routers:
+                    parents.append(parent)  # an annotated app: the map's fallback root
             children: List[ast.expr] = [] if child_expr is None else (
                 self.looped[child_expr.id] if isinstance(child_expr, ast.Name)
                 and child_expr.id in self.looped else [child_expr])
             for each in children:
                 child = self._name(each)
-                if parent and child:
-                    self.mounts.append(Mount(parent, child, text_of(prefix_expr, self.constants),
+                if child is None:
+                    continue
+                for onto in parents:
+                    self.mounts.append(Mount(onto, child, text_of(prefix_expr, self.constants),
                                              replaces and prefix_expr is not None, node.lineno))
         elif verb in ("add_api_route", "add_url_rule", "add_route") and node.args:
             parent = self._name(func.value)
@@ -260,6 +275,40 @@ class RouteTable(Collector):
             name = dotted(node.args[0])
             if name:
                 self.jobs.append(Job(name, node.lineno, f"`{dotted(func) or verb}(...)`"))
+
+    def _parameter(self, expr: ast.AST, function: Optional[ast.AST]
+                   ) -> Optional[Tuple[str, int]]:
+        """(the function's qualified name, the position) when ``expr`` is a positional
+        parameter of the function it is used in, and not itself a router built here."""
+        if (function is None or not isinstance(expr, ast.Name)
+                or (expr.id in self.routers and self.routers[expr.id].kind != "parameter")
+                or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))):
+            return None
+        names = [a.arg for a in function.args.posonlyargs + function.args.args]
+        if expr.id not in names:
+            return None
+        return f"{self.ctx.location.module}.{function.name}", names.index(expr.id)
+
+    def _handed(self, node: ast.Call) -> None:
+        """A call that hands routers to a function (``include_extra(router_v1)``): the map
+        mounts what that function includes into its parameter on what it was handed."""
+        if not node.args or not isinstance(node.func, (ast.Name, ast.Attribute)):
+            return
+        args = [self._name(a) if isinstance(a, (ast.Name, ast.Attribute)) else None
+                for a in node.args]
+        if any(a for a in args):
+            called = self._name(node.func)
+            if called:
+                module = self.ctx.location.module
+                self.handed.append((called if "." in called else f"{module}.{called}", args))
+
+    def end(self) -> None:
+        """A handler registered by a call (``add_api_route("/x", ping)``) is shown where it is
+        defined, so what rules find inside it is what the route touches."""
+        for n, route in enumerate(self.routes):
+            if route.line == route.end and route.handler in self._defined:
+                first, last = self._defined[route.handler]
+                self.routes[n] = route._replace(line=first, end=last)
 
     def written(self) -> List[Tuple[str, int]]:
         """(qualified model name, line) for each model a function writes: an ``insert`` /
