@@ -76,11 +76,15 @@ def header_layer(lines: Sequence[str]) -> Optional[Tuple[int, int]]:
 
 def longest_key(parts: Sequence[str], table: Mapping[str, Any]) -> Optional[str]:
     """The longest root-relative prefix of ``parts`` (``api/v2/items.py``, ``api/v2``,
-    ``api``) that ``table`` holds: how the layer map and the roles table name a path."""
+    ``api``) that ``table`` holds: how the layer map and the roles table name a path. A
+    module is also named without its ``.py`` (``billing/views`` for ``billing/views.py``), as
+    a dotted contract layer (``shop.billing.views``) names it."""
     for n in range(len(parts), 0, -1):
         key = "/".join(parts[:n])
         if key in table:
             return key
+        if n == len(parts) and key.endswith(".py") and key[:-3] in table:
+            return key[:-3]
     return None
 
 
