@@ -6,10 +6,11 @@ declared architecture, so STI002 and TBV002 judge by them as by ``[tool.truthlin
 Each contract layer becomes a layer-map key below the root package (``shop.api`` -> ``api``,
 ``shop.api.v2`` -> ``api/v2``, a module ``shop.billing.views`` -> ``billing/views``, which
 names ``billing/views.py``), top layer first as L2, and each layer may import the layers
-below it; ``containers`` repeat the layers inside each container. Differences from import-linter, on purpose: only direct imports are judged (not the
-indirect chains import-linter follows), imports under ``if TYPE_CHECKING:`` never count, and
-modules of one layer may import each other (import-linter's ``|`` independence is not
-enforced).
+below it; ``containers`` repeat the layers inside each container. Differences from
+import-linter, on purpose: only direct imports are judged (not the indirect chains
+import-linter follows), imports under ``if TYPE_CHECKING:`` never count, and modules of one
+layer may import each other (import-linter's ``|`` independence is not enforced). Measured
+against both tools in tests/test_contract_tools.py.
 """
 
 from __future__ import annotations
