@@ -13,7 +13,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from truthlint.adapters.init import layering, order
+from truthlint.adapters.init import layering, order, settle
 
 from .conftest import run_truthlint, write_tree
 from truthlint.core.contracts import layer_keys
@@ -70,18 +70,52 @@ def test_init_writes_valid_toml_into_the_projects_own_pyproject(tmp_path):
     table = tomllib.loads(proposed.stdout)["tool"]["truthlint"]
     assert table["roots"] == ["shop"]  # not tests/ or scripts/
     assert table["extend-exclude"] == ["shop/migrations"]
-    assert table["layer-order"] == ["main.py", "api", "services", "models"]
+    # models imports api: the layers from api down to models share one, so that the written
+    # layering adds no finding today; the stricter order is printed with the import to baseline
+    assert table["layer-order"] == ["main.py", "api | models | services"]
+    assert ("a stricter order, if the team wants it: layer-order = [\"main.py\", \"api\", "
+            "\"services\", \"models\"] — 5 of 6 imports between packages point down in it; this "
+            "one points up") in proposed.stderr
     assert "models -> api (1 module(s))" in proposed.stderr  # the one import that points up
     written = run(inside, "init", "--write")
     assert written.returncode == 0
     assert not (inside / "pyproject.toml").exists()  # never a new file in a subdirectory
     data = tomllib.loads((root / "pyproject.toml").read_text())
     assert data["project"]["name"] == "shop" and data["tool"]["black"]["line-length"] == 100
-    assert data["tool"]["truthlint"]["layer-order"][1] == "api"
+    assert data["tool"]["truthlint"]["layer-order"][0] == "main.py"
     check = run(root, "check", "--no-progress", "--select", "TBV002", ".")
-    assert [line.split(":")[0] for line in check.stdout.splitlines()] == ["shop/models/order.py"]
+    assert check.stdout == ""  # nothing on day one
+    (root / "shop/api/routes.py").write_text("from shop.services import orders\nimport shop.main\n")
+    check = run(root, "check", "--no-progress", "--select", "TBV002", ".")
+    assert [line.split(":")[0] for line in check.stdout.splitlines()] == ["shop/api/routes.py"]
     again = run(root, "init", "--write")
     assert again.returncode == 2 and "already has a [tool.truthlint] section" in again.stderr
+
+
+@pytest.mark.slow
+def test_init_writes_the_layering_the_imports_keep(tmp_path):
+    files = dict(SHOP, **{"shop/models/order.py": "X = 2\n"})  # nothing points up now
+    proposed = run(make(tmp_path, files), "init")
+    table = tomllib.loads(proposed.stdout)["tool"]["truthlint"]
+    assert table["layer-order"] == ["main.py", "api", "services", "models"]
+    assert "stricter order" not in proposed.stderr
+    assert "4 layers in which no import points up today" in proposed.stderr
+
+
+@pytest.mark.slow
+def test_init_counts_imports_inside_functions_as_tbv002_does(tmp_path):
+    files = dict(SHOP, **{"shop/models/order.py": "def late():\n    from shop.services import stock\n"})
+    table = tomllib.loads(run(make(tmp_path, files), "init").stdout)["tool"]["truthlint"]
+    assert table["layer-order"] == ["main.py", "api", "models | services"]
+
+
+def test_settling_a_layering_joins_the_layers_an_import_points_up_across():
+    from collections import Counter
+
+    layers = {"a": 2, "b": 3, "c": 4, "d": 5}
+    assert settle(layers, Counter({("c", "b"): 1})) == {"a": 2, "b": 3, "c": 3, "d": 4}
+    assert settle(layers, Counter({("d", "a"): 1})) == {"a": 2, "b": 2, "c": 2, "d": 2}
+    assert settle(layers, Counter({("a", "d"): 3})) == layers
 
 
 @pytest.mark.slow

@@ -9,24 +9,30 @@ where there is none at all), as valid TOML. It declares:
 - layers: the ones the code's ``# Layer:`` headers already declare; else those of an
   import-linter ``layers`` contract or a tach ``layers`` list when asked
   (``--from-import-linter``, ``--from-tach``); else a layering read off the real import graph:
-  an order of the top-level packages in which most imports point downward (as import-linter's
-  layers contract reads), each layer allowed to import the ones below it. The imports that
-  would break it today are listed, to baseline.
+  an order of the top-level packages in which no import points up today (as import-linter's
+  layers contract reads; packages that import each other share a layer), each layer allowed
+  to import the ones below it, so the written configuration adds no finding on day one and
+  TBV002 reports each import that breaks the layering from then on. The stricter order most
+  imports follow is printed with the imports that break it, for a team that wants to adopt
+  it and baseline those.
 
 What it guessed, and why, goes to stderr; the table to stdout (or into the file, ``--write``).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import Counter
-from typing import Counter as CounterT, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Counter as CounterT, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..core.config import ConfigFinder
 from ..core.contracts import find as find_contract, order_layers
 from ..core.files import PROJECT_MARKERS
 from ..core.location import MIGRATION_DIRS
 from ..engine.check import Engine
+from ..facts.summary import FUNCTION_LEVEL, MODULE_LEVEL
+from ..project.index import in_graph
 from ..project.layout import module_file
 from .truthmap import package_roots
 
@@ -102,6 +108,33 @@ def order(nodes: Iterable[str], edges: Edges) -> List[str]:
             top.append(best)
             left.discard(best)
     return top + bottom
+
+
+def imports_judged(index: Any) -> Dict[str, List[str]]:
+    """The imports TBV002 judges, per module: module-level and inside functions (a lazy
+    import couples the layers too), not those under ``if TYPE_CHECKING:``."""
+    graph: Dict[str, List[str]] = {}
+    for module, summary in index.modules.items():
+        if in_graph(summary):
+            graph[module] = sorted({row[0] for row in index.edges(summary)
+                                    if row[3] in (MODULE_LEVEL, FUNCTION_LEVEL)
+                                    and row[0] in index.modules and row[0] != module})
+    return graph
+
+
+def settle(layers: Dict[str, int], edges: Edges) -> Dict[str, int]:
+    """The layering with no import pointing up: each import that does joins the layers from
+    its target's down to its importer's into one (units that import each other, directly or
+    through the layers between, share a layer), renumbered from 2."""
+    rank = dict(layers)
+    while True:
+        up = sorted((a, b) for (a, b) in edges if rank[a] > rank[b])
+        if not up:
+            break
+        low, high = rank[up[0][1]], rank[up[0][0]]
+        rank = {u: low if low <= r <= high else r for u, r in rank.items()}
+    numbers = sorted(set(rank.values()))
+    return {u: numbers.index(r) + 2 for u, r in rank.items()}
 
 
 def layering(units: Sequence[str], edges: Edges) -> Tuple[Dict[str, int], List[Edge]]:
@@ -217,26 +250,48 @@ def propose(start: str, source: str = "graph") -> Tuple[str, str, List[str]]:
                 notes.append(f"  {unit:<24} L{layer}  ({n} `# Layer:` header(s) say so)")
             continue
         skipped = {os.path.basename(d) for d in excluded if os.path.dirname(d) == root}
-        edges = package_graph(index.graph())
+        edges = package_graph(imports_judged(index))
         edges = Counter({e: n for e, n in edges.items() if not skipped & set(e)})
         units = sorted({u for u in map(unit_of, index.modules) if u is not None} - skipped)
-        ranked, upward = layering(order(units, edges), edges)
-        layers.update((_key(root, unit), layer) for unit, layer in ranked.items())
-        for unit in sorted(ranked, key=lambda u: (ranked[u], u)):
-            notes.append(f"  {unit:<24} layer {ranked[unit] - 1}  (imports {_out(unit, edges)}; "
-                         f"imported by {_in(unit, edges)})")
-        total = sum(edges.values())
-        against = sum(edges[e] for e in upward)
-        notes.append(f"truthlint: {total - against} of {total} module-level imports between "
-                     f"packages point downward in this layering; {against} point up and would "
-                     f"be TBV002 findings today (with the imports inside functions that do):")
-        notes += [f"    {a} -> {b} ({edges[(a, b)]} module(s))" for a, b in upward]
-        if upward:
-            notes.append("  baseline them: truthlint check --select TBV002 --write-baseline "
-                         "truthlint-baseline.json")
+        strict, upward = layering(order(units, edges), edges)
+        ranked = settle(strict, edges)
+        notes += _proposal(strict, upward, ranked, edges, functools.partial(_key, root))
+        if len(set(ranked.values())) > 1:  # one layer says nothing: then none is written
+            layers.update((_key(root, unit), layer) for unit, layer in ranked.items())
     for directory in excluded:
         notes.append(f"truthlint: {_rel(directory, project)} holds migrations: excluded")
     return target, render(roots, project, layers, excluded, ordered), notes
+
+
+def _proposal(strict: Dict[str, int], upward: List[Edge], ranked: Dict[str, int],
+              edges: Edges, key: Callable[[str], str]) -> List[str]:
+    """What init tells of the layering it writes (no import points up in it today, so it
+    adds no finding on day one) and of the stricter order the imports almost follow, with
+    the imports that break that one: a team that wants it adopts it and baselines those."""
+    notes = []
+    for unit in sorted(ranked, key=lambda u: (ranked[u], u)):
+        notes.append(f"  {unit:<24} layer {ranked[unit] - 1}  (imports {_out(unit, edges)}; "
+                     f"imported by {_in(unit, edges)})")
+    count = len(set(ranked.values()))
+    if count > 1:
+        notes.append(f"truthlint: {count} layers in which no import points up today (packages "
+                     "that import each other, or the layers between them, share a layer): "
+                     "TBV002 reports an import that breaks it from now on")
+    else:
+        notes.append("truthlint: no layering written: the packages import each other across "
+                     "every order (each would share one layer)")
+    if upward:
+        total = sum(edges.values())
+        against = sum(edges[e] for e in upward)
+        order_text = ", ".join('"' + " | ".join(sorted(key(u) for u in strict if strict[u] == n))
+                               + '"' for n in sorted(set(strict.values())))
+        these = "this one points" if against == 1 else f"these {against} point"
+        notes.append(f"truthlint: a stricter order, if the team wants it: layer-order = "
+                     f"[{order_text}] — {total - against} of {total} imports between packages "
+                     f"point down in it; {these} up (adopt it and baseline them with "
+                     "truthlint check --select TBV002 --write-baseline FILE):")
+        notes += [f"    {a} -> {b} ({edges[(a, b)]} module(s))" for a, b in upward]
+    return notes
 
 
 def _out(unit: str, edges: Edges) -> str:
@@ -249,4 +304,4 @@ def _in(unit: str, edges: Edges) -> str:
     return ", ".join(names) or "nothing"
 
 
-__all__ = ["propose", "project_file", "order", "layering"]
+__all__ = ["propose", "project_file", "order", "layering", "settle"]
