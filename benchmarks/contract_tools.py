@@ -41,10 +41,11 @@ def _tool(name: str) -> str:
 
 def import_linter(root: Path) -> Tuple[Set[Verdict], int]:
     done = subprocess.run([_tool("lint-imports"), "--no-cache"], cwd=root, text=True,
-                          capture_output=True, env=dict(os.environ, PYTHONPATH=str(root)))
+                          capture_output=True,  # (one import per line: no wrapping)
+                          env=dict(os.environ, PYTHONPATH=str(root), COLUMNS="100000"))
     direct: Set[Verdict] = set()
     chains = 0
-    lines = done.stdout.splitlines()
+    lines = re.sub(r",\s*\n\s*l\.", ", l.", done.stdout).splitlines()  # (wrapped line lists)
     for n, line in enumerate(lines):
         match = DIRECT_RE.match(line.strip())
         if match is None:

@@ -11,6 +11,7 @@ listed in ``DIFFERENCES`` and documented (core/contracts.py, docs/rules/TBV002.m
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Dict, List, Set, Tuple
 
@@ -191,8 +192,11 @@ def tbv002(root: Path) -> Set[Verdict]:
     for row in json.loads(done.stdout):
         message = row["message"]
         source = message.split(" ", 1)[0]
-        target = message.split(" imports ", 1)[1].split(" ", 1)[0]
-        found.add((source, target, row["line"]))
+        imported = message.split(" imports ", 1)[1].split(", but ", 1)[0]
+        # "a.b (layer 1 …)", "Name from a.b (layer 1 …)", several joined by ", "
+        for part in re.findall(r"(?:(\S+) from )?(\S+) \((?:layer \d+ of the order|L\d)\)",
+                               imported):
+            found.add((source, part[1], row["line"]))
     return found
 
 
