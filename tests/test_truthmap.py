@@ -488,7 +488,9 @@ def test_map_diff_against_a_git_revision_reads_it_without_touching_the_repositor
     git(root, "add", "-A")
     git(root, "commit", "-qm", "base")
     change(root)
-    # what the repository's own configuration asks git to run must never run
+    # what the repository's own configuration asks git to run must never run (the commands
+    # the export uses run none of these; the test fails if it ever checks a revision out,
+    # adds a worktree or diffs through the repository's configuration)
     planted = tmp_path / "planted"
     git(root, "config", "core.fsmonitor", f"touch {planted}-fsmonitor")
     git(root, "config", "diff.external", f"touch {planted}-diff")
@@ -525,3 +527,156 @@ def test_a_saved_map_that_is_not_one_stops_with_exit_2(tmp_path):
     assert done.returncode == 2
     assert "--diff bad.json: bad.json: not a saved map" in done.stderr
     assert run_truthlint(root, "map", ".", "--diff", "bad.json", "--format", "json").returncode == 2
+
+
+def test_changed_entries_pair_one_to_one():
+    from collections import Counter
+
+    from truthlint.adapters.mapdiff import _changes
+
+    was = Counter({("x.py `cache`", "per-process, unknown"): 2})
+    now = Counter({("x.py `cache`", "shared, safe"): 1})
+    assert _changes(was, now) == ["- ✏️ x.py `cache`: per-process, unknown → shared, safe",
+                                  "- ➖ x.py `cache`: per-process, unknown"]
+
+
+@pytest.mark.slow
+def test_routes_through_routers_that_include_each_other_and_local_routers(tmp_path):
+    root = write_tree(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'loop'\n",
+        "app/__init__.py": "",
+        "app/loop.py": """\
+            from fastapi import APIRouter, FastAPI
+
+            a = APIRouter(prefix="/a")
+            b = APIRouter(prefix="/b")
+
+
+            @a.get("/x")
+            def x():
+                return 1
+
+
+            a.include_router(b, prefix="/p0")
+            b.include_router(a, prefix="/q0")
+            a.include_router(b, prefix="/p1")
+            b.include_router(a, prefix="/q1")
+
+
+            def make_v1():
+                router = APIRouter(prefix="/v1")
+
+                @router.get("/items")
+                def items_v1():
+                    return 1
+                return router
+
+
+            def make_v2():
+                router = APIRouter(prefix="/v2")
+
+                @router.get("/items")
+                def items_v2():
+                    return 2
+                return router
+
+
+            app = FastAPI()
+            app.include_router(make_v1())
+            app.include_router(make_v2())
+            """,
+    })
+    rows = [line for line in mapped(root).splitlines() if line.startswith("| GET |")]
+    # a router already on the way is not gone through again; each factory's own router
+    assert rows == ["| GET | `/b/q0/a/x` † | app/loop.py:8 `x` | — |",
+                    "| GET | `/b/q1/a/x` † | app/loop.py:8 `x` | — |",
+                    "| GET | `/v1/items` | app/loop.py:22 `items_v1` | — |",
+                    "| GET | `/v2/items` | app/loop.py:31 `items_v2` | — |"]
+
+
+@pytest.mark.slow
+def test_state_and_writers_read_what_the_code_hands_over(tmp_path):
+    root = write_tree(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'st'\n",
+        "app/__init__.py": "",
+        "app/models.py": """\
+            from sqlmodel import Field, SQLModel
+
+
+            class User(SQLModel, table=True):
+                id: int = Field(default=None, primary_key=True)
+            """,
+        "app/report.py": """\
+            from app.models import User
+
+
+            def names(rows):
+                seen = set()
+                for row in rows:
+                    seen.add(User(id=row))
+                return seen
+            """,
+        "app/limits.py": """\
+            from slowapi import Limiter
+
+            limiter = Limiter(key_func=str, storage_uri="memory://")
+            shared_limiter = Limiter(key_func=str, storage_uri="redis://cache:6379")
+            """,
+    })
+    text = mapped(root)
+    assert "| user | User (app/models.py:4) | — |" in text  # a set's add() writes no table
+    assert ("| app/limits.py:3 `limiter` | per-process | unsafe |") in text
+    assert ("| app/limits.py:4 `shared_limiter` | shared | safe | wraps state kept in Redis or "
+            "the DB: `Limiter(...)` is given `redis://…` |") in text
+
+
+@pytest.mark.slow
+def test_a_saved_map_of_odd_shape_is_read_or_refused_cleanly(tmp_path):
+    root = shop(tmp_path)
+    (root / "odd.json").write_text(json.dumps({"root": "shop", "state": {"tables": [
+        {"table": "item", "writers": 5}, {"table": "x", "writers": "abc"}]}, "items": [[1]]}))
+    odd = run_truthlint(root, "map", ".", "--diff", "odd.json")
+    assert odd.returncode == 0 and "Traceback" not in odd.stderr
+    assert "- ➕ item written by shop/services/items.py" in odd.stdout
+    (root / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    deep = run_truthlint(root, "map", ".", "--diff", "deep.json")
+    assert deep.returncode == 2 and "not a saved map" in deep.stderr
+    (root / "debt.json").write_text("[]")
+    listed = run_truthlint(root, "map", ".", "--baseline", "debt.json")
+    assert listed.returncode == 2 and "not a truthlint baseline" in listed.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_map_diff_against_revisions_where_the_project_differs(tmp_path):
+    # the repository's top is the package root; a directory added since; a missing blob
+    top = tmp_path / "app"
+    write_tree(top, {"__init__.py": "", "main.py": (
+        'from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get("/a")\ndef a():\n    return 1\n')})
+    git(top, "init", "-q")
+    git(top, "add", "-A")
+    git(top, "commit", "-qm", "base")
+    assert mapped(top, "--diff", "HEAD") == (
+        "## truthlint map: what the change did to app (against HEAD)\n\nNo change to the map.\n")
+    (tmp_path / "tmp").mkdir()
+    (tmp_path / "tmp" / "pyproject.toml").write_text('[tool.truthlint]\nlayer-preset = "seed"\n')
+    cache = tmp_path / "cache"
+    done = run_truthlint(top, "map", ".", "--diff", "HEAD",
+                         env={"TMPDIR": str(tmp_path / "tmp"), "TRUTHLINT_CACHE_DIR": str(cache)})
+    assert done.stdout.endswith("No change to the map.\n")  # nothing above the copy is read
+    kept = sorted(p.name for p in cache.rglob("*") if p.is_file())
+    again = run_truthlint(top, "map", ".", "--diff", "HEAD",
+                          env={"TRUTHLINT_CACHE_DIR": str(cache)})
+    assert again.returncode == 0 and sorted(p.name for p in cache.rglob("*")
+                                            if p.is_file()) == kept  # the base left nothing
+    write_tree(top, {"extra/__init__.py": "", "extra/api.py": (
+        'from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n@router.get("/b")\n'
+        'def b():\n    return 2\n')})
+    added = run_truthlint(top, "map", "extra", "--diff", "HEAD")
+    assert added.returncode == 0, added.stderr
+    assert added.stdout == ("## truthlint map: what the change did to app (against HEAD)\n\n"
+                            "### Routes\n\n- ➕ GET `/b` → app/extra/api.py `b`: touches —\n")
+    blob = git(top, "rev-parse", "HEAD:main.py").strip()
+    (top / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    missing = run_truthlint(top, "map", ".", "--diff", "HEAD")
+    assert missing.returncode == 2 and "git could not read main.py" in missing.stderr

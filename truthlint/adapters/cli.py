@@ -275,7 +275,9 @@ def _map(args: argparse.Namespace) -> int:
     maps = _maps(args.root, args)
     if args.diff:
         try:
-            old = base_maps(args.diff, args.root, lambda copy: _maps(copy, args, baseline=False))
+            names = {str(m.get("root")) for m in maps}
+            old = base_maps(args.diff, args.root,
+                            lambda copy, top: _base_maps(copy, top, args, names))
         except DiffError as exc:
             raise UsageError(f"--diff {args.diff}: {exc}") from None
         _emit(diff(old, maps, args.diff), args.output)
@@ -287,28 +289,60 @@ def _map(args: argparse.Namespace) -> int:
     return 0
 
 
-def _maps(project: str, args: argparse.Namespace, baseline: bool = True) -> List[Dict[str, Any]]:
+def _base_maps(copy: str, top: str, args: argparse.Namespace,
+               names: Set[str]) -> List[Dict[str, Any]]:
+    """The maps of a revision's copy (``copy``: the mapped directory's place in it, ``top``:
+    the copy's top): configuration read from the copy only (not from above it), caches in the
+    scratch directory (removed with it). A directory that did not exist yet is mapped
+    through its nearest ancestor, keeping the roots the change's own map has (``names``);
+    where there is no package root there is no map (everything the change has is then new)."""
+    from ..core.config import CACHE_ENV
+
+    mapped = copy
+    while not os.path.isdir(mapped) and len(mapped) > len(top):
+        mapped = os.path.dirname(mapped)
+    if not os.path.isdir(mapped):
+        return []
+    before = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = os.path.join(os.path.dirname(top), ".truthlint_cache")
+    try:
+        maps = _maps(mapped, args, ConfigFinder(ceiling=top), baseline=None)
+    except UsageError:
+        return []
+    finally:
+        if before is None:
+            os.environ.pop(CACHE_ENV, None)
+        else:
+            os.environ[CACHE_ENV] = before
+    return maps if mapped == copy else [m for m in maps if str(m.get("root")) in names]
+
+
+def _maps(project: str, args: argparse.Namespace, finder: Optional[ConfigFinder] = None,
+          baseline: Optional[str] = "") -> List[Dict[str, Any]]:
     """The map of each package root of ``project``: the app's roots, or all with --all-roots
-    (which also keeps migrations); findings a --baseline grandfathers are counted apart."""
+    (which also keeps migrations); findings a --baseline grandfathers (``baseline``: that
+    file, "" for the one asked for, None for none) are counted apart."""
     from ..run.pipeline import run
     from .truthmap import collect, package_roots, roots_under
 
-    engine = Engine(ConfigFinder())
+    engine = Engine(finder or ConfigFinder())
     validate_tree((project,), engine.finder)
     roots = (roots_under if args.all_roots else package_roots)(engine, project)
     if not roots:
         raise UsageError(f"{project}: no package root found (a directory with __init__.py)")
+    chosen = args.baseline if baseline == "" else baseline
+    saved = None
+    if chosen:
+        from ..run.baseline import Baseline, keys_for, split
+
+        saved = Baseline.load(chosen)
     maps = []
     for root in roots:
         located, _ = run(engine, python_files([root]), args.jobs)
         old: Set[int] = set()
-        if args.baseline and baseline:
-            from ..run.baseline import Baseline, keys_for, split
-
-            saved = Baseline.load(args.baseline)
-            base = os.path.dirname(os.path.abspath(args.baseline))
+        if saved is not None:
             keys = keys_for([(i.finding.code, i.path, i.source_line, i.finding.message)
-                             for i in located], base)
+                             for i in located], saved.base)
             flags, _ = split(keys, [i.finding.line for i in located], saved)
             old = {n for n, f in enumerate(flags) if f}
         maps.append(collect(engine, root, located, old, migrations=args.all_roots))

@@ -277,6 +277,8 @@ def _proposal(strict: Dict[str, int], upward: List[Edge], ranked: Dict[str, int]
         notes.append(f"truthlint: {count} layers in which no import points up today (packages "
                      "that import each other, or the layers between them, share a layer): "
                      "TBV002 reports an import that breaks it from now on")
+    elif not edges:
+        notes.append("truthlint: no layering written: no package imports another")
     else:
         notes.append("truthlint: no layering written: the packages import each other across "
                      "every order (each would share one layer)")

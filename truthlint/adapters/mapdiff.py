@@ -23,6 +23,7 @@ from ..core.files import read_regular
 WANTED = (".py", ".toml", ".cfg", ".ini", ".flake8", ".importlinter")
 MAX_BLOB = 32 * 1024 * 1024   # as the file reader: larger files are not code to check
 MAX_FILES = 200_000
+MAX_TOTAL = 1024 * 1024 * 1024  # all the blobs of a revision, read at once
 GIT_TIMEOUT = 120
 # what a repository's configuration could make git run: off, whatever it says
 SAFE_GIT = ("-c", "core.fsmonitor=false", "-c", f"core.hooksPath={os.devnull}",
@@ -54,58 +55,72 @@ def _safe(path: str) -> bool:
             and all(p not in ("", ".", "..") for p in parts) and "\\" not in path)
 
 
-def export(revision: str, project: str, dest: str) -> str:
-    """Copy the revision's Python and configuration files into ``dest``; returns the place
-    of ``project`` inside it."""
-    if revision.startswith("-") or not revision.strip():
+def export(revision: str, project: str, dest: str) -> Tuple[str, str]:
+    """Copy the revision's Python and configuration files (regular blobs; links, submodules
+    and paths that would leave the copy are left out) into ``dest/<repository name>``;
+    returns the place of ``project`` inside the copy (it may not exist at that revision)
+    and the copy's top."""
+    if revision.startswith("-") or not revision.strip() or "\0" in revision:
         raise DiffError(f"{revision!r} is not a revision")
     top = _git(["rev-parse", "--show-toplevel"], project).decode("utf-8", "replace").strip()
     commit = _git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], top).strip()
     rows = _git(["ls-tree", "-r", "-l", "-z", "--full-tree", commit.decode()], top).split(b"\0")
-    wanted: List[Tuple[str, str]] = []
+    wanted: Dict[str, str] = {}  # path -> blob (a path listed twice is taken once)
+    total = 0
     for row in rows:
-        if not row:
-            continue
         meta, _, raw = row.partition(b"\t")
         fields = meta.split()
         path = raw.decode("utf-8", "surrogateescape")
-        if (len(fields) == 4 and fields[1] == b"blob" and fields[0] in (b"100644", b"100755")
-                and fields[3].isdigit() and int(fields[3]) <= MAX_BLOB
-                and path.endswith(WANTED) and _safe(path)):
-            wanted.append((fields[2].decode(), path))
-    if len(wanted) > MAX_FILES:
-        raise DiffError(f"{revision}: more than {MAX_FILES} files")
-    blobs = _git(["cat-file", "--batch"], top, "".join(f"{sha}\n" for sha, _ in wanted).encode())
+        if (len(fields) != 4 or fields[1] != b"blob" or fields[0] not in (b"100644", b"100755")
+                or not path.endswith(WANTED) or not _safe(path) or path in wanted):
+            continue
+        if not fields[3].isdigit():  # git lists a blob it cannot read (a partial clone)
+            raise DiffError(f"{revision}: git could not read {path} (a partial clone?)")
+        if int(fields[3]) <= MAX_BLOB:
+            wanted[path] = fields[2].decode("ascii", "replace")
+            total += int(fields[3])
+    if len(wanted) > MAX_FILES or total > MAX_TOTAL:
+        raise DiffError(f"{revision}: more than {MAX_FILES} files or {MAX_TOTAL} bytes to read")
+    order = sorted(wanted)
+    blobs = _git(["cat-file", "--batch"], top, "".join(f"{wanted[p]}\n" for p in order).encode())
+    copy = os.path.join(dest, os.path.basename(top.rstrip("/")) or "repository")
     offset = 0
-    for sha, path in wanted:
-        end = blobs.index(b"\n", offset)
-        header = blobs[offset:end].split()
-        size = int(header[2]) if len(header) == 3 and header[1] == b"blob" else 0
+    for path in order:
+        end = blobs.find(b"\n", offset)
+        header = blobs[offset:end].split() if end >= 0 else []
+        if (len(header) != 3 or header[0].decode("ascii", "replace") != wanted[path]
+                or header[1] != b"blob" or not header[2].isdigit()):
+            raise DiffError(f"{revision}: git could not read {path} (a partial clone?)")
+        size = int(header[2])
         content = blobs[end + 1:end + 1 + size]
         offset = end + 1 + size + 1
-        target = os.path.join(dest, *path.split("/"))
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "xb") as handle:
-            handle.write(content)
+        target = os.path.join(copy, *path.split("/"))
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "xb") as handle:
+                handle.write(content)
+        except OSError as exc:  # a file and a directory of one name, names the system refuses
+            raise DiffError(f"{revision}: cannot copy {path}: {exc.strerror or exc}") from None
     inside = os.path.relpath(os.path.realpath(project), os.path.realpath(top))
-    return dest if inside == "." else os.path.join(dest, inside)
+    return (copy if inside == "." else os.path.join(copy, inside)), copy
 
 
 def base_maps(spec: str, project: str,
-              make: Callable[[str], List[Dict[str, Any]]]) -> List[Dict[str, Any]]:
+              make: Callable[[str, str], List[Dict[str, Any]]]) -> List[Dict[str, Any]]:
     """The maps of the base: a saved JSON map (one root, or a list of them), else the maps
-    ``make`` builds of the git revision ``spec`` of ``project``."""
-    if os.path.isfile(spec):
+    ``make`` builds of the git revision ``spec`` of ``project`` (``make(the project's place
+    in the copy, the copy's top)``)."""
+    if os.path.isfile(spec):  # (a file of that name wins over a revision)
         try:
             data = json.loads(read_regular(spec).decode("utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise DiffError(f"{spec}: not a saved map ({exc})") from None
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise DiffError(f"{spec}: not a saved map ({type(exc).__name__})") from None
         maps = data if isinstance(data, list) else [data]
         if not all(isinstance(m, dict) and isinstance(m.get("root"), str) for m in maps):
             raise DiffError(f"{spec}: not a saved map (`truthlint map --format json`)")
         return maps
     with tempfile.TemporaryDirectory(prefix="truthlint-map-") as scratch:
-        return make(export(spec, project, scratch))
+        return make(*export(spec, project, scratch))
 
 
 def _rows(data: Dict[str, Any], key: str) -> List[Any]:
@@ -143,7 +158,8 @@ def _facts(data: Dict[str, Any]) -> Dict[str, Counter[Fact]]:
         for r in _rows(data, "state.objects"))
     facts["Table writers"] = Counter(
         (f"{get(t, 'table')} written by {w}", "") for t in _rows(data, "state.tables")
-        if isinstance(t, dict) for w in (t.get("writers") or []) if isinstance(w, str))
+        if isinstance(t, dict) and isinstance(t.get("writers"), list)
+        for w in t["writers"] if isinstance(w, str))
     facts["Findings"] = Counter(
         (f"{row[0]} {row[2]} {row[3]}", "") for row in _rows(data, "items")
         if isinstance(row, list) and len(row) == 4)
@@ -152,18 +168,15 @@ def _facts(data: Dict[str, Any]) -> Dict[str, Counter[Fact]]:
 
 def _changes(was: Counter[Fact], now: Counter[Fact]) -> List[str]:
     """➕ what is new, ➖ what is gone, ✏️ what says something else now."""
-    added, removed = now - was, was - now
-    old_values = {key: value for key, value in removed}
+    added, removed = sorted((now - was).elements()), sorted((was - now).elements())
     out: List[str] = []
-    edited = set()
-    for key, value in sorted(added.elements()):
-        if key in old_values and value and key not in edited:
-            edited.add(key)
-            out.append(f"- ✏️ {key}: {old_values[key]} → {value}")
+    for key, value in added:  # an entry whose value changed: one ✏️ per pair, one to one
+        old = next((i for i, (k, v) in enumerate(removed) if k == key), None)
+        if old is not None and value:
+            out.append(f"- ✏️ {key}: {removed.pop(old)[1]} → {value}")
         else:
             out.append(f"- ➕ {key}" + (f": {value}" if value else ""))
-    out += [f"- ➖ {key}" + (f": {value}" if value else "")
-            for key, value in sorted(removed.elements()) if key not in edited]
+    out += [f"- ➖ {key}" + (f": {value}" if value else "") for key, value in removed]
     return out
 
 
@@ -191,4 +204,7 @@ def diff(old: Sequence[Dict[str, Any]], new: Sequence[Dict[str, Any]], base: str
                 out += [f"### {section}", ""] + lines + [""]
         if not changed:
             out += ["No change to the map.", ""]
+    for root in sorted(set(olds) - {str(m.get("root")) for m in new}):
+        out += [f"## truthlint map: the change removed the package root {root} (against "
+                f"{base})", ""]
     return "\n".join(out)

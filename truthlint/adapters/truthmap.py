@@ -15,6 +15,7 @@ from collections import Counter
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from ..core.context import Finding
+from ..core.names import dotted
 from ..core.source import PARSE_ERRORS, read_source, split_lines
 from ..core.walker import Walker
 from ..engine.check import Engine
@@ -22,6 +23,7 @@ from ..facts.behaviour import BEHAVIOUR, Behaviour, Evidence
 from ..facts.mounts import RouteTable
 from ..facts.order import collectors_for
 from ..facts.roles import Roles
+from ..facts.sessions import SessionFacts
 from ..project.layout import find_root, locate
 from ..rules.base import SEVERITIES
 from ..rules.registry import RULES
@@ -38,8 +40,10 @@ AGREE_WORDS = ("limit", "limiter", "quota", "budget", "throttle", "counter", "tr
                "breaker", "blocklist", "blacklist", "revoked", "lockout", "attempts")
 # a store an object's state can live in, named in its class body or its call: a class that
 # makes an engine or is handed a database URL may keep its own state in memory all the same
-STORE_RE = re.compile(r"redis|valkey|memcache|storage_uri", re.IGNORECASE)
+STORE_RE = re.compile(r"redis|valkey|memcache", re.IGNORECASE)
+STORE_URLS = ("redis://", "rediss://", "valkey://", "memcached://", "redis+sentinel://")
 DETAILS_AT = 15  # rows from which a table is collapsed under <details>
+MAX_WAYS = 16    # full paths shown per route (a router mounted in many places)
 
 
 class Walked(NamedTuple):
@@ -64,7 +68,7 @@ def _walk(engine: Engine, state_engine: Engine, path: str, source: str) -> Walke
         return Walked({}, {}, None, [], {})
     lines = split_lines(source)
     ctx = engine.context(lines, path)
-    collectors = [kind(ctx) for kind in collectors_for([Roles])] + [RouteTable(ctx)]
+    collectors = [kind(ctx) for kind in collectors_for([Roles, SessionFacts])] + [RouteTable(ctx)]
     for collector in collectors:
         ctx.add_collector(collector)
     Walker([ctx.imports, *collectors], ctx).run(tree)
@@ -85,22 +89,39 @@ def _walk(engine: Engine, state_engine: Engine, path: str, source: str) -> Walke
         while isinstance(value, ast.IfExp):  # ``Limiter(...) if enabled else None``
             value = value.body
         callee = ctx.qualify(value.func) if isinstance(value, ast.Call) else None
-        state.append((item, ast.unparse(value) if value is not None else "", callee))
+        store = _store(value) if isinstance(value, ast.Call) else None
+        state.append((item, store or "", callee))
     return Walked(ctx.collector(Behaviour).evidence, ctx.collector(Roles).module_roles(),
                   ctx.collector(RouteTable), state,
                   {**ctx.imports.aliases, **ctx.collector(RouteTable).factories})
 
 
-def _state_row(item: Finding, where: str, value: str, backing: Optional[str]
+def _store(call: ast.Call) -> Optional[str]:
+    """What a call is given that names a shared store, as shown evidence: a name or attribute
+    among its argument values (``redis_client``, ``settings.redis``), or a store's URL
+    (``"redis://..."``); keyword names and other strings say nothing (``storage_uri=
+    "memory://"`` keeps the state in the process)."""
+    called = dotted(call.func) or "..."
+    for value in [*call.args, *(k.value for k in call.keywords)]:
+        for node in ast.walk(value):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if node.value.startswith(STORE_URLS):
+                    return f"`{called}(...)` is given `{node.value.split('://')[0]}://…`"
+            elif isinstance(node, (ast.Name, ast.Attribute)):
+                word = node.id if isinstance(node, ast.Name) else node.attr
+                if STORE_RE.search(word):
+                    return f"`{called}(...)` is given `{word}`"
+    return None
+
+
+def _state_row(item: Finding, where: str, store: str, backing: Optional[str]
                ) -> Dict[str, str]:
     """One module- or class-level object: per-process or a wrapper of shared state, and
     whether several workers may each hold their own (safe, unsafe, unknown), with the
     evidence. An object whose call or class reaches Redis or the DB wraps shared state."""
     name = item.message.split("`")[1] if "`" in item.message else "?"
     what = item.message.split(": per-process", 1)[0].split(": a per-process", 1)[0]
-    word = next((w for w in re.findall(r"\w+", value) if STORE_RE.search(w)), None)
-    if backing is None and "(" in value and word is not None:
-        backing = f"`{value.split('(', 1)[0]}(...)` is given `{word}`"
+    backing = backing or store or None
     if backing is not None:
         return {"where": where, "name": name, "kind": "shared", "verdict": "safe",
                 "why": f"wraps state kept in Redis or the DB: {backing}"}
@@ -127,16 +148,12 @@ class Backing:
             return None
         if "." not in qualified:
             qualified = f"{module}.{qualified}"
-        for _ in range(8):
-            owner, _, name = qualified.rpartition(".")
-            cls = self._class(owner, name)
-            if cls is not None:
-                return self._reach(cls, owner, name)
-            target = self.aliases.get(owner, {}).get(name)
-            if not target or target == qualified:
-                return None
-            qualified = target
-        return None
+        found = Resolver(self.aliases).resolve(qualified, _Classes(self))
+        if found is None:
+            return None
+        owner, _, name = found.rpartition(".")
+        cls = self._class(owner, name)
+        return self._reach(cls, owner, name) if cls is not None else None
 
     def _class(self, module: str, name: str) -> Optional[ast.ClassDef]:
         path = self.index.paths.get(module)
@@ -159,6 +176,17 @@ class Backing:
                     return (f"`{name}` ({self.show(self.index.paths[module])}:{cls.lineno}) "
                             f"uses `{word}` (line {node.lineno})")
         return None
+
+
+class _Classes:
+    """``name in`` it: ``name`` is a class of the project (for Resolver.resolve)."""
+
+    def __init__(self, backing: "Backing") -> None:
+        self.backing = backing
+
+    def __contains__(self, qualified: object) -> bool:
+        owner, _, name = str(qualified).rpartition(".")
+        return self.backing._class(owner, name) is not None
 
 
 class Resolver:
@@ -218,16 +246,20 @@ def _routes(tables: Dict[str, RouteTable], aliases: Dict[str, Dict[str, str]],
         if known:
             parents[child] = known
 
-    def prefixes(key: str, depth: int = 0) -> List[Tuple[str, bool]]:
-        """(prefix, mounted) for each way the router is reached from an app."""
+    def prefixes(key: str, chain: Tuple[str, ...] = ()) -> List[Tuple[str, bool]]:
+        """(prefix, mounted) for each way the router is reached from an app: a router already
+        on the way (routers that include each other) is not gone through again, and a route
+        has at most MAX_WAYS ways."""
         own = routers[key].prefix if key in routers else ""
-        ups = parents.get(key, [])
-        if not ups or depth > 8:
+        ups = [up for up in parents.get(key, []) if up[0] not in chain]
+        if not ups or len(chain) > 8:
             return [(own, key in routers and routers[key].kind in ("app", "parameter"))]
-        found = []
-        for parent, prefix, replaces in sorted(ups):
-            for head, mounted in prefixes(parent, depth + 1):
+        found: List[Tuple[str, bool]] = []
+        for parent, prefix, replaces in sorted(set(ups)):
+            for head, mounted in prefixes(parent, chain + (key,)):
                 found.append((head + prefix + ("" if replaces else own), mounted))
+                if len(found) >= MAX_WAYS:
+                    return found
         return found
 
     rows = []
@@ -329,8 +361,8 @@ def collect(engine: Engine, root: str, findings: Sequence[Located],
         if 5 in walked.evidence:
             workers.append(f"{show(path)}:{walked.evidence[5][0]} `{walked.evidence[5][2]}` "
                            "(background work)")
-        for found, value, callee in walked.state:
-            pending.append((found, f"{show(path)}:{found.line}", value, callee, module))
+        for found, store, callee in walked.state:
+            pending.append((found, f"{show(path)}:{found.line}", store, callee, module))
         if walked.table is not None:
             tables[module] = walked.table
             jobs += [{"where": f"{show(path)}:{j.line}", "name": j.name, "how": j.how}
@@ -340,8 +372,8 @@ def collect(engine: Engine, root: str, findings: Sequence[Located],
                 written.setdefault(model, set()).add(show(path))
         aliases[module] = walked.aliases
     backing = Backing(index, aliases, show)
-    state = [_state_row(found, where, value, backing.of(callee, module))
-             for found, where, value, callee, module in pending]
+    state = [_state_row(found, where, store, backing.of(callee, module))
+             for found, where, store, callee, module in pending]
     positions: Dict[str, List[Tuple[int, str]]] = {}
     for item in findings:
         positions.setdefault(show(item.path), []).append((item.finding.line, item.finding.code))
@@ -398,15 +430,14 @@ def collect(engine: Engine, root: str, findings: Sequence[Located],
         "role-graph": _role_graph(index, module_roles) if index else [],
         "dependencies": matrix,
         "routes": _routes(tables, aliases, paths, touches),
-        "jobs": sorted(jobs, key=lambda j: (j["where"].rsplit(":", 1)[0], int(j["where"].rsplit(":", 1)[1]))),
+        "jobs": sorted(jobs, key=_place),
         "triggers": {"import-time": finding_rows(["TBV001"]), "worker": workers},
         "state": {"models": [{"path": p, "model": c, "table": t, "line": n}
                              for p, c, t, n, _ in models],
                   "tables": [{"table": t, "models": sorted(r["models"]),
                               "writers": sorted(r["writers"])}
                              for t, r in sorted(table_rows.items())],
-                  "objects": sorted(state, key=lambda r: (r["where"].rsplit(":", 1)[0],
-                                                          int(r["where"].rsplit(":", 1)[1]))),
+                  "objects": sorted(state, key=_place),
                   "owners": _owners(config, module_roles, paths)},
         "priorities": _priorities(findings, baselined or set()),
         "findings": dict(sorted(by_code.items())),
@@ -414,6 +445,12 @@ def collect(engine: Engine, root: str, findings: Sequence[Located],
             (show(i.path), i.finding.line, i.finding.code, i.finding.message.split(" — ")[0])
             for i in findings})],
     }
+
+
+def _place(row: Dict[str, Any]) -> Tuple[str, int]:
+    """A row's ``where`` (``path:line``) as a sort key: by file, then by line."""
+    path, _, line = str(row["where"]).rpartition(":")
+    return path, int(line) if line.isdigit() else 0
 
 
 def _owners(config: Any, module_roles: Dict[str, Dict[str, str]], paths: Dict[str, str]
@@ -440,6 +477,11 @@ def _priorities(findings: Sequence[Located], baselined: Set[int]) -> List[Dict[s
                      "baselined": sum(c[1] for c in counts.values()),
                      "codes": {c: {"new": v[0], "baselined": v[1]} for c, v in sorted(counts.items())}})
     return rows
+
+
+def _cell(text: str) -> str:
+    """Text for a Markdown table cell: a ``|`` in a path or a message would end the cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _details(summary: str, rows: List[str]) -> List[str]:
@@ -516,7 +558,7 @@ def _role_lines(data: Dict[str, Any]) -> List[str]:
     out = ["", "## Roles and features", ""]
     rows = ["| directory | role | evidence |", "|---|---|---|"]
     for unit, found in data["features"].items():
-        rows += [f"| {unit} | {role} | {why} |" for role, why in found.items()]
+        rows += [f"| {_cell(unit)} | {role} | {_cell(why)} |" for role, why in found.items()]
     unroled = [u for u in data["directories"] if u not in data["features"]]
     out += _details(f"{len(rows) - 2} roles in {len(data['features'])} directories", rows)
     if unroled:
@@ -540,7 +582,7 @@ def _route_lines(data: Dict[str, Any]) -> List[str]:
             + (f"; {unmounted} on routers no app mounts as far as truthlint reads (own path "
                "shown, marked †)" if unmounted else "") + ".", ""]
     rows = ["| method | path | handler | touches |", "|---|---|---|---|"]
-    rows += [f"| {r['methods']} | `{r['path'] or '/'}`{'' if r['mounted'] else ' †'} "
+    rows += [f"| {r['methods']} | `{_cell(r['path']) or '/'}`{'' if r['mounted'] else ' †'} "
              f"| {r['handler']} | {r['touches'] or '—'} |" for r in routes]
     return out + _details(f"{len(routes)} routes", rows)
 
@@ -549,7 +591,8 @@ def _state_lines(data: Dict[str, Any]) -> List[str]:
     state = data["state"]
     out = ["", "## State ownership map", "", "### Tables", "",
            "| table | model(s) | written by |", "|---|---|---|"]
-    rows = [f"| {t['table']} | {', '.join(t['models'])} | {', '.join(t['writers']) or '—'} |"
+    rows = [f"| {_cell(t['table'])} | {_cell(', '.join(t['models']))} "
+            f"| {_cell(', '.join(t['writers'])) or '—'} |"
             for t in state["tables"]]
     out = out[:5] + _details(f"{len(rows)} tables", out[5:] + rows)
     objects = state["objects"]
@@ -559,7 +602,7 @@ def _state_lines(data: Dict[str, Any]) -> List[str]:
             f"{verdicts['unknown']} unknown, {verdicts['safe']} safe (wrapping shared state). "
             "Clients, engines and connections are not state and are not listed.", ""]
     rows = ["| object | kind | several workers | evidence |", "|---|---|---|---|"]
-    rows += [f"| {o['where']} `{o['name']}` | {o['kind']} | {o['verdict']} | {o['why']} |"
+    rows += [f"| {o['where']} `{_cell(o['name'])}` | {o['kind']} | {o['verdict']} | {_cell(o['why'])} |"
              for o in sorted(objects, key=lambda o: ("unsafe", "unknown", "safe").index(o["verdict"]))]
     out += _details(f"{len(objects)} objects", rows) if objects else []
     owners = state["owners"]

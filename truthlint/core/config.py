@@ -523,9 +523,11 @@ class ConfigFinder:
     """
 
     def __init__(self, overrides: Optional[Mapping[str, Any]] = None,
-                 explicit: Optional[str] = None) -> None:
+                 explicit: Optional[str] = None, ceiling: Optional[str] = None) -> None:
         self.overrides = dict(overrides or {})
         self.explicit = explicit
+        # the search stops here (a copy of a git revision: what lies above it is not its own)
+        self.ceiling = os.path.abspath(ceiling) if ceiling else None
         self._by_dir: Dict[str, Config] = {}
         self._default: Optional[Config] = None
         self._contracts: Dict[str, Optional[Contract]] = {}
@@ -559,7 +561,7 @@ class ConfigFinder:
                 config = self._config_at(None, None, directory)
             else:
                 parent = os.path.dirname(directory)
-                if parent == directory:
+                if parent == directory or directory == self.ceiling:
                     config = self._fallback()
                 else:
                     config = self.for_dir(parent)

@@ -11,11 +11,12 @@ them through the import graph.
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, NamedTuple, Optional, Set, Tuple, Union
+from typing import Dict, List, NamedTuple, Optional, Set, Tuple, Union, cast
 
 from ..core.context import Collector, FileContext
 from ..core.names import dotted
 from .behaviour import ROUTE_METHODS, TASK_DECORATORS
+from .sessions import SessionFacts
 
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
@@ -130,17 +131,32 @@ class RouteTable(Collector):
         name = dotted(expr)
         if name is None:
             return None
-        if name in self.routers:
-            return f"{module}.{name}"
+        key = self._visible(name)
+        if key is not None:
+            return f"{module}.{key}"
         return self.ctx.qualify(expr)
+
+    @staticmethod
+    def _scoped(name: str, function: Optional[ast.AST]) -> str:
+        """A router's key: its name, inside a function its function's too (two factories
+        may each build a local ``router``)."""
+        return name if function is None else f"{getattr(function, 'name', '?')}.<locals>.{name}"
+
+    def _visible(self, name: str) -> Optional[str]:
+        """The router ``name`` means where the walk is: the function's own, else the
+        module's; None for no router built or handed in here."""
+        function = self.ctx.scope.function
+        if function is not None and self._scoped(name, function) in self.routers:
+            return self._scoped(name, function)
+        return name if name in self.routers else None
 
     def visit_Return(self, node: ast.Return) -> None:
         """A function that returns a router it built is a router factory."""
         function = self.ctx.scope.function
-        if (function is not None and isinstance(node.value, ast.Name)
-                and node.value.id in self.routers):
+        key = self._visible(node.value.id) if isinstance(node.value, ast.Name) else None
+        if function is not None and key is not None:
             self.factories.setdefault(f"{getattr(function, 'name', '?')}()",
-                                      f"{self.ctx.location.module}.{node.value.id}")
+                                      f"{self.ctx.location.module}.{key}")
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:  # ``router: APIRouter = APIRouter(prefix="/flows")``
@@ -170,10 +186,11 @@ class RouteTable(Collector):
         prefix = text_of(_keyword(value, PREFIX_KEYWORDS), self.constants)
         for target in node.targets:
             name = dotted(target)
-            if name is not None and (name not in self.routers
-                                     or self.routers[name].kind == "parameter"):
-                self.routers[name] = Router(kind, prefix, node.lineno)  # (names share one
-                # table across functions: what a function builds beats what one is handed)
+            key = self._scoped(name, self.ctx.scope.function) if name is not None else None
+            if key is not None and (key not in self.routers
+                                    or self.routers[key].kind == "parameter"):
+                self.routers[key] = Router(kind, prefix, node.lineno)  # (what a function
+                # builds beats what it is handed under the same name)
 
     def visit_For(self, node: ast.For) -> None:
         if (isinstance(node.target, ast.Name) and isinstance(node.iter, ast.Name)
@@ -186,7 +203,8 @@ class RouteTable(Collector):
                 if arg.annotation is not None else None
             if kind is not None:  # an app or router handed in: where it is mounted is the
                 # caller's business (the map follows calls that hand one over)
-                self.routers.setdefault(arg.arg, Router("parameter", "", node.lineno))
+                self.routers.setdefault(self._scoped(arg.arg, node),
+                                        Router("parameter", "", node.lineno))
         self._defined.setdefault(node.name, (node.lineno, node.end_lineno or node.lineno))
         routed = False  # each route decorator is a route: ``@r.get("")`` and ``@r.get("/")``
         job: Optional[str] = None
@@ -201,7 +219,7 @@ class RouteTable(Collector):
             if isinstance(decorator, ast.Call) and verb in ROUTE_METHODS:
                 receiver = self._name(target.value)
                 path = decorator.args[0] if decorator.args else _keyword(decorator, ("path", "rule"))
-                if receiver is not None and (dotted(target.value) in self.routers
+                if receiver is not None and (self._visible(dotted(target.value) or "") is not None
                                              or isinstance(path, ast.Constant)):
                     self.routes.append(Route(receiver, _methods(decorator, verb),
                                              text_of(path, self.constants), node.name,
@@ -233,7 +251,7 @@ class RouteTable(Collector):
 
     def _call(self, node: ast.Call, func: ast.Attribute, function: Optional[ast.AST]) -> None:
         verb = func.attr
-        if verb in WRITE_METHODS and function is not None:
+        if verb in WRITE_METHODS and function is not None and self._session(func.value):
             self._adds.add(function)
         mount = MOUNT_CALLS.get(verb)
         if mount is not None:
@@ -248,7 +266,7 @@ class RouteTable(Collector):
             parents = [parent] if parent and not handed else []
             if handed is not None:  # ``def include(target): target.include_router(r)``
                 parents.append(f"{handed[0]}#{handed[1]}")
-                if parent and parent.rpartition(".")[2] in self.routers:
+                if parent and self._visible(cast(ast.Name, func.value).id) is not None:
                     parents.append(parent)  # an annotated app: the map's fallback root
             children: List[ast.expr] = [] if child_expr is None else (
                 self.looped[child_expr.id] if isinstance(child_expr, ast.Name)
@@ -276,13 +294,21 @@ class RouteTable(Collector):
             if name:
                 self.jobs.append(Job(name, node.lineno, f"`{dotted(func) or verb}(...)`"))
 
+    def _session(self, receiver: ast.AST) -> bool:
+        """``receiver`` is a DB session (``seen.add(x)`` on a set writes no table)."""
+        if self.ctx.has_collector(SessionFacts):
+            return self.ctx.collector(SessionFacts).session(receiver) is not None
+        return (dotted(receiver) or "").rsplit(".", 1)[-1] in self.ctx.config.session_names
+
     def _parameter(self, expr: ast.AST, function: Optional[ast.AST]
                    ) -> Optional[Tuple[str, int]]:
         """(the function's qualified name, the position) when ``expr`` is a positional
         parameter of the function it is used in, and not itself a router built here."""
-        if (function is None or not isinstance(expr, ast.Name)
-                or (expr.id in self.routers and self.routers[expr.id].kind != "parameter")
-                or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))):
+        if function is None or not isinstance(expr, ast.Name) or not isinstance(
+                function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        key = self._visible(expr.id)
+        if key is not None and self.routers[key].kind != "parameter":
             return None
         names = [a.arg for a in function.args.posonlyargs + function.args.args]
         if expr.id not in names:

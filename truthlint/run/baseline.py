@@ -79,13 +79,16 @@ class Baseline:
             data = json.loads(read_regular(path))
         except OSError as exc:
             raise ConfigError(path, "baseline", f"cannot be read: {exc.strerror}") from None
+        except RecursionError:
+            raise ConfigError(path, "baseline", "not valid JSON: nested too deep") from None
         except ValueError as exc:
             raise ConfigError(path, "baseline", f"not valid JSON: {exc}") from None
         if isinstance(data, dict) and data.get("version") == 1:
             raise ConfigError(path, "baseline", "written by an older truthlint (format 1); "
                               "write it again with --write-baseline")
         entries = data.get("entries") if isinstance(data, dict) else None
-        if (data.get("version") != BASELINE_VERSION or not isinstance(entries, list)
+        if (entries is None or data.get("version") != BASELINE_VERSION
+                or not isinstance(entries, list)
                 or not all(_valid(e) for e in entries)):
             raise ConfigError(path, "baseline",
                               f"not a truthlint baseline (format {BASELINE_VERSION})")
