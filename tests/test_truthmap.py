@@ -584,11 +584,28 @@ def test_routes_through_routers_that_include_each_other_and_local_routers(tmp_pa
             app = FastAPI()
             app.include_router(make_v1())
             app.include_router(make_v2())
+
+
+            def create_inner():
+                inner = FastAPI()
+
+                @inner.get("/health")
+                def health():
+                    return 1
+                return inner
+
+
+            def create_outer():
+                outer = FastAPI()
+                inner = create_inner()  # what the factory made, under its own name
+                outer.mount("/api", app=inner)
+                return outer
             """,
     })
     rows = [line for line in mapped(root).splitlines() if line.startswith("| GET |")]
     # a router already on the way is not gone through again; each factory's own router
-    assert rows == ["| GET | `/b/q0/a/x` † | app/loop.py:8 `x` | — |",
+    assert rows == ["| GET | `/api/health` | app/loop.py:45 `health` | — |",
+                    "| GET | `/b/q0/a/x` † | app/loop.py:8 `x` | — |",
                     "| GET | `/b/q1/a/x` † | app/loop.py:8 `x` | — |",
                     "| GET | `/v1/items` | app/loop.py:22 `items_v1` | — |",
                     "| GET | `/v2/items` | app/loop.py:31 `items_v2` | — |"]

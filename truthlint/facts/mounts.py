@@ -110,6 +110,7 @@ class RouteTable(Collector):
         self._defined: Dict[str, Tuple[int, int]] = {}  # function name -> its first, last line
         self.constants: Dict[str, str] = {}       # module-level NAME = "text"
         self.factories: Dict[str, str] = {}       # "make_router()" -> the router it returns
+        self.built: Dict[str, str] = {}           # name = make_router(): name -> "pkg.make_router()"
         self.handed: List[Tuple[str, List[Optional[str]]]] = []  # f(router): f, the args
         self.listed: Dict[str, List[ast.expr]] = {}  # module-level ROUTERS = (a.router, ...)
         self.looped: Dict[str, List[ast.expr]] = {}  # ``for r in ROUTERS``: r -> the routers
@@ -134,6 +135,10 @@ class RouteTable(Collector):
         key = self._visible(name)
         if key is not None:
             return f"{module}.{key}"
+        function = self.ctx.scope.function
+        for scoped in (self._scoped(name, function), name):
+            if scoped in self.built:  # ``api_app = create_api_app()``: what the factory made
+                return self.built[scoped]
         return self.ctx.qualify(expr)
 
     @staticmethod
@@ -182,6 +187,11 @@ class RouteTable(Collector):
         kind = APP_KINDS.get(called) or (  # a subclass: ``AirflowRouter(prefix=...)``
             "router" if called.endswith(("Router", "Blueprint")) else None)
         if kind is None:
+            made = self._name(value) if isinstance(value.func, (ast.Name, ast.Attribute)) else None
+            for target in node.targets if made else ():
+                if isinstance(target, ast.Name):
+                    self.built.setdefault(self._scoped(target.id, self.ctx.scope.function),
+                                          cast(str, made))
             return
         prefix = text_of(_keyword(value, PREFIX_KEYWORDS), self.constants)
         for target in node.targets:
