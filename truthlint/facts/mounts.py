@@ -115,7 +115,7 @@ class RouteTable(Collector):
         self.listed: Dict[str, List[ast.expr]] = {}  # module-level ROUTERS = (a.router, ...)
         self.looped: Dict[str, List[ast.expr]] = {}  # ``for r in ROUTERS``: r -> the routers
         # function -> models it constructs / writes it makes (``add``) / statements it builds
-        self._built: Dict[ast.AST, Set[Tuple[str, int]]] = {}
+        self._constructed: Dict[ast.AST, Set[Tuple[str, int]]] = {}
         self._adds: Set[ast.AST] = set()
         self.writes: Set[Tuple[str, int]] = set()  # (qualified model name, line)
 
@@ -257,7 +257,7 @@ class RouteTable(Collector):
             if model:
                 self.writes.add((model, node.lineno))
         elif last[:1].isupper() and callee:
-            self._built.setdefault(function, set()).add((callee, node.lineno))
+            self._constructed.setdefault(function, set()).add((callee, node.lineno))
 
     def _call(self, node: ast.Call, func: ast.Attribute, function: Optional[ast.AST]) -> None:
         verb = func.attr
@@ -352,5 +352,5 @@ class RouteTable(Collector):
         adds to a session. The map keeps the names that are the project's models."""
         found = set(self.writes)
         for function in self._adds:
-            found.update(self._built.get(function, ()))
+            found.update(self._constructed.get(function, ()))
         return sorted(found)
