@@ -18,10 +18,9 @@ import tempfile
 from collections import Counter
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from ..core.files import read_regular
+from ..core.files import MAX_FILE_BYTES, read_regular
 
 WANTED = (".py", ".toml", ".cfg", ".ini", ".flake8", ".importlinter")
-MAX_BLOB = 32 * 1024 * 1024   # as the file reader: larger files are not code to check
 MAX_FILES = 200_000
 MAX_TOTAL = 1024 * 1024 * 1024  # all the blobs of a revision, read at once
 GIT_TIMEOUT = 120
@@ -76,7 +75,7 @@ def export(revision: str, project: str, dest: str) -> Tuple[str, str]:
             continue
         if not fields[3].isdigit():  # git lists a blob it cannot read (a partial clone)
             raise DiffError(f"{revision}: git could not read {path} (a partial clone?)")
-        if int(fields[3]) <= MAX_BLOB:
+        if int(fields[3]) <= MAX_FILE_BYTES:
             wanted[path] = fields[2].decode("ascii", "replace")
             total += int(fields[3])
     if len(wanted) > MAX_FILES or total > MAX_TOTAL:

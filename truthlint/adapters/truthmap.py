@@ -16,11 +16,11 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from ..core.context import Finding
 from ..core.names import dotted
-from ..core.source import PARSE_ERRORS, read_source, split_lines
+from ..core.source import parse, read_source, split_lines
 from ..core.walker import Walker
 from ..engine.check import Engine
 from ..facts.behaviour import BEHAVIOUR, Behaviour, Evidence
-from ..facts.mounts import RouteTable
+from ..facts.mounts import Mount, RouteTable
 from ..facts.order import collectors_for
 from ..facts.roles import Roles
 from ..facts.sessions import SessionFacts
@@ -52,20 +52,22 @@ class Walked(NamedTuple):
     evidence: Dict[int, Evidence]
     roles: Dict[str, str]
     table: Optional[RouteTable]
-    # each module- or class-level object SOI002/SOI003 judge, with the text of its value and
-    # the qualified name of the class it instantiates (None when it is no call)
+    # each module- or class-level object SOI002/SOI003 judge, with the store its call is
+    # handed ("" for none) and the qualified name of the class it instantiates (None: no call)
     state: List[Tuple[Finding, str, Optional[str]]]
     aliases: Dict[str, str]  # the module's import aliases: re-exports are followed through them
+    # each top-level class: (its line, the first name in its body that reaches a store, that
+    # name's line), or None when none does
+    classes: Dict[str, Optional[Tuple[int, str, int]]]
 
 
 def _walk(engine: Engine, state_engine: Engine, path: str, source: str) -> Walked:
     """Evidence of each layer a module's behaviour shows (STI002's own collector), its roles
     with their evidence (SOI004's), its routers, routes and writes, and its module and class
     state (SOI002/SOI003's judgement, whether or not they are selected), from one parse."""
-    try:
-        tree = ast.parse(source)
-    except PARSE_ERRORS:
-        return Walked({}, {}, None, [], {})
+    tree, _ = parse(source, path)
+    if tree is None:
+        return Walked({}, {}, None, [], {}, {})
     lines = split_lines(source)
     ctx = engine.context(lines, path)
     collectors = [kind(ctx) for kind in collectors_for([Roles, SessionFacts])] + [RouteTable(ctx)]
@@ -91,9 +93,24 @@ def _walk(engine: Engine, state_engine: Engine, path: str, source: str) -> Walke
         callee = ctx.qualify(value.func) if isinstance(value, ast.Call) else None
         store = _store(value) if isinstance(value, ast.Call) else None
         state.append((item, store or "", callee))
+    classes: Dict[str, Optional[Tuple[int, str, int]]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name not in classes:
+            classes[node.name] = _reach(node)
     return Walked(ctx.collector(Behaviour).evidence, ctx.collector(Roles).module_roles(),
                   ctx.collector(RouteTable), state,
-                  {**ctx.imports.aliases, **ctx.collector(RouteTable).factories})
+                  {**ctx.imports.aliases, **ctx.collector(RouteTable).factories}, classes)
+
+
+def _reach(cls: ast.ClassDef) -> Optional[Tuple[int, str, int]]:
+    """The first name in a class's body (not its docstring or comments) that reaches a store
+    its state can live in (``self._redis``, ``get_redis_connection``), with the lines."""
+    for node in ast.walk(cls):
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            word = node.id if isinstance(node, ast.Name) else node.attr
+            if STORE_RE.search(word):
+                return cls.lineno, word, node.lineno
+    return None
 
 
 def _store(call: ast.Call) -> Optional[str]:
@@ -134,59 +151,29 @@ def _state_row(item: Finding, where: str, store: str, backing: Optional[str]
 
 
 class Backing:
-    """Whether a project class keeps its state in Redis or the DB: a name in its body (not
-    its docstring or comments) that reaches one (``self._redis``, ``get_redis_connection``,
-    ``async_session_maker``). Classes are found through re-exports; each file is read once."""
+    """Whether the project class an object instantiates keeps its state in a shared store
+    (what ``_reach`` found in it during the walk), the class found through re-exports."""
 
-    def __init__(self, index: Any, aliases: Dict[str, Dict[str, str]],
-                 show: Any) -> None:
-        self.index, self.aliases, self.show = index, aliases, show
-        self._trees: Dict[str, Optional[ast.Module]] = {}
+    def __init__(self, classes: Dict[str, Dict[str, Optional[Tuple[int, str, int]]]],
+                 aliases: Dict[str, Dict[str, str]], paths: Dict[str, str]) -> None:
+        self.classes, self.paths = classes, paths
+        self.resolver = Resolver(aliases)
+        self.known = {f"{m}.{c}" for m, names in classes.items() for c in names}
 
     def of(self, qualified: Optional[str], module: str) -> Optional[str]:
-        if not qualified or self.index is None:
+        if not qualified:
             return None
         if "." not in qualified:
             qualified = f"{module}.{qualified}"
-        found = Resolver(self.aliases).resolve(qualified, _Classes(self))
+        found = self.resolver.resolve(qualified, self.known)
         if found is None:
             return None
         owner, _, name = found.rpartition(".")
-        cls = self._class(owner, name)
-        return self._reach(cls, owner, name) if cls is not None else None
-
-    def _class(self, module: str, name: str) -> Optional[ast.ClassDef]:
-        path = self.index.paths.get(module)
-        if path is None:
+        reach = self.classes[owner][name]
+        if reach is None:
             return None
-        if module not in self._trees:
-            try:
-                self._trees[module] = ast.parse(read_source(path) or "")
-            except PARSE_ERRORS:
-                self._trees[module] = None
-        tree = self._trees[module]
-        return next((n for n in (tree.body if tree else ()) if isinstance(n, ast.ClassDef)
-                     and n.name == name), None)
-
-    def _reach(self, cls: ast.ClassDef, module: str, name: str) -> Optional[str]:
-        for node in ast.walk(cls):
-            if isinstance(node, (ast.Name, ast.Attribute)):
-                word = node.id if isinstance(node, ast.Name) else node.attr
-                if STORE_RE.search(word):
-                    return (f"`{name}` ({self.show(self.index.paths[module])}:{cls.lineno}) "
-                            f"uses `{word}` (line {node.lineno})")
-        return None
-
-
-class _Classes:
-    """``name in`` it: ``name`` is a class of the project (for Resolver.resolve)."""
-
-    def __init__(self, backing: "Backing") -> None:
-        self.backing = backing
-
-    def __contains__(self, qualified: object) -> bool:
-        owner, _, name = str(qualified).rpartition(".")
-        return self.backing._class(owner, name) is not None
+        line, word, used = reach
+        return f"`{name}` ({self.paths[owner]}:{line}) uses `{word}` (line {used})"
 
 
 class Resolver:
@@ -221,16 +208,19 @@ def _routes(tables: Dict[str, RouteTable], aliases: Dict[str, Dict[str, str]],
     resolver = Resolver(aliases)
     parents: Dict[str, List[Tuple[str, str, bool]]] = {}
     through: Dict[str, Dict[int, List[Any]]] = {}  # function -> parameter -> its mounts
+
+    def link(child: Optional[str], parent: Optional[str], mount: Mount) -> None:
+        if child and parent and child != parent:
+            parents.setdefault(child, []).append((parent, mount.prefix, mount.replaces))
+
     for table in tables.values():
         for mount in table.mounts:
             child = resolver.resolve(mount.child, routers)
             if "#" in mount.parent:  # onto a parameter: onto whatever each call hands it
                 owner, _, place = mount.parent.partition("#")
                 through.setdefault(owner, {}).setdefault(int(place), []).append((child, mount))
-                continue
-            parent = resolver.resolve(mount.parent, routers)
-            if child and parent and child != parent:
-                parents.setdefault(child, []).append((parent, mount.prefix, mount.replaces))
+            else:
+                link(child, resolver.resolve(mount.parent, routers), mount)
     for table in tables.values():
         for called, args in table.handed:
             taker = resolver.resolve(called, through) or ""
@@ -238,9 +228,7 @@ def _routes(tables: Dict[str, RouteTable], aliases: Dict[str, Dict[str, str]],
                 handed = args[position] if position < len(args) else None
                 parent = resolver.resolve(handed, routers) if handed else None
                 for child, mount in mounts:
-                    if child and parent and child != parent:
-                        parents.setdefault(child, []).append((parent, mount.prefix,
-                                                              mount.replaces))
+                    link(child, parent, mount)
     for child, ups in parents.items():  # an app handed to a function is only the fallback
         known = [up for up in ups if up[0] not in routers or routers[up[0]].kind != "parameter"]
         if known:
@@ -329,6 +317,7 @@ def collect(engine: Engine, root: str, findings: Sequence[Located],
     features: Dict[str, Dict[str, Tuple[bool, str]]] = {}  # directory -> role -> evidence
     tables: Dict[str, RouteTable] = {}
     aliases: Dict[str, Dict[str, str]] = {}
+    classes: Dict[str, Dict[str, Optional[Tuple[int, str, int]]]] = {}  # module -> its classes
     paths: Dict[str, str] = {}
     pending: List[Tuple[Finding, str, str, Optional[str], str]] = []  # state, judged below
     jobs: List[Dict[str, Any]] = []
@@ -371,7 +360,8 @@ def collect(engine: Engine, root: str, findings: Sequence[Located],
                 model = model if "." in model else f"{module}.{model}"
                 written.setdefault(model, set()).add(show(path))
         aliases[module] = walked.aliases
-    backing = Backing(index, aliases, show)
+        classes[module] = walked.classes
+    backing = Backing(classes, aliases, paths)
     state = [_state_row(found, where, store, backing.of(callee, module))
              for found, where, store, callee, module in pending]
     positions: Dict[str, List[Tuple[int, str]]] = {}
