@@ -71,9 +71,9 @@ def test_cold_run_finds_what_a_run_with_a_built_index_finds(tree, jobs, tmp_path
         assert Phase.INDEX in phases
 
 
-def test_each_file_is_parsed_once_unless_its_rules_asked_the_index(tmp_path, monkeypatch):
-    files = python_files([str(copy_tree(REPO / "examples", tmp_path))])
-    parsed, phases = [], []
+def _counting(monkeypatch):
+    """Count parses, and keep what each first pass returned."""
+    parsed, firsts = [], []
     real_parse, first_pass = ast.parse, pipeline._first_pass
 
     def counting_parse(source, *args, **kwargs):
@@ -82,14 +82,41 @@ def test_each_file_is_parsed_once_unless_its_rules_asked_the_index(tmp_path, mon
 
     def spy(engine, work):
         result = first_pass(engine, work)
-        phases.append(result.then)
+        firsts.append(result)
         return result
 
     monkeypatch.setattr(ast, "parse", counting_parse)
     monkeypatch.setattr(pipeline, "_first_pass", spy)
+    return parsed, firsts
+
+
+def test_each_file_is_parsed_once(tmp_path, monkeypatch):
+    """Also the files whose walk resolves a session reference into another module
+    (``Depends(get_session)``): the planned index answers, the complete one confirms."""
+    files = python_files([str(copy_tree(REPO / "examples", tmp_path))])
+    parsed, firsts = _counting(monkeypatch)
     run(Engine(), files, jobs=1)
-    assert len(parsed) == len(files) + phases.count(Phase.WHOLE)
-    assert phases.count(Phase.WHOLE) < len(files) // 4
+    assert len(parsed) == len(files)
+    assert [f.then for f in firsts].count(Phase.WHOLE) == 0
+    speculated = {Path(f.path).name: f.speculated for f in firsts if f.speculated}
+    assert speculated["guard.py"] == {
+        "=C:app.db.get_session": ("sync", "app.db.get_session")}
+
+
+def test_an_early_answer_the_index_does_not_confirm_decides_nothing(tmp_path, monkeypatch):
+    """Should the planned index ever answer a session reference otherwise than the complete
+    one, the file is checked again in full: the findings are a whole check's."""
+    files = python_files([str(copy_tree(REPO / "examples", tmp_path))])
+    parsed, firsts = _counting(monkeypatch)
+    monkeypatch.setattr("truthlint.project.index.Early.session_kind",
+                        lambda self, reference: ("async", "nowhere.session"))
+    cold = run(Engine(codes=RULES), files, jobs=1)
+    wrong = [f for f in firsts if f.speculated]
+    assert wrong and len(parsed) == len(files) + len(wrong)
+    monkeypatch.undo()
+    for cache in tmp_path.rglob(".truthlint_cache"):
+        shutil.rmtree(cache)
+    assert cold == reference(files) and cold[0]
 
 
 @pytest.mark.parametrize("tree", TREES, ids=lambda p: p.name)

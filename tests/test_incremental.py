@@ -311,9 +311,10 @@ def test_a_long_cycle_is_listed_by_its_first_modules_and_its_length():
                                             ("app/api/guard.py", False), ("app/api/guard.py", True)])
 def test_an_editor_run_on_an_edited_file_walks_it_once_and_answers_as_a_full_check(
         name, forgotten, tmp_path, monkeypatch):
-    """The file is new to the index: the walk that checks it also summarises it, unless its
-    rules ask the index during that walk (then it is checked again in full; when its last
-    stored check says they do, it is summarised first and checked once in full)."""
+    """The file is new to the index: the walk that checks it also summarises it, and the rules
+    judged from the index follow without a second walk, also for a file whose walk resolves a
+    session reference into another module (guard.py: ``Depends(get_session)``), answered from the
+    planned index and confirmed by the complete one."""
     from truthlint.core.walker import Walker
 
     top = _copy(REPO / "examples", tmp_path)
@@ -338,9 +339,7 @@ def test_an_editor_run_on_an_edited_file_walks_it_once_and_answers_as_a_full_che
     monkeypatch.setattr(Walker, "run", real)
     expected = Engine(codes=RULES).check(split_lines(source), str(path), ast.parse(source))
     assert found == expected.findings and found
-    # business_builder.py's rules need nothing from the index during the walk; guard.py's
-    # ask it (its last check says so), so it is summarised for the index, then checked whole
-    assert once == (1 if name == "app/workers/business_builder.py" else 2)
+    assert once == 1
 
 
 DISK = {"open", "os.stat", "os.lstat", "os.listdir", "os.scandir", "os.walk", "os.path.exists",

@@ -21,6 +21,7 @@ from ..core.source import parse, split_lines
 from ..core.walker import Visitor, Walker
 from ..facts.order import collectors_for
 from ..facts.summary import Summary, empty_summary
+from ..project.index import ProjectIndex
 from ..project.lifecycle import Indexes
 from ..project.layout import locate
 from ..project.view import IndexView, index_of
@@ -39,6 +40,8 @@ class Checked(NamedTuple):
     reads: Dict[Read, str] = {}       # what the check read beyond the file (``Reads``)
     parked: Dict[str, Any] = {}       # a LOCAL check: what parking rules left for INDEX
     asked: bool = False               # its rules asked the index during the walk
+    # a LOCAL check: the session answers taken from the planned index, for INDEX to confirm
+    speculated: Dict[str, Any] = {}
 
 
 class Engine:
@@ -64,31 +67,45 @@ class Engine:
             config = self.finder.for_file(filename)
             location = locate(filename, lines, config, self.fs, text)
         from_stdin = is_stdin or filename == self.stdin_display
+        lookup, early = self._lookup(location, config)
         return FileContext(filename or "stdin", lines, location, config, self.fs, from_stdin,
-                           phase, self._lookup(location, config), text)
+                           phase, lookup, text, early)
 
-    def _lookup(self, location: Location, config: Config
-                ) -> Optional[Callable[[], Optional[ProjectLookup]]]:
+    def _lookup(self, location: Location, config: Config) -> Tuple[
+            Optional[Callable[[], Optional[ProjectLookup]]],
+            Optional[Callable[[], Optional[ProjectLookup]]]]:
+        """The file's index, and its planned index while a cold run completes it."""
         root = location.root
         if root is None:
-            return None
-        return lambda: self.indexes.get(root, config)
+            return None, None
+        return (lambda: self.indexes.get(root, config)), (lambda: self.indexes.early(root, config))
 
     def check(self, lines: Sequence[str], filename: Optional[str],
               tree: Optional[ast.AST] = None, phase: Phase = Phase.WHOLE,
-              parked: Optional[Dict[str, Any]] = None) -> Checked:
+              parked: Optional[Dict[str, Any]] = None,
+              speculated: Optional[Dict[str, Any]] = None) -> Checked:
         """One phase of the check of one file (see :class:`~truthlint.core.context.Phase`);
         ``tree`` is needed by every phase but INDEX, which judges from the index alone, and
-        from what the LOCAL check's parking rules left (``parked``)."""
+        from what the LOCAL check's parking rules left (``parked``). INDEX first confirms the
+        session answers the LOCAL walk took from the planned index (``speculated``): when one
+        differs from the complete index's, it returns ``wanted_index`` and nothing else (the
+        file must be checked again in full)."""
         try:
-            return self._check(lines, filename, tree, phase, parked or {})
+            return self._check(lines, filename, tree, phase, parked or {}, speculated or {})
         finally:
             self.fs.reads = Reads()  # what comes after this check is not its reading
 
     def _check(self, lines: Sequence[str], filename: Optional[str], tree: Optional[ast.AST],
-               phase: Phase, parked: Dict[str, Any]) -> Checked:
+               phase: Phase, parked: Dict[str, Any], speculated: Dict[str, Any]) -> Checked:
         reads = self.fs.reads = Reads()
         ctx = self.context(lines, filename, phase)
+        try:
+            return self._phase(ctx, reads, tree, phase, parked, speculated)
+        finally:
+            ctx.release()
+
+    def _phase(self, ctx: FileContext, reads: Reads, tree: Optional[ast.AST], phase: Phase,
+               parked: Dict[str, Any], speculated: Dict[str, Any]) -> Checked:
         rules = rules_for(self.selection, ctx)
         if phase is Phase.INDEX:
             for kind in self.selection.rules:
@@ -98,6 +115,8 @@ class Engine:
                     rule._parked = state
                     rules.append(rule)
             index = index_of(ctx)
+            if speculated and not _confirmed(index, speculated):
+                return Checked([], None, True, reads.found)
             module = ctx.location.module
             if index is None or module is None or module not in index.modules:
                 ctx.memo["view"] = None  # (parked judgements without the index, as in WHOLE)
@@ -120,7 +139,7 @@ class Engine:
         if summary:
             data = ctx.collector(Summary).data if ctx.has_collector(Summary) else empty_summary("")
         return Checked(self._wanted(ctx, walker), data, ctx.wanted_index, reads.found, ctx.parked,
-                       ctx.asked_in_walk)
+                       ctx.asked_in_walk, ctx.speculated)
 
     def check_source(self, source: str, filename: Optional[str]) -> List[Finding]:
         """Parse and check; a file that does not parse has no findings (flake8 says E999)."""
@@ -148,6 +167,19 @@ class Engine:
             elif silenced is not None:
                 found = [f for f in found if not f.code.startswith(silenced)]
         return found
+
+
+def _confirmed(index: Optional[ProjectIndex], speculated: Dict[str, Any]) -> bool:
+    """Does the complete index answer every session reference as the planned one did? (Asking
+    notes each answer among the file's reads, as a whole check's walk would.)"""
+    if index is None:
+        return False
+    for reference, answer in speculated.items():
+        found = index.session_kind(reference)
+        if (tuple(found) if found is not None else None) != (
+                tuple(answer) if answer is not None else None):
+            return False
+    return True
 
 
 FILE_NOQA_RE = re.compile(r"^[ \t]*#[ \t]*truthlint:[ \t]*noqa\b([^\n]*)$", re.MULTILINE)

@@ -141,7 +141,7 @@ class SessionFacts(Collector):
             return found
         key = found.kind or ""
         if key not in self._resolved:
-            index = self.ctx.index()  # without one, only the name can tell (as ABSENT)
+            index = self.ctx.session_lookup()  # without one, only the name can tell (ABSENT)
             self._resolved[key] = index.session_kind(key) if index is not None else (ABSENT, key)
         answer = self._resolved[key]
         if answer is None:

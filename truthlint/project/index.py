@@ -80,15 +80,7 @@ class Summaries:
         self.noted("sum", module)
         value = self._raw[module]
         if isinstance(value, str):
-            try:
-                decoded = json.loads(value)
-            except ValueError:
-                decoded = None
-            if isinstance(decoded, dict) and SUMMARY_KEYS <= decoded.keys():
-                value = decoded
-            else:
-                value = empty_summary(module)  # a damaged line: as if the module were empty
-            self._raw[module] = value
+            value = self._raw[module] = decoded(module, value)
         return value
 
     def __contains__(self, module: object) -> bool:
@@ -116,6 +108,17 @@ class Summaries:
 
     def values(self) -> Iterator[Dict[str, Any]]:
         return (self[module] for module in list(self._raw))
+
+
+def decoded(module: str, text: str) -> Dict[str, Any]:
+    """A summary from its JSON; a damaged one reads as an empty module."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if isinstance(value, dict) and SUMMARY_KEYS <= value.keys():
+        return value
+    return empty_summary(module)
 
 
 # whole-project facts stored with the cache and reused while no file changes
@@ -684,37 +687,7 @@ class ProjectIndex:
         is defined and is no session; ``(ABSENT, name)`` when the index does not hold its
         definition (a module it does not have, a name made at run time). Follows aliases of
         aliases and re-exports, up to MAX_HOPS."""
-        return self.memo("session:" + reference, lambda: self._session_kind(reference, 0))
-
-    def _session_kind(self, reference: str, hops: int) -> Optional[Tuple[str, str]]:
-        role, _, qual = reference[1:].partition(":")
-        if hops > MAX_HOPS or not qual:
-            return None
-        parts = qual.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
-            summary = self.modules.get(".".join(parts[:cut]))
-            if summary is None:
-                continue
-            module, name = ".".join(parts[:cut]), ".".join(parts[cut:])
-            entry = summary.get("sessions", {}).get(name)
-            kind = None
-            if isinstance(entry, list) and len(entry) == 2 and role in entry[0]:
-                kind = entry[1]
-            elif role == "C":
-                record = summary["functions"].get(name)
-                kind = record.get("yields") if isinstance(record, dict) else None
-            if isinstance(kind, str):
-                if kind.startswith("="):
-                    return self._session_kind(kind, hops + 1)
-                return kind, f"{module}.{name}"
-            head = name.split(".")[0]
-            for row in summary["imports"]:  # a re-export: ``from .deps import SessionDep``
-                if head in row[1]:
-                    return self._session_kind(f"={role}:{row[0]}.{name}", hops + 1)
-            if entry is not None or head in summary["functions"] or head in summary["classes"]:
-                return None  # defined here, and not as a session
-            return ABSENT, qual
-        return ABSENT, qual
+        return self.memo("session:" + reference, lambda: session_kind(self.modules.get, reference))
 
     def roles(self) -> Dict[str, List[List[Any]]]:
         """Class role key (see ``summary.role_key``) -> [module, class, line, bases] rows."""
@@ -799,6 +772,95 @@ class ProjectIndex:
             return tables
 
         return self.memo("tables", compute)
+
+
+def session_kind(summary_of: Callable[[str], Optional[Dict[str, Any]]], reference: str,
+                 hops: int = 0) -> Optional[Tuple[str, str]]:
+    """:meth:`ProjectIndex.session_kind` over any source of summaries: the complete index's,
+    or (:class:`Early`) those of a cold run's plan before phase one completes it."""
+    role, _, qual = reference[1:].partition(":")
+    if hops > MAX_HOPS or not qual:
+        return None
+    parts = qual.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        summary = summary_of(".".join(parts[:cut]))
+        if summary is None:
+            continue
+        module, name = ".".join(parts[:cut]), ".".join(parts[cut:])
+        entry = summary.get("sessions", {}).get(name)
+        kind = None
+        if isinstance(entry, list) and len(entry) == 2 and role in entry[0]:
+            kind = entry[1]
+        elif role == "C":
+            record = summary["functions"].get(name)
+            kind = record.get("yields") if isinstance(record, dict) else None
+        if isinstance(kind, str):
+            if kind.startswith("="):
+                return session_kind(summary_of, kind, hops + 1)
+            return kind, f"{module}.{name}"
+        head = name.split(".")[0]
+        for row in summary["imports"]:  # a re-export: ``from .deps import SessionDep``
+            if head in row[1]:
+                return session_kind(summary_of, f"={role}:{row[0]}.{name}", hops + 1)
+        if entry is not None or head in summary["functions"] or head in summary["classes"]:
+            return None  # defined here, and not as a session
+        return ABSENT, qual
+    return ABSENT, qual
+
+
+class Early:
+    """A planned index's modules while a cold run's phase one is still summarising them.
+
+    A file's walk that meets a session reference into another module (``SessionDep`` from
+    ``app.api.deps``) asks this instead of waiting for the index: the module's cached
+    summary, or for a stale module its summary made here from the planned text (a few
+    provider modules, not the files that use them). Phase two confirms each answer against
+    the complete index and checks the file again in full when one differs, so an answer
+    from here never decides a finding on its own."""
+
+    # the run's own walk of a stale module, taken ahead of its turn: its summary, or None
+    ahead: Optional[Callable[[Stale], Optional[Dict[str, Any]]]] = None
+
+    def __init__(self, index: ProjectIndex, stale: List[Stale]) -> None:
+        self._index = index
+        self._stale = {item.module: item for item in stale}
+        self._texts: Optional[Dict[str, str]] = None  # module -> cached summary JSON
+        self._summaries: Dict[str, Optional[Dict[str, Any]]] = {}
+        self._answers: Dict[str, Optional[Tuple[str, str]]] = {}
+
+    def session_kind(self, reference: str) -> Optional[Tuple[str, str]]:
+        if reference not in self._answers:
+            with self._index.fs.unnoted():
+                self._answers[reference] = session_kind(self._summary, reference)
+        return self._answers[reference]
+
+    def _summary(self, module: str) -> Optional[Dict[str, Any]]:
+        if module not in self._summaries:
+            self._summaries[module] = self._make(module)
+        return self._summaries[module]
+
+    def _make(self, module: str) -> Optional[Dict[str, Any]]:
+        item = self._stale.get(module)
+        index = self._index
+        if item is not None:
+            found = self.ahead(item) if self.ahead is not None else None
+            if found is None:
+                found = index.summarize(item.path, item.data, index.config, index.fs, item.module)
+            return found
+        if self._texts is None:
+            self._texts = {_module_name(rel): entry[3] for rel, entry in index._files.items()
+                           if entry[3] is not None}
+        text = self._texts.get(module)
+        if text is None:
+            return None
+        return decoded(module, text)
+
+    def __getstate__(self) -> Dict[str, Any]:
+        """A process started afresh gets no ``ahead`` (it is the starting run's) and summarises
+        on its own."""
+        state = dict(self.__dict__)
+        state.pop("ahead", None)
+        return state
 
 
 def _whole(key: str) -> Optional[str]:

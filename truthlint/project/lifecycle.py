@@ -5,12 +5,12 @@ summarises the stale modules in its own walk) and completed from what that run f
 from __future__ import annotations
 
 import os
-from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 from ..core.config import Config, ConfigFinder, default_cache
 from ..core.files import FileSystem
 from ..core.walker import warn
-from .index import ProjectIndex, Stale
+from .index import Early, ProjectIndex, Stale
 from .summaries import summarize_file
 from .layout import find_root, project_dir
 
@@ -29,6 +29,7 @@ class Indexes:
     def __init__(self, fs: FileSystem) -> None:
         self.fs = fs
         self._built: Dict[Key, Optional[ProjectIndex]] = {}
+        self._early: Dict[Key, Early] = {}  # planned, not yet complete (see ``Early``)
 
     @staticmethod
     def key(root: str, config: Config) -> Key:
@@ -50,6 +51,17 @@ class Indexes:
                 except Exception:  # a broken index must not take the per-file rules down
                     self._adopt(key, None)
         return self._built[key]
+
+    def early(self, root: str, config: Config) -> Optional[Early]:
+        """The root's planned index while it is being completed, or None."""
+        return self._early.get(self.key(root, config))
+
+    def walk_ahead(self, plan: Plan, hook: Callable[[Stale], Optional[Dict[str, Any]]]) -> None:
+        """Let a planned index's early answers take a stale module's summary from the run's
+        own walk of it (see ``Early.ahead``)."""
+        early = self._early.get(plan.key)
+        if early is not None:
+            early.ahead = hook
 
     def ready(self, root: str, config: Config) -> bool:
         """Has this run built the root's index (and could it)?"""
@@ -79,12 +91,14 @@ class Indexes:
             index = self._new(root, config)
             try:
                 plans[key] = Plan(key, index, index.plan())
+                self._early[key] = Early(index, plans[key].stale)
             except Exception:  # as in get(): a broken index only skips project checks
                 self._adopt(key, None)
         return list(plans.values())
 
     def complete(self, plan: Plan, summaries: Iterable[Tuple[str, str]]) -> None:
         """Complete a planned index with the (rel, summary JSON) of its stale modules."""
+        self._early.pop(plan.key, None)
         with self.fs.unnoted():
             try:
                 self._adopt(plan.key, plan.pending.complete(summaries))

@@ -378,7 +378,10 @@ def _check_once(engine: Engine, lines: Sequence[str], filename: str, tree: Any, 
         return engine.check(lines, filename, tree)
     if local.wanted_index:
         return engine.check(lines, filename, tree)._replace(asked=True)
-    judged = engine.check(lines, filename, phase=Phase.INDEX, parked=local.parked)
+    judged = engine.check(lines, filename, phase=Phase.INDEX, parked=local.parked,
+                          speculated=local.speculated)
+    if judged.wanted_index:  # a session answer of the walk the index does not confirm
+        return engine.check(lines, filename, tree)._replace(asked=True)
     return Checked(sorted(set(local.findings + judged.findings)), None, False,
                    {**local.reads, **judged.reads}, asked=local.asked)
 

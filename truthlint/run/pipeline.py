@@ -7,9 +7,11 @@ every file whose summary the index lacks, with every rule that can be judged wit
 index, and returns the file's summary; the summaries complete the index. Phase two judges
 the rules that need only the index (``Phase.INDEX``: cycles, duplicate tables …) for those
 files, with no parse, and checks in full (``Phase.WHOLE``) the files phase one did not see
-(their summaries were cached) and the few whose rules asked the index something during phase
-one (a dependency or an import-time call into another module). Findings are exactly those of
-a run whose index existed from the start: tests compare the two on every fixture tree.
+(their summaries were cached). A walk in phase one that must know what a session reference
+into another module is (``SessionDep`` from ``app.api.deps``) asks the planned index, which
+takes that module's turn ahead (:class:`PhaseOne`); phase two confirms the answer against the
+complete index, and checks the file again in full only if it differs. Findings are exactly
+those of a run whose index existed from the start: tests compare the two on every fixture tree.
 
 A file whose text did not change is answered from the per-file store (``run.filestore``) while
 everything its last check read is unchanged, in either case; every file checked is stored.
@@ -17,6 +19,7 @@ everything its last check read is unchanged, in either case; every file checked 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -26,7 +29,7 @@ from ..core.context import Finding, Phase
 from ..core.files import Read
 from ..core.source import decode, parse, read_source, split_lines
 from ..engine.check import Engine
-from ..project.index import Stale
+from ..project.index import Stale, decoded
 from ..project.summaries import summary_text
 from ..facts.summary import empty_summary
 from .filecheck import Located, Outcome, Record, check_recorded, locate_findings
@@ -132,6 +135,7 @@ class FirstPass(NamedTuple):
     content: str = ""         # digest of the text checked
     reads: Dict[Read, str] = {}
     parked: Dict[str, Any] = {}  # what the parking rules left for phase two
+    speculated: Dict[str, Any] = {}  # session answers for phase two to confirm
 
 
 class Judge(NamedTuple):
@@ -144,6 +148,7 @@ class Judge(NamedTuple):
     content: str
     reads: Dict[Read, str]
     parked: Dict[str, Any]
+    speculated: Dict[str, Any]
 
 
 def _first_pass(engine: Engine, work: Tuple[str, Stale]) -> FirstPass:
@@ -165,7 +170,7 @@ def _first_pass(engine: Engine, work: Tuple[str, Stale]) -> FirstPass:
     if noqa_file(source):
         return FirstPass(path, item.path, text, [], [], None, None)
     return FirstPass(path, item.path, text, local.findings, statement_starts(tree), None, then,
-                     content_digest(source), local.reads, local.parked)
+                     content_digest(source), local.reads, local.parked, local.speculated)
 
 
 def _summary_of(engine: Engine, item: Stale) -> str:
@@ -181,11 +186,71 @@ def _phase_one(engine: Engine, work: Union[Tuple[str, Stale], Stale]
     return _first_pass(engine, work)
 
 
+MAX_AHEAD = 8  # walks taken ahead inside one another; deeper, a module is summarised apart
+
+
+class PhaseOne:
+    """Phase one's task, able to take a module's turn ahead of time. When a file's walk asks
+    what a session reference into another stale module resolves to (``project.index.Early``),
+    that module is walked then — checked and summarised, as its turn would — and its turn
+    returns that result: each module is still parsed once, and the file need not be walked
+    again once the index is complete."""
+
+    def __init__(self, work: List[Union[Tuple[str, Stale], Stale]]) -> None:
+        self.work = {_stale_of(w).path: w for w in work}
+        self.done: Dict[str, Union[FirstPass, Tuple[str, str]]] = {}  # taken ahead, turn to come
+        self.summaries: Dict[str, str] = {}  # path -> summary JSON, of every module walked
+        self.busy: List[str] = []  # the walks under way, outermost first
+
+    def __call__(self, engine: Engine, work: Union[Tuple[str, Stale], Stale]
+                 ) -> Union[FirstPass, Tuple[str, str]]:
+        path = _stale_of(work).path
+        found = self.done.pop(path, None)
+        return found if found is not None else self._walk(engine, path, work)
+
+    def _walk(self, engine: Engine, path: str, work: Union[Tuple[str, Stale], Stale]
+              ) -> Union[FirstPass, Tuple[str, str]]:
+        self.busy.append(path)
+        try:
+            result = _phase_one(engine, work)
+        finally:
+            self.busy.pop()
+        self.summaries[path] = result.summary if isinstance(result, FirstPass) else result[1]
+        return result
+
+    def summary(self, engine: Engine, item: Stale) -> Optional[Dict[str, Any]]:
+        """The summary of a stale module another file's walk needs now, from this run's walk
+        of it (taken now if its turn is still to come); None when it cannot be (it is being
+        walked, or walks are nested too deep): the caller then summarises it apart."""
+        path = item.path
+        if path not in self.summaries:
+            work = self.work.get(path)
+            if work is None or path in self.busy or len(self.busy) >= MAX_AHEAD:
+                return None
+            outer = engine.fs.reads  # the asking file's reads, which the walk below replaces
+            try:
+                self.done[path] = self._walk(engine, path, work)
+            finally:
+                engine.fs.reads = outer
+        return decoded(item.module, self.summaries[path])
+
+    def __getstate__(self) -> Dict[str, Any]:
+        """A worker started afresh (no fork) begins with nothing taken ahead."""
+        return {"work": self.work, "done": {}, "summaries": {}, "busy": []}
+
+
+def _stale_of(work: Union[Tuple[str, Stale], Stale]) -> Stale:
+    return work if isinstance(work, Stale) else work[1]
+
+
 def _second_pass(engine: Engine, work: Union[str, Judge]) -> Outcome:
     if isinstance(work, str):
         return check_recorded(engine, work)
     lines = split_lines(decode(work.data)[0])
-    judged = engine.check(lines, work.path, phase=Phase.INDEX, parked=work.parked)
+    judged = engine.check(lines, work.path, phase=Phase.INDEX, parked=work.parked,
+                          speculated=work.speculated)
+    if judged.wanted_index:  # phase one took a session answer the index does not confirm
+        return check_recorded(engine, work.path)
     findings = sorted(set(work.findings + judged.findings))
     return Outcome(locate_findings(work.path, lines, findings, work.starts), None,
                    Record(work.path, work.content, findings, {**work.reads, **judged.reads}))
@@ -210,7 +275,10 @@ def _two_phases(engine: Engine, files: List[str], jobs: int, store: FileStore,
     # one pool for phase one: the files to check and the other stale modules of their roots
     work: List[Union[Tuple[str, Stale], Stale]] = [*mine, *others]
     size = sum(len(item.data) for _, item in mine) + sum(len(item.data) for item in others)
-    outcomes = run_tasks(engine, _phase_one, work, jobs, size, progress)
+    phase = PhaseOne(work)
+    for plan in plans:
+        engine.indexes.walk_ahead(plan, functools.partial(phase.summary, engine))
+    outcomes = run_tasks(engine, phase, work, jobs, size, progress)
     firsts = [o for o in outcomes if isinstance(o, FirstPass)]
     summaries = {f.source: f.summary for f in firsts}
     summaries.update(o for o in outcomes if not isinstance(o, FirstPass))
@@ -229,7 +297,7 @@ def _two_phases(engine: Engine, files: List[str], jobs: int, store: FileStore,
             second.append(path)
         elif first.then is Phase.INDEX:
             second.append(Judge(path, first.findings, first.starts, data[path], first.content,
-                                first.reads, first.parked))
+                                first.reads, first.parked, first.speculated))
         else:
             results.append(Outcome([], first.diagnostic))
     if progress:
