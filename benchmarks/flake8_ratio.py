@@ -11,8 +11,10 @@ difference between the two is truthlint. Runs alternate to share machine noise.
 By default truthlint's caches are as the previous run left them (its index and per-file
 results: what a developer's second run, pre-commit or a CI job with a restored cache pays);
 ``--cold`` deletes every ``.truthlint_cache`` under the paths before each truthlint run (a
-fresh clone). The standard library has no project, so truthlint keeps no cache for it: its
-runs are always cold.
+fresh clone); ``--unchecked`` keeps the index but deletes the per-file results, so every file
+is checked again against a ready index (what the plugin cost before it kept results, and what a
+run after a change to every file pays). The standard library has no project, so truthlint
+keeps no cache for it: its runs are always cold.
 """
 
 from __future__ import annotations
@@ -60,32 +62,34 @@ def run(variant: str, args: List[str]) -> Tuple[float, float]:
     return elapsed, cpu
 
 
-def drop_caches(paths: List[str]) -> None:
+def drop_caches(paths: List[str], part: str = "") -> None:
     """Every truthlint cache under the paths and beside them up the tree (where a project's
-    configuration puts it)."""
+    configuration puts it); ``part="files"``: only their per-file results."""
     for path in paths:
         folder = os.path.abspath(path)
         while True:
-            shutil.rmtree(os.path.join(folder, ".truthlint_cache"), ignore_errors=True)
+            shutil.rmtree(os.path.join(folder, ".truthlint_cache", part), ignore_errors=True)
             if os.path.dirname(folder) == folder:
                 break
             folder = os.path.dirname(folder)
         for folder, dirs, _ in os.walk(path):
             if ".truthlint_cache" in dirs:
-                shutil.rmtree(os.path.join(folder, ".truthlint_cache"), ignore_errors=True)
+                shutil.rmtree(os.path.join(folder, ".truthlint_cache", part), ignore_errors=True)
             dirs[:] = [d for d in dirs if not d.startswith(".")]
 
 
-def alternate(flake8_args: List[str], repeat: int, cold: Sequence[str] = ()) -> Dict[str, float]:
+def alternate(flake8_args: List[str], repeat: int, cold: Sequence[str] = (),
+              part: str = "") -> Dict[str, float]:
     """Medians (wall and CPU seconds) of plain flake8 and of flake8 + truthlint, run in
     interleaved pairs; and the median of the pairs' own ratios, which cancels the slow drifts
     of a shared machine better than a ratio of medians, with their lowest and highest.
-    ``cold``: paths whose truthlint caches are deleted before each truthlint run."""
+    ``cold``: paths whose truthlint caches (or their ``part``) are deleted before each
+    truthlint run."""
     runs: Dict[str, List[Tuple[float, float]]] = {"plain": [], "truthlint": []}
     for _ in range(repeat):
         for variant in runs:
             if variant == "truthlint" and cold:
-                drop_caches(list(cold))
+                drop_caches(list(cold), part)
             runs[variant].append(run(variant, flake8_args))
     result = {f"{variant} {kind}": statistics.median(r[i] for r in found)
               for variant, found in runs.items() for i, kind in enumerate(("wall", "cpu"))}
@@ -124,6 +128,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--cold", action="store_true",
                         help="delete truthlint's caches under the paths before each of its runs")
+    parser.add_argument("--unchecked", action="store_true",
+                        help="keep truthlint's index, delete its per-file results before each run")
     args = parser.parse_args()
     paths = [os.path.abspath(p) for p in args.paths]
     exclude = ["site-packages", "__pycache__"]
@@ -137,8 +143,11 @@ def main() -> None:
     run("plain", flake8_args)  # warm the file cache
     if not args.cold:
         run("truthlint", flake8_args)  # and truthlint's, as a previous run leaves it
-    m = alternate(flake8_args, args.repeat, paths if args.cold else [])
-    state = "cold: no truthlint cache" if args.cold else "truthlint's caches as the last run left them"
+    dropped = paths if args.cold or args.unchecked else []
+    m = alternate(flake8_args, args.repeat, dropped, "files" if args.unchecked else "")
+    state = ("cold: no truthlint cache" if args.cold else
+             "truthlint's index as the last run left it, no per-file results" if args.unchecked
+             else "truthlint's caches as the last run left them")
     print(f"files: {count_files(paths, exclude)}  runs: {args.repeat} each, -j1 (medians); {state}")
     print(f"{'':20} {'wall':>9} {'cpu':>9}")
     print(f"{'plain flake8':20} {m['plain wall']:8.3f}s {m['plain cpu']:8.3f}s")
