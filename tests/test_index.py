@@ -40,13 +40,35 @@ def test_cache_is_reused_then_updated_by_content(examples):
     cold = _index(root, cache)
     assert cold.stats["parsed"] == len(list(root.rglob("*.py"))) and cold.stats["cached"] == 0
     warm = _index(root, cache)
-    assert warm.stats == {"parsed": 0, "cached": cold.stats["parsed"], "followed": 0}
+    assert warm.stats == {"parsed": 0, "cached": cold.stats["parsed"], "followed": 0, "kept": 0}
     assert dict(warm.modules.items()) == dict(cold.modules.items())
     target = root / "policy" / "quotas.py"
     target.write_text(target.read_text() + "\nfrom app.db import init_db\n")
     after = _index(root, cache)
     assert after.stats["parsed"] == 1
     assert ["app.db", ["init_db"], 11, 0, "m"] in after.modules["app.policy.quotas"]["imports"]
+
+
+def test_a_touched_file_leaves_every_saved_fact_as_it_was(examples):
+    """Its text read again, its summary the same: the saved facts stand, not decoded or made
+    again (an editor's run right after a save of another file re-reads that one)."""
+    import os
+    from truthlint.core.digest import canonical
+    from truthlint.project.index import CACHED_FACTS
+
+    root = examples / "examples" / "app"
+    cache = examples / "cache"
+    cold = _index(root, cache)
+    before = {key: canonical(getattr(cold, method)()) for key, method in CACHED_FACTS.items()}
+    target = root / "policy" / "quotas.py"
+    os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 10**9))
+    touched = _index(root, cache)
+    assert touched.stats == {"parsed": 0, "cached": cold.stats["parsed"] - 1, "followed": 0,
+                             "kept": len(CACHED_FACTS)}
+    assert {key: canonical(getattr(touched, method)()) for key, method in CACHED_FACTS.items()} \
+        == before
+    again = _index(root, cache)  # the header was saved anew: nothing is read again
+    assert again.stats["cached"] == cold.stats["parsed"] and again.stats["kept"] == 0
 
 
 @pytest.mark.parametrize("damage", [

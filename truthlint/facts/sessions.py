@@ -119,9 +119,11 @@ class SessionFacts(Collector):
         None for anything else (a local name, a library)."""
         if not self.package:
             return None
-        name = dotted(expr)
-        if name is None or name.split(".")[0] not in self.ctx.imports.aliases:
-            return None
+        head: ast.AST = expr
+        while isinstance(head, ast.Attribute):
+            head = head.value
+        if not isinstance(head, ast.Name) or head.id not in self.ctx.imports.aliases:
+            return None  # (not a dotted name, or not one imported)
         qual = self.ctx.qualify(expr) or ""
         return qual if qual.startswith(self.package) else None
 
@@ -183,7 +185,7 @@ class SessionFacts(Collector):
             return None
         name = _type_name(ann)
         qual = self.ctx.qualify(ann) or ""
-        if qual.split(".")[0] in NON_DB_MODULES:
+        if qual.partition(".")[0] in NON_DB_MODULES:
             return None
         if name in SESSION_TYPES:
             return Session(f"`{dotted(ann) or name}`",
@@ -223,7 +225,7 @@ class SessionFacts(Collector):
         if isinstance(func, ast.Call) and last_name(func.func) in FACTORY_NAMES:
             return Session("`sessionmaker(...)()`", _factory_kind(func))
         qual = self.ctx.qualify(func) or ""
-        if qual.split(".")[0] in NON_DB_MODULES:
+        if qual.partition(".")[0] in NON_DB_MODULES:
             return NOT_A_SESSION
         name = last_name(func)
         if name is None or name in FACTORY_NAMES:
@@ -263,10 +265,12 @@ class SessionFacts(Collector):
 
     # --- collection -------------------------------------------------------------------------
 
-    def _bind(self, name: str, value: object, line: int) -> None:
+    def _bind(self, name: str, value: object, line: int, owned: bool = False) -> None:
+        """``owned``: the binding opens the session here (``session = SessionLocal()``)."""
         table = self.bound.setdefault(self.ctx.scope.function, {})
-        if isinstance(value, Session):
-            value = value._replace(evidence=f"{value.evidence} (line {line})")
+        if isinstance(value, Session):  # (one tuple made, not two ``_replace`` copies)
+            value = Session(f"{value.evidence} (line {line})", value.kind, value.typed,
+                            value.guess, owned or value.owned)
         table[name] = value
 
     def visit_FunctionDef(self, node: Union[ast.FunctionDef, ast.AsyncFunctionDef]) -> None:
@@ -278,12 +282,14 @@ class SessionFacts(Collector):
             self.providers.setdefault(node.name, returned.kind)
         table = self.bound.setdefault(node, {})
         for arg, default in parameters(node):
-            found = self.from_annotation(arg.annotation) or self.from_default(default)
+            annotation = arg.annotation
+            found = (self.from_annotation(annotation) if annotation is not None else None) or (
+                self.from_default(default) if default is not None else None)
             if found:
-                table[arg.arg] = found._replace(
-                    evidence=f"parameter `{arg.arg}`: {found.evidence} (line {arg.lineno})",
-                    typed=arg.annotation is not None)
-            elif arg.annotation is not None:
+                table[arg.arg] = Session(
+                    f"parameter `{arg.arg}`: {found.evidence} (line {arg.lineno})", found.kind,
+                    annotation is not None, found.guess, found.owned)
+            elif annotation is not None:
                 table[arg.arg] = NOT_A_SESSION
 
     visit_AsyncFunctionDef = visit_FunctionDef
@@ -343,9 +349,9 @@ class SessionFacts(Collector):
         if statement:
             self.statements.setdefault(self.ctx.scope.function, {})[name] = statement
         bound = self.session_or_call(value)
-        if isinstance(bound, Session) and isinstance(value, ast.Call) and self.ctx.scope.function:
-            bound = bound._replace(owned=True)  # ``session = SessionLocal()``: opened here
-        self._bind(name, bound, node.lineno)
+        # ``session = SessionLocal()`` in a function: opened here
+        self._bind(name, bound, node.lineno, isinstance(value, ast.Call)
+                   and self.ctx.scope.function is not None)
 
     def session_or_call(self, value: ast.AST) -> object:
         """What binding ``value`` to a name makes of it: a session, NOT_A_SESSION, or None."""
@@ -419,10 +425,9 @@ class SessionFacts(Collector):
     def visit_withitem(self, node: ast.withitem) -> None:
         if isinstance(node.optional_vars, ast.Name):
             found = self.from_call(node.context_expr)
-            if isinstance(found, Session) and self.ctx.scope.function is not None:
-                found = found._replace(owned=True)
             if found is not None:
-                self._bind(node.optional_vars.id, found, node.context_expr.lineno)
+                self._bind(node.optional_vars.id, found, node.context_expr.lineno,
+                           self.ctx.scope.function is not None)
 
     def exports(self) -> Dict[str, List[str]]:
         """What this module tells other modules, as the summary stores it: name ->

@@ -49,11 +49,13 @@ class Summary(Collector):
         self.types: Dict[Tuple[Any, str], str] = {}
         self.starters: Dict[Tuple[Any, str], str] = {}  # threads, schedulers, executors bound
         self.callees: Dict[int, str] = {}    # id(call) -> the project function it calls
+        self.records: Dict[ast.AST, Dict[str, Any]] = {}  # function node -> its record
+        # the session facts of this walk (they run before the summary; see facts.order)
+        self.sessions: Optional[SessionFacts] = None
 
-    @property
-    def sessions(self) -> Optional[SessionFacts]:
-        """The session facts of this walk (they run before the summary; see facts.order)."""
-        return self.ctx.collector(SessionFacts) if self.ctx.has_collector(SessionFacts) else None
+    def begin(self) -> None:
+        if self.ctx.has_collector(SessionFacts):
+            self.sessions = self.ctx.collector(SessionFacts)
 
     # --- imports ----------------------------------------------------------------------------
 
@@ -95,6 +97,7 @@ class Summary(Collector):
         elif node.decorator_list and any(last_name(d) not in TRANSPARENT for d in node.decorator_list):
             record["opaque"] = True  # a decorator may run it elsewhere (a thread, a task, a cache)
         self.data["functions"][key] = record
+        self.records[node] = record
         self._typed_parameters(node)
 
     def _typed_parameters(self, node: Union[ast.FunctionDef, ast.AsyncFunctionDef]) -> None:
@@ -216,11 +219,6 @@ class Summary(Collector):
 
     # --- behaviour --------------------------------------------------------------------------
 
-    def _function(self) -> Optional[Dict[str, Any]]:
-        func = self.ctx.scope.function
-        key = self.keys.get(func) if func is not None else None
-        return self.data["functions"].get(key) if key else None
-
     def _import_call(self, func: ast.AST) -> None:
         """A project function called at import time, named as TBV001 follows it: one
         effect reached from many modules is one root cause."""
@@ -245,33 +243,37 @@ class Summary(Collector):
             self.data["script"] = True  # runs as a program too (see end: not if it is the app)
 
     def visit_Call(self, node: ast.Call) -> None:
-        record = self._function()
-        name = last_name(node.func)
+        ctx = self.ctx
+        scope = ctx.scope
+        function = scope.function
+        record = self.records.get(function) if function is not None else None
+        func = node.func
+        name = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name \
+            else None  # last_name(), inline: this runs on every call
         if name in DISCOVERY and not (node.args and isinstance(node.args[0], ast.Constant)):
             self.data["discovers"] = True  # loads modules it finds or is told by name
         if record is None:
-            if self.ctx.scope.import_time:
+            if scope.import_time:
                 if name in APP_FACTORIES:
                     self.app = True
-                self._import_call(node.func)
+                self._import_call(func)
             return
-        if self.ctx.scope.dev_only:
+        if scope.dev_only:
             return  # development only: neither its effects nor its calls are the app's
-        ctx = self.ctx
-        qual = ctx.qualify(node.func)
-        guarded = ctx.scope.error_path or ctx.scope.on_state  # not what every call does
-        if "async" not in record and not guarded:
+        qual = ctx.qualify(func)
+        guarded = scope.error_path or scope.on_state  # not what every call does
+        if not guarded and "async" not in record:
             self._blocks(node, qual, record)
         effect = side_effect(node, qual, ctx.config.side_effect_calls)
         if effect is None and (is_thread_start(node, ctx.qualify) or self._starts(node)):
             effect = THREAD
-        if effect == FILE and self._own_data(ctx.scope.function):
+        if effect == FILE and self._own_data(function):
             effect = None  # the package's own data
         if effect:
-            text = dotted(node.func) or last_name(node.func) or "call"
+            text = dotted(func) or name or "call"
             record["effects"].append([effect, node.lineno, f"{text}()"])
             return
-        callee = self._callee(node.func, qual)
+        callee = self._callee(func, qual)
         if callee is not None:  # a third element marks a guarded call (``except``, ``if self.x:``)
             record["calls"].append([callee, node.lineno, 1] if guarded else [callee, node.lineno])
             self.callees[id(node)] = callee

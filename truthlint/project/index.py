@@ -144,7 +144,8 @@ class ProjectIndex:
         self.modules: Summaries = Summaries(self._noted)
         self.paths: Dict[str, str] = {}
         self.digests: Dict[str, str] = {}  # path -> content digest
-        self.stats = {"parsed": 0, "cached": 0, "followed": 0}  # followed: facts updated by edits
+        # followed: facts updated by edits; kept: facts an edit left as saved (not decoded)
+        self.stats = {"parsed": 0, "cached": 0, "followed": 0, "kept": 0}
         self._derived: Dict[str, Any] = {}
         self._saved_facts: Dict[str, Any] = {}
         self._racy_after: Optional[int] = None  # see RACY_NS
@@ -294,10 +295,42 @@ class ProjectIndex:
             self.modules[module] = entry[3]
             self.paths[module] = path
         if self._dirty:
-            self._update_facts()
-            self._saved_facts, self._saved_digests = {}, {}
+            if self._facts_stand():  # kept as saved: not even decoded
+                self._kept = {key: (self._saved_facts[key], self._saved_digests[key])
+                              for key in CACHED_FACTS}
+                self.stats["kept"] = len(self._kept)
+            else:
+                self._update_facts()
+                self._saved_facts, self._saved_digests = {}, {}
             self._save_cache(files)
         return self
+
+    def _facts_stand(self) -> bool:
+        """Does every saved whole-project fact stand after this run's changes? So when no
+        module came or went and each edited module's part of every fact is the same in its old
+        and its new summary (an edit inside a function, a comment, a file touched), which is
+        told from the two summaries alone."""
+        if not (self._same_modules and set(self._saved_facts) == set(CACHED_FACTS)):
+            return False
+        try:
+            for rel, old_text in self._replaced.items():
+                module = _module_name(rel)
+                old, new = decoded(module, old_text or ""), self.modules[module]
+                if any(part(module, old) != part(module, new) for part in self._parts()):
+                    return False
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return False
+        return True
+
+    def _parts(self) -> Tuple[Callable[[str, Dict[str, Any]], Any], ...]:
+        """A module's part of each whole-project fact, from its summary (see _follow_edits)."""
+        return (lambda module, summary: in_graph(summary),
+                lambda module, summary: in_graph(summary) and self._graph_row(module, summary),
+                lambda module, summary: self._targets(summary), self._table_rows,
+                self._role_rows, lambda module, summary: summary.get("names", ()),
+                lambda module, summary: set(summary.get("import_calls", ())),
+                lambda module, summary: bool(summary.get("discovers")),
+                lambda module, summary: bool(summary.get("unparsed")))
 
     def _update_facts(self) -> None:
         """After edits to existing modules only, bring the saved whole-project facts up to date
