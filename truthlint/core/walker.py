@@ -116,6 +116,11 @@ class Visitor:
 
     needs: Tuple[Type["Visitor"], ...] = ()  # the collectors whose facts it reads
     codes: Tuple[str, ...] = ()              # the codes it reports (rules only)
+    # handlers that only ever act on nodes at module level (``MODULE``: outside every def and
+    # lambda) or only inside coroutines (``COROUTINE``): the walk does not call them elsewhere
+    where: Dict[str, str] = {}
+    # handlers this instance does not need in this file (set before the walk, from its text)
+    skipped: FrozenSet[str] = frozenset()
 
     def begin(self) -> None:
         """Called once before the walk."""
@@ -142,14 +147,30 @@ class Walker:
         self.ctx = ctx
         self.visitors = list(visitors)
         self.failed: Set[Visitor] = set()
-        plan = _plan(tuple(type(v) for v in self.visitors))
+        plan = _plan(tuple((type(v), v.skipped) for v in self.visitors))
         vs = self.visitors
-        self.enter: Dict[type, List[Tuple[Visitor, Handler]]] = {
-            node_type: [(vs[i], getattr(vs[i], name)) for i, name in subs]
-            for node_type, subs in plan.enter.items()}
-        self.leave: Dict[type, List[Tuple[Visitor, Handler]]] = {
-            node_type: [(vs[i], getattr(vs[i], name)) for i, name in subs]
-            for node_type, subs in plan.leave.items()}
+        bound: Dict[Tuple[int, str], Handler] = {}
+
+        def table(subs: Dict[type, Tuple[Tuple[int, str], ...]]
+                  ) -> Dict[type, List[Tuple[Visitor, Handler]]]:
+            out = {}
+            for node_type, entries in subs.items():
+                row = []
+                for i, name in entries:
+                    handler = bound.get((i, name))
+                    if handler is None:
+                        handler = bound[i, name] = getattr(vs[i], name)
+                    row.append((vs[i], handler))
+                out[node_type] = row
+            return out
+
+        # the enter handlers by the type of the innermost function around the node (None at
+        # module level): each list holds only the handlers that may act there
+        kinds = {kind: table(subs) for kind, subs in plan.enter.items()}
+        self.enter: Dict[type, Dict[type, List[Tuple[Visitor, Handler]]]] = {
+            type(None): kinds[MODULE], ast.FunctionDef: kinds[FUNCTION],
+            ast.Lambda: kinds[FUNCTION], ast.AsyncFunctionDef: kinds[COROUTINE]}
+        self.leave: Dict[type, List[Tuple[Visitor, Handler]]] = table(plan.leave)
         self.walked = plan.walked
         self.hooks = plan.hooks
 
@@ -158,7 +179,7 @@ class Walker:
         every visitor that reads what a failed collector collected (its ``needs``): it would
         judge on partial facts. The caller drops the findings of every failed visitor."""
         self.failed.add(visitor)
-        for table in (self.enter, self.leave):
+        for table in (*{id(t): t for t in self.enter.values()}.values(), self.leave):
             for node_type, handlers in table.items():
                 table[node_type] = [(v, h) for v, h in handlers if v is not visitor]
         warn("truthlint: %s failed on %s; its findings for this file are skipped",
@@ -194,7 +215,8 @@ class Walker:
         while stack:
             node, scope, leaving = pop()
             node_type = type(node)
-            handlers = leave.get(node_type) if leaving else enter.get(node_type)
+            handlers = leave.get(node_type) if leaving else enter[type(scope.function)].get(
+                node_type)
             if handlers:
                 ctx.scope = scope
                 for visitor, handler in handlers:
@@ -224,10 +246,13 @@ class Walker:
         self._hook("end")
 
 
+MODULE, FUNCTION, COROUTINE = "module", "function", "coroutine"  # where a handler may act
+
+
 class _Plan(NamedTuple):
     """What a walk with one list of visitor classes subscribes to (by visitor position)."""
 
-    enter: Dict[type, Tuple[Tuple[int, str], ...]]
+    enter: Dict[str, Dict[type, Tuple[Tuple[int, str], ...]]]  # by where the node is
     leave: Dict[type, Tuple[Tuple[int, str], ...]]
     # node types pushed on the walk's stack: all but the leaves nobody subscribes to (about
     # half of all nodes are such leaves)
@@ -235,23 +260,36 @@ class _Plan(NamedTuple):
     hooks: Dict[str, Tuple[int, ...]]  # "begin"/"end" -> visitors that define it
 
 
-_PLANS: Dict[Tuple[Type[Visitor], ...], _Plan] = {}  # noqa: SOI002 (a memo per list of visitor classes)
+Planned = Tuple[Tuple[Type[Visitor], FrozenSet[str]], ...]  # (class, handlers skipped) each
+_PLANS: Dict[Planned, _Plan] = {}  # noqa: SOI002 (a memo per list of visitor classes)
 
 
-def _plan(classes: Tuple[Type[Visitor], ...]) -> _Plan:
-    plan = _PLANS.get(classes)
+def _plan(planned: Planned) -> _Plan:
+    plan = _PLANS.get(planned)
     if plan is None:
-        tables: Tuple[Dict[type, List[Tuple[int, str]]], ...] = ({}, {})
-        for index, cls in enumerate(classes):
-            for table, prefix in zip(tables, ("visit_", "leave_")):
-                for node_type, name in cls.subscriptions(prefix):
-                    table.setdefault(node_type, []).append((index, name))
-        enter, leave = ({t: tuple(subs) for t, subs in table.items()} for table in tables)
+        classes = [cls for cls, _ in planned]
+        kinds = (MODULE, FUNCTION, COROUTINE)
+        entering: Dict[str, Dict[type, List[Tuple[int, str]]]] = {kind: {} for kind in kinds}
+        leaving: Dict[type, List[Tuple[int, str]]] = {}
+        for index, (cls, skipped) in enumerate(planned):
+            for node_type, name in cls.subscriptions("visit_"):
+                if name in skipped:
+                    continue
+                only = cls.where.get(name)
+                for kind in kinds:
+                    if only is None or only == kind:
+                        entering[kind].setdefault(node_type, []).append((index, name))
+            for node_type, name in cls.subscriptions("leave_"):
+                leaving.setdefault(node_type, []).append((index, name))
+        enter = {kind: {t: tuple(subs) for t, subs in table.items()}
+                 for kind, table in entering.items()}
+        leave = {t: tuple(subs) for t, subs in leaving.items()}
         hooks = {name: tuple(i for i, cls in enumerate(classes)
                              if getattr(cls, name) is not getattr(Visitor, name))
                  for name in ("begin", "end")}
-        walked = ALL_NODE_TYPES - (LEAVES - set(enter) - set(leave))
-        plan = _PLANS[classes] = _Plan(enter, leave, walked, hooks)
+        subscribed = {t for table in enter.values() for t in table} | set(leave)
+        walked = ALL_NODE_TYPES - (LEAVES - subscribed)
+        plan = _PLANS[planned] = _Plan(enter, leave, walked, hooks)
     return plan
 
 

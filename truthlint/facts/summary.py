@@ -43,6 +43,11 @@ class Summary(Collector):
         self.own_data: Dict[ast.AST, bool] = {}
         module = ctx.location.module
         self.root_prefix = module.split(".")[0] + "." if module else ""
+        if not self.root_prefix or re.search(
+                "['\"](?:python:)?" + re.escape(self.root_prefix), ctx.text) is None:
+            # no string literal starts with a project module's name: no Constant to look at
+            # (a name split by implicit concatenation, ``"app." "tasks"``, is not seen)
+            self.skipped = frozenset({"visit_Constant"})
         self.keys: Dict[ast.AST, str] = {}   # function node -> its key ("f", "Cls.m")
         # receivers of a known project class: (function, name) or (class, "self.attr") ->
         # the class, qualified; so ``repo.list()`` names ``app.repos.ItemRepo.list``

@@ -6,6 +6,7 @@ import ast
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ...core.names import last_name
+from ...core.walker import MODULE
 from ...facts.catalogue import (FILE, RESOURCE_CALLS, THREAD, THREAD_TYPES, WRITE,
                                 is_thread_start, side_effect)
 from ...core.context import FileContext
@@ -78,6 +79,7 @@ app = FastAPI(lifespan=lifespan)
         ),
     )
     needs = (Summary,)
+    where = {"visit_Call": MODULE, "visit_Assign": MODULE}  # what runs on import
 
     @classmethod
     def applies(cls, ctx: FileContext) -> bool:

@@ -7,6 +7,7 @@ from typing import List, Optional, Set, Tuple
 
 from ...core.context import FileContext
 from ...core.names import dotted
+from ...core.walker import COROUTINE
 from ...facts.blocking import OFFLOAD, blocking_library_call, session_io
 from ...facts.sessions import SessionFacts
 from ...facts.summary import Summary
@@ -76,6 +77,7 @@ async def monthly(session: SessionDep):
         ),
     )
     needs = (SessionFacts, Summary)
+    where = {"visit_Call": COROUTINE, "visit_Assign": COROUTINE, "visit_Await": COROUTINE}
 
     @classmethod
     def applies(cls, ctx: FileContext) -> bool:
