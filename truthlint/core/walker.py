@@ -207,10 +207,63 @@ class Walker:
 
     def run(self, tree: ast.AST) -> None:
         self._hook("begin")
+        if any(self.leave.values()):
+            self._walk_leaving(tree)
+        else:
+            self._walk(tree)
+        if hasattr(self.ctx, "walk_done"):
+            self.ctx.walk_done = True
+        self._hook("end")
+
+    def _walk(self, tree: ast.AST) -> None:
+        """The walk when no visitor has a ``leave_`` method: the hot loop of every check, so
+        per node it does only what it must. Each stack entry carries the handler table of its
+        scope (module, function or coroutine), looked up only where the scope changes."""
+        ctx, tables = self.ctx, self.enter
+        stack: List[Tuple[Any, Scope, Dict[type, List[Tuple[Visitor, Handler]]]]] = [
+            (tree, MODULE_SCOPE, tables[type(None)])]
+        pop, push = stack.pop, stack.append
+        walked = self.walked  # node types that are pushed: one set test per child
+        fields_of = _REVERSED_FIELDS
+        while stack:
+            node, scope, enter = pop()
+            node_type = type(node)
+            handlers = enter.get(node_type)
+            if handlers:
+                ctx.scope = scope
+                for visitor, handler in handlers:
+                    try:
+                        handler(node)
+                    except Exception:
+                        self._fail(visitor)
+            if node_type in SCOPED:  # a def, class or guard: its body has a scope of its own
+                body = _body_scope(node, node_type, scope) or scope
+                inner = tables[type(body.function)]
+                for name in fields_of[node_type]:
+                    value = getattr(node, name, None)
+                    entry_scope, entry_table = (body, inner) if name == "body" else (scope, enter)
+                    if type(value) is list:
+                        for item in reversed(value):
+                            if type(item) in walked:
+                                push((item, entry_scope, entry_table))
+                    elif type(value) in walked:
+                        push((value, entry_scope, entry_table))
+                continue
+            for name in fields_of[node_type]:  # pushed in reverse, so they pop in source order
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    for item in reversed(value):
+                        if type(item) in walked:
+                            push((item, scope, enter))
+                elif type(value) in walked:
+                    push((value, scope, enter))
+
+    def _walk_leaving(self, tree: ast.AST) -> None:
+        """The walk with ``leave_`` handlers too (no rule has one today)."""
         enter, leave, ctx = self.enter, self.leave, self.ctx
         stack: List[Tuple[Any, Scope, bool]] = [(tree, MODULE_SCOPE, False)]
         pop, push = stack.pop, stack.append
-        walked = self.walked  # node types that are pushed: one set test per child
+        walked = self.walked
         fields_of = _REVERSED_FIELDS
         while stack:
             node, scope, leaving = pop()
@@ -228,11 +281,10 @@ class Walker:
                 continue
             if node_type in leave:
                 push((node, scope, True))
-            fields = fields_of.get(node_type) or _reversed_fields(node_type)
             body = scope  # the scope of ``node.body``: a def, class or guard changes it
             if node_type in SCOPED:
                 body = _body_scope(node, node_type, scope) or scope
-            for name in fields:  # children pushed in reverse, so they pop in source order
+            for name in fields_of[node_type]:  # children pushed in reverse: they pop in order
                 value = getattr(node, name, None)
                 child_scope = body if name == "body" else scope
                 if type(value) is list:
@@ -241,9 +293,6 @@ class Walker:
                             push((item, child_scope, False))
                 elif type(value) in walked:
                     push((value, child_scope, False))
-        if hasattr(ctx, "walk_done"):
-            ctx.walk_done = True
-        self._hook("end")
 
 
 MODULE, FUNCTION, COROUTINE = "module", "function", "coroutine"  # where a handler may act
@@ -336,8 +385,6 @@ def _body_scope(node: Any, node_type: type, scope: Scope) -> Optional[Scope]:
     return scope._replace(function=node, cls=None, error_path=False, on_state=False)
 
 
-_REVERSED_FIELDS: Dict[type, Tuple[str, ...]] = {}  # noqa: SOI002 (a memo of ast metadata)
-
 # fields that never hold a node (identifiers, flags, numbers): not worth a getattr. (``name``
 # is not among them: ``TypeAlias.name`` is a node.)
 SCALAR_FIELDS = frozenset({"ctx", "type_comment", "id", "attr", "arg", "module", "level",
@@ -346,6 +393,9 @@ SCALAR_FIELDS = frozenset({"ctx", "type_comment", "id", "attr", "arg", "module",
 
 def _reversed_fields(node_type: type) -> Tuple[str, ...]:
     names: Tuple[str, ...] = getattr(node_type, "_fields", ())
-    fields = tuple(reversed([f for f in names if f not in SCALAR_FIELDS]))
-    _REVERSED_FIELDS[node_type] = fields
-    return fields
+    return tuple(reversed([f for f in names if f not in SCALAR_FIELDS]))
+
+
+# each node type's fields that may hold nodes, last first (the walk pushes them in reverse);
+# only node types in ALL_NODE_TYPES are ever pushed
+_REVERSED_FIELDS: Dict[type, Tuple[str, ...]] = {t: _reversed_fields(t) for t in ALL_NODE_TYPES}
