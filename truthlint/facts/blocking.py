@@ -21,6 +21,9 @@ OFFLOADERS = frozenset({"asyncio.to_thread", "starlette.concurrency.run_in_threa
                         "asgiref.sync.sync_to_async", "run_in_executor"})
 
 
+BLOCKING_CALLS = frozenset({"time.sleep"}) | SYNC_HTTP | PROCESS_CALLS  # what the next one knows
+
+
 def blocking_library_call(qual: str) -> Optional[Tuple[str, str]]:
     """(what is called, how to fix it) for a library call that blocks, else None."""
     if qual == "time.sleep":

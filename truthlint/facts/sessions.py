@@ -49,6 +49,7 @@ TYPE, CALL, ENGINE, HOLDER, ATTRIBUTE, INSTANCE = "T", "C", "E", "H", "A", "S"
 UNKNOWN = "unknown"  # a session whose sync/async kind the evidence does not say
 ABSENT = "absent"    # the index's answer for a reference whose definition it does not hold
 DEPENDENCY_RE = re.compile(r"(?:^|_)(?:db|database|session|conn|connection)$", re.IGNORECASE)
+DEPENDENCY_ENDINGS = ("db", "database", "session", "conn", "connection")  # (a cheaper test first)
 SQL_WRITE_RE = re.compile(
     r"^\s*(?:--[^\n]*\n\s*)*(INSERT|UPDATE|DELETE|UPSERT|MERGE|REPLACE|CREATE|DROP|ALTER|TRUNCATE)\b",
     re.IGNORECASE)
@@ -240,7 +241,8 @@ class SessionFacts(Collector):
             return Session(f"`{name}()`", "async" if name in ASYNC_SESSION_TYPES else "sync")
         lower = name.lower()
         guess = stored("async" if "async" in lower else None) if (
-            "session" in lower or DEPENDENCY_RE.search(name)) else None
+            "session" in lower or (lower.endswith(DEPENDENCY_ENDINGS)
+                                   and DEPENDENCY_RE.search(name))) else None
         project = self._project(func)
         if project is not None:
             return Session(f"`{dotted(func)}()`", ref(CALL, project), guess=guess)
@@ -529,6 +531,11 @@ class SessionFacts(Collector):
             return f"raw SQL {match.group(1).upper()}" if match else None
         call = root_call(expr)
         if call is None:
+            return None
+        func = call.func  # its last name, when no import can rename it: most calls end here
+        last = func.attr if isinstance(func, ast.Attribute) else func.id if (
+            isinstance(func, ast.Name) and func.id not in self.ctx.imports.aliases) else None
+        if last is not None and last != "text" and last not in STATEMENT_WRITES:
             return None
         qual = self.ctx.qualify(call.func) or ""
         name = qual.split(".")[-1] if qual else last_name(call.func)

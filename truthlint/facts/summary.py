@@ -17,9 +17,10 @@ from ..core.files import FileSystem
 from ..core.location import Location
 from ..core.names import dotted, last_name, resolve_relative
 from ..core.walker import Visitor, Walker, is_main_guard
-from .blocking import blocking_library_call, session_io
-from .catalogue import (APP_FACTORIES, DATA_BASES, DATA_DECORATORS, DATA_SUFFIXES, EXECUTORS,
-                        FILE, THREAD, THREAD_TYPES, is_thread_start, reads_own_data, side_effect)
+from .blocking import BLOCKING_CALLS, SESSION_IO, blocking_library_call, session_io
+from .catalogue import (APP_FACTORIES, BY_NAME, DATA_BASES, DATA_DECORATORS, DATA_SUFFIXES,
+                        EXECUTORS, FILE, SIDE_EFFECTS, THREAD, THREAD_TYPES, is_thread_start,
+                        reads_own_data, side_effect)
 from .methods import parameters
 from .sessions import Session, SessionFacts, is_ref
 
@@ -248,13 +249,15 @@ class Summary(Collector):
             self.data["script"] = True  # runs as a program too (see end: not if it is the app)
 
     def visit_Call(self, node: ast.Call) -> None:
+        # (this runs on every call of every file: each test below is inlined from the helper
+        # it guards, so a call that none of them can concern costs no further function call)
         ctx = self.ctx
         scope = ctx.scope
         function = scope.function
         record = self.records.get(function) if function is not None else None
-        func = node.func
-        name = func.attr if type(func) is ast.Attribute else func.id if type(func) is ast.Name \
-            else None  # last_name(), inline: this runs on every call
+        func: Any = node.func
+        attribute = type(func) is ast.Attribute
+        name = func.attr if attribute else func.id if type(func) is ast.Name else None
         if name in DISCOVERY and not (node.args and isinstance(node.args[0], ast.Constant)):
             self.data["discovers"] = True  # loads modules it finds or is told by name
         if record is None:
@@ -265,12 +268,16 @@ class Summary(Collector):
             return
         if scope.dev_only:
             return  # development only: neither its effects nor its calls are the app's
-        qual = ctx.qualify(func)
+        qual = ctx.imports.qualify(func)
         guarded = scope.error_path or scope.on_state  # not what every call does
-        if not guarded and "async" not in record:
+        if not guarded and "async" not in record and (
+                qual in BLOCKING_CALLS or (attribute and name in SESSION_IO)):
             self._blocks(node, qual, record)
-        effect = side_effect(node, qual, ctx.config.side_effect_calls)
-        if effect is None and (is_thread_start(node, ctx.qualify) or self._starts(node)):
+        extra = ctx.config.side_effect_calls
+        effect = side_effect(node, qual, extra) if (
+            qual in SIDE_EFFECTS or name in BY_NAME or name == "create_all" or extra) else None
+        if effect is None and attribute and name in STARTS and (
+                is_thread_start(node, ctx.qualify) or self._starts(node)):
             effect = THREAD
         if effect == FILE and self._own_data(function):
             effect = None  # the package's own data
@@ -278,7 +285,7 @@ class Summary(Collector):
             text = dotted(func) or name or "call"
             record["effects"].append([effect, node.lineno, f"{text}()"])
             return
-        callee = self._callee(func, qual)
+        callee = self._callee(func, qual) if attribute else qual or None
         if callee is not None:  # a third element marks a guarded call (``except``, ``if self.x:``)
             record["calls"].append([callee, node.lineno, 1] if guarded else [callee, node.lineno])
             self.callees[id(node)] = callee
