@@ -19,7 +19,7 @@ from ..core.names import dotted, last_name, resolve_relative
 from ..core.walker import Visitor, Walker, is_main_guard
 from .blocking import BLOCKING_CALLS, SESSION_IO, blocking_library_call, session_io
 from .catalogue import (APP_FACTORIES, BY_NAME, DATA_BASES, DATA_DECORATORS, DATA_SUFFIXES,
-                        EXECUTORS, FILE, SIDE_EFFECTS, THREAD, THREAD_TYPES, is_thread_start,
+                        EXECUTORS, FILE, RESOURCE_CALLS, SIDE_EFFECTS, THREAD, THREAD_TYPES, is_thread_start,
                         reads_own_data, side_effect)
 from .methods import parameters
 from .sessions import Session, SessionFacts, is_ref
@@ -240,7 +240,13 @@ class Summary(Collector):
         if function is None:
             return False
         if function not in self.own_data:
-            self.own_data[function] = reads_own_data(function)
+            # the function's text first: without ``__file__`` or a resource call's name in
+            # it, no walk of its tree can find one
+            first = min([getattr(function, "lineno", 1)] + [d.lineno for d in getattr(
+                function, "decorator_list", ())])  # (its decorators are walked too)
+            text = "".join(self.ctx.lines[first - 1:getattr(function, "end_lineno", None)])
+            self.own_data[function] = ("__file__" in text or any(
+                name in text for name in RESOURCE_CALLS)) and reads_own_data(function)
         return self.own_data[function]
 
     def visit_If(self, node: ast.If) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Dict, List, Optional, Set, Tuple, Union
+from typing import Any, Dict, List, Optional, Set, Tuple, Union
 
 from ...core.context import FileContext
 from ...core.names import last_name
@@ -90,7 +90,13 @@ class SilentFallback(Rule):
     def begin(self) -> None:
         self.env_names: Dict[Optional[ast.AST], Set[str]] = {}  # function -> names read from the env
         self.reported: Set[int] = set()
-        self.returned: Dict[ast.AST, Set[str]] = {}  # function -> names it returns
+        # function -> the names it returns (its nested functions' returns included), as the
+        # walk finds them; read in end(), once every return is known
+        self.returned: Dict[ast.AST, Set[str]] = {}
+        self.parents: Dict[ast.AST, Optional[ast.AST]] = {}  # function -> the one around it
+        # (statements, trigger, function) of branches judged in end(), in walk order, with
+        # the reports of conditional returns among them (statements None)
+        self.pending: List[Tuple[Any, str, Optional[ast.AST]]] = []
         self.pending_tail: Dict[ast.AST, List[ast.stmt]] = {}  # judged in end()
 
     def _loud(self, statements: List[ast.stmt]) -> bool:
@@ -127,12 +133,7 @@ class SilentFallback(Rule):
 
     def _returned_names(self, function: Optional[ast.AST] = None) -> Set[str]:
         func = function or self.ctx.scope.function
-        if func is None:
-            return set()
-        if func not in self.returned:
-            self.returned[func] = {n.value.id for n in ast.walk(func)
-                                   if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)}
-        return self.returned[func]
+        return self.returned.get(func, set()) if func is not None else set()
 
     def _env_test(self, test: ast.AST, function: Optional[ast.AST] = None) -> Optional[str]:
         """What missing configuration a condition checks for, or None."""
@@ -156,6 +157,7 @@ class SilentFallback(Rule):
         is swallowed, then, at the end of the body, an in-memory / no-op stand-in assigned to
         the name the factory returns (a plain ``return Default()`` after ``if settings.X:``
         is a default, not a fallback)."""
+        self.parents[node] = self.ctx.scope.function
         body = node.body
         if len(body) < 2:
             return
@@ -189,8 +191,7 @@ class SilentFallback(Rule):
                 continue
             if self._loud(handler.body):
                 continue
-            for ret, fallback in self._returns(handler.body):
-                self._report(ret, fallback, f"`{caught}` is raised")
+            self.pending.append((handler.body, f"`{caught}` is raised", self.ctx.scope.function))
 
     def visit_If(self, node: ast.If) -> None:
         if self.ctx.scope.function is None:
@@ -198,18 +199,29 @@ class SilentFallback(Rule):
         trigger = self._env_test(node.test)
         if trigger is None or self._loud(node.body):
             return
-        for ret, fallback in self._returns(node.body):
-            self._report(ret, fallback, trigger)
+        self.pending.append((node.body, trigger, self.ctx.scope.function))
 
     def visit_Return(self, node: ast.Return) -> None:
         value = node.value
-        if isinstance(value, ast.IfExp) and self.ctx.scope.function is not None:
+        function = self.ctx.scope.function
+        if isinstance(value, ast.Name):
+            while function is not None:  # (what ``_returned_names`` reads in end())
+                self.returned.setdefault(function, set()).add(value.id)
+                function = self.parents.get(function)
+            return
+        if isinstance(value, ast.IfExp) and function is not None:
             fallback = _fallback(value.orelse)
             trigger = self._env_test(value.test) if fallback else None
             if fallback and trigger:
-                self._report(node, fallback, trigger)
+                self.pending.append(((node, fallback), trigger, function))
 
     def end(self) -> None:
+        for statements, trigger, function in self.pending:
+            if isinstance(statements, tuple):  # a conditional return, judged in the walk
+                self._report(statements[0], statements[1], trigger, function)
+                continue
+            for ret, fallback in self._returns(statements, function):
+                self._report(ret, fallback, trigger, function)
         for func, tail in self.pending_tail.items():
             for stmt, fallback in self._returns(tail, func):
                 # an assignment of the tail itself, of a stand-in (not a Local*/Default* default)
