@@ -8,7 +8,7 @@ from typing import List, Optional, Set, Tuple
 from ...core.context import FileContext
 from ...core.names import dotted
 from ...core.walker import COROUTINE
-from ...facts.blocking import OFFLOAD, blocking_library_call, session_io
+from ...facts.blocking import BLOCKING_CALLS, OFFLOAD, blocking_library_call, session_io
 from ...facts.sessions import SessionFacts
 from ...facts.summary import Summary
 from ...project.view import view_of
@@ -85,6 +85,9 @@ async def monthly(session: SessionDep):
 
     def begin(self) -> None:
         self.facts = self.ctx.collector(SessionFacts)  # once per file, not per call
+        # id(call) -> the project function it calls, as the summary (which sees each call
+        # before any rule does) recorded it: only those calls are followed in judge()
+        self.callees = self.ctx.collector(Summary).callees
         self.awaited: Set[int] = set()
         self.executor_futures: Set[Tuple[Optional[ast.AST], str]] = set()  # (function, name)
         self.project_calls: List[Tuple[ast.Call, str]] = []  # (call, coroutine), followed in end()
@@ -103,14 +106,15 @@ async def monthly(session: SessionDep):
 
     def _blocking(self, node: ast.Call) -> Optional[Tuple[str, str, str]]:
         """(what is called, how to fix it, the evidence) for a blocking call, else None."""
-        qual = self.ctx.qualify(node.func) or ""
-        found = blocking_library_call(qual)
-        if found is not None:
-            return (*found, "")
+        func = node.func
+        qual = self.ctx.imports.qualify(func) or ""
+        if qual in BLOCKING_CALLS:
+            found = blocking_library_call(qual)
+            if found is not None:
+                return (*found, "")
         if qual == "asyncio.run":
             return ("`asyncio.run()`", "`await` the coroutine: the event loop is already running",
                     "")
-        func = node.func
         if not isinstance(func, ast.Attribute) or id(node) in self.awaited:
             return None
         if func.attr == "result" and not node.args and self._is_future(func.value):
@@ -139,24 +143,27 @@ async def monthly(session: SessionDep):
         scope = self.ctx.scope
         if not scope.in_async or scope.type_checking:
             return
-        name = getattr(scope.function, "name", "?")
         found = self._blocking(node)
         if found:
             call, fix, detail = found
-            self.report(node, call=call, function=name, chain="", fix=fix, detail=detail)
-        elif id(node) not in self.awaited and not scope.error_path and not _on_self(node):
-            self.project_calls.append((node, name))
+            self.report(node, call=call, function=getattr(scope.function, "name", "?"),
+                        chain="", fix=fix, detail=detail)
+        elif (id(node) in self.callees and id(node) not in self.awaited
+              and not scope.error_path and not _on_self(node)):
+            self.project_calls.append((node, getattr(scope.function, "name", "?")))
 
     def park(self) -> Optional[List[Tuple[int, int, str, str, str, str]]]:
         """The coroutines' calls of project functions: (line, col, call text, callable shown,
         coroutine, callee), followed to what blocks in :meth:`judge`."""
-        if not self.project_calls or not self.ctx.has_collector(Summary):
+        if not self.project_calls:
             return None
-        callees = self.ctx.collector(Summary).callees
-        calls = [(node.lineno, node.col_offset, call_text(node),
-                  dotted(node.func) or call_text(node).removesuffix("()"), name, callees[id(node)])
-                 for node, name in self.project_calls if id(node) in callees]
-        return calls or None
+        callees = self.callees
+        calls = []
+        for node, name in self.project_calls:
+            text = call_text(node)
+            calls.append((node.lineno, node.col_offset, text,
+                          dotted(node.func) or text.removesuffix("()"), name, callees[id(node)]))
+        return calls
 
     def judge(self, state: List[Tuple[int, int, str, str, str, str]]) -> None:
         view = view_of(self.ctx)
