@@ -110,8 +110,8 @@ Handler = Callable[[Any], None]
 class Visitor:
     """Base of everything the walker drives: rules and the shared fact collectors.
 
-    Subclasses define ``visit_<NodeType>`` / ``leave_<NodeType>`` methods; ``begin`` and
-    ``end`` run before and after the walk.
+    Subclasses define ``visit_<NodeType>`` methods; ``begin`` and ``end`` run before and after
+    the walk (what needs a node's children waits for ``end``).
     """
 
     needs: Tuple[Type["Visitor"], ...] = ()  # the collectors whose facts it reads
@@ -170,7 +170,6 @@ class Walker:
         self.enter: Dict[type, Dict[type, List[Tuple[Visitor, Handler]]]] = {
             type(None): kinds[MODULE], ast.FunctionDef: kinds[FUNCTION],
             ast.Lambda: kinds[FUNCTION], ast.AsyncFunctionDef: kinds[COROUTINE]}
-        self.leave: Dict[type, List[Tuple[Visitor, Handler]]] = table(plan.leave)
         self.walked = plan.walked
         self.hooks = plan.hooks
 
@@ -179,7 +178,7 @@ class Walker:
         every visitor that reads what a failed collector collected (its ``needs``): it would
         judge on partial facts. The caller drops the findings of every failed visitor."""
         self.failed.add(visitor)
-        for table in (*{id(t): t for t in self.enter.values()}.values(), self.leave):
+        for table in {id(t): t for t in self.enter.values()}.values():
             for node_type, handlers in table.items():
                 table[node_type] = [(v, h) for v, h in handlers if v is not visitor]
         warn("truthlint: %s failed on %s; its findings for this file are skipped",
@@ -207,18 +206,15 @@ class Walker:
 
     def run(self, tree: ast.AST) -> None:
         self._hook("begin")
-        if any(self.leave.values()):
-            self._walk_leaving(tree)
-        else:
-            self._walk(tree)
+        self._walk(tree)
         if hasattr(self.ctx, "walk_done"):
             self.ctx.walk_done = True
         self._hook("end")
 
     def _walk(self, tree: ast.AST) -> None:
-        """The walk when no visitor has a ``leave_`` method: the hot loop of every check, so
-        per node it does only what it must. Each stack entry carries the handler table of its
-        scope (module, function or coroutine), looked up only where the scope changes."""
+        """The hot loop of every check, so per node it does only what it must. Each stack
+        entry carries the handler table of its scope (module, function or coroutine), looked
+        up only where the scope changes."""
         ctx, tables = self.ctx, self.enter
         stack: List[Tuple[Any, Scope, Dict[type, List[Tuple[Visitor, Handler]]]]] = [
             (tree, MODULE_SCOPE, tables[type(None)])]
@@ -258,42 +254,6 @@ class Walker:
                 elif type(value) in walked:
                     push((value, scope, enter))
 
-    def _walk_leaving(self, tree: ast.AST) -> None:
-        """The walk with ``leave_`` handlers too (no rule has one today)."""
-        enter, leave, ctx = self.enter, self.leave, self.ctx
-        stack: List[Tuple[Any, Scope, bool]] = [(tree, MODULE_SCOPE, False)]
-        pop, push = stack.pop, stack.append
-        walked = self.walked
-        fields_of = _REVERSED_FIELDS
-        while stack:
-            node, scope, leaving = pop()
-            node_type = type(node)
-            handlers = leave.get(node_type) if leaving else enter[type(scope.function)].get(
-                node_type)
-            if handlers:
-                ctx.scope = scope
-                for visitor, handler in handlers:
-                    try:
-                        handler(node)
-                    except Exception:
-                        self._fail(visitor)
-            if leaving:
-                continue
-            if node_type in leave:
-                push((node, scope, True))
-            body = scope  # the scope of ``node.body``: a def, class or guard changes it
-            if node_type in SCOPED:
-                body = _body_scope(node, node_type, scope) or scope
-            for name in fields_of[node_type]:  # children pushed in reverse: they pop in order
-                value = getattr(node, name, None)
-                child_scope = body if name == "body" else scope
-                if type(value) is list:
-                    for item in reversed(value):
-                        if type(item) in walked:
-                            push((item, child_scope, False))
-                elif type(value) in walked:
-                    push((value, child_scope, False))
-
 
 MODULE, FUNCTION, COROUTINE = "module", "function", "coroutine"  # where a handler may act
 
@@ -302,7 +262,6 @@ class _Plan(NamedTuple):
     """What a walk with one list of visitor classes subscribes to (by visitor position)."""
 
     enter: Dict[str, Dict[type, Tuple[Tuple[int, str], ...]]]  # by where the node is
-    leave: Dict[type, Tuple[Tuple[int, str], ...]]
     # node types pushed on the walk's stack: all but the leaves nobody subscribes to (about
     # half of all nodes are such leaves)
     walked: FrozenSet[type]
@@ -319,7 +278,6 @@ def _plan(planned: Planned) -> _Plan:
         classes = [cls for cls, _ in planned]
         kinds = (MODULE, FUNCTION, COROUTINE)
         entering: Dict[str, Dict[type, List[Tuple[int, str]]]] = {kind: {} for kind in kinds}
-        leaving: Dict[type, List[Tuple[int, str]]] = {}
         for index, (cls, skipped) in enumerate(planned):
             for node_type, name in cls.subscriptions("visit_"):
                 if name in skipped:
@@ -328,17 +286,14 @@ def _plan(planned: Planned) -> _Plan:
                 for kind in kinds:
                     if only is None or only == kind:
                         entering[kind].setdefault(node_type, []).append((index, name))
-            for node_type, name in cls.subscriptions("leave_"):
-                leaving.setdefault(node_type, []).append((index, name))
         enter = {kind: {t: tuple(subs) for t, subs in table.items()}
                  for kind, table in entering.items()}
-        leave = {t: tuple(subs) for t, subs in leaving.items()}
         hooks = {name: tuple(i for i, cls in enumerate(classes)
                              if getattr(cls, name) is not getattr(Visitor, name))
                  for name in ("begin", "end")}
-        subscribed = {t for table in enter.values() for t in table} | set(leave)
+        subscribed = {t for table in enter.values() for t in table}
         walked = ALL_NODE_TYPES - (LEAVES - subscribed)
-        plan = _PLANS[planned] = _Plan(enter, leave, walked, hooks)
+        plan = _PLANS[planned] = _Plan(enter, walked, hooks)
     return plan
 
 
