@@ -8,6 +8,7 @@ module imports, defines and does". A summary is plain JSON data, so it can be ca
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -44,8 +45,7 @@ class Summary(Collector):
         self.own_data: Dict[ast.AST, bool] = {}
         module = ctx.location.module
         self.root_prefix = module.split(".")[0] + "." if module else ""
-        if not self.root_prefix or re.search(
-                "['\"](?:python:)?" + re.escape(self.root_prefix), ctx.text) is None:
+        if not self.root_prefix or _string_start(self.root_prefix).search(ctx.text) is None:
             # no string literal starts with a project module's name: no Constant to look at
             # (a name split by implicit concatenation, ``"app." "tasks"``, is not seen)
             self.skipped = frozenset({"visit_Constant"})
@@ -389,6 +389,12 @@ def _stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]
     return word
+
+
+@functools.lru_cache(maxsize=64)
+def _string_start(prefix: str) -> "re.Pattern[str]":
+    """A string literal that starts with ``prefix`` (after an optional ``python:``)."""
+    return re.compile("['\"](?:python:)?" + re.escape(prefix))
 
 
 def project_call(ctx: FileContext, func: ast.AST) -> Optional[str]:
