@@ -59,6 +59,10 @@ EXECUTE_METHODS = frozenset({"execute", "exec", "executemany", "scalar", "scalar
 TRANSACTION_METHODS = frozenset({"commit", "rollback", "begin", "begin_nested"})
 STATEMENT_WRITES = frozenset({"insert", "update", "delete"})
 
+# builtin and typing names an annotation most often is (when nothing rebinds them): no session
+PLAIN_TYPES = frozenset({"str", "int", "float", "bool", "bytes", "dict", "list", "set", "tuple",
+                         "object", "Any", "None", "type"})
+
 NOT_A_SESSION = ""  # a binding known to be something else (an HTTP session, a typed non-session)
 
 
@@ -163,6 +167,9 @@ class SessionFacts(Collector):
         """The session an annotation says, or None for other types; the caller decides."""
         if ann is None:
             return None
+        if type(ann) is ast.Name and ann.id in PLAIN_TYPES and ann.id not in self.aliases \
+                and ann.id not in self.ctx.imports.aliases:
+            return None  # ``str``, ``int``, ``dict``: most annotations, told apart at once
         if isinstance(ann, ast.BinOp):  # Session | None
             return self.from_annotation(ann.left) or self.from_annotation(ann.right)
         if isinstance(ann, ast.Subscript):
