@@ -218,3 +218,38 @@ def test_flake8_options_override_pyproject(tmp_path):
     assert mapped.stdout == ("app/handlers/h.py:2:5: STI001 DB write `session.add()` in L2 module "
                              "app.handlers.h — move the write into a service or repository and "
                              "call that instead\n")
+
+
+def test_the_plugin_collects_less_only_while_it_checks_and_puts_flake8s_threshold_back(
+        tmp_path, monkeypatch):
+    """Its own check makes no cyclic garbage worth the default 700-allocation threshold; the
+    process is flake8's, so the threshold flake8 had is back once the check returns or fails."""
+    import ast
+    import gc
+
+    from truthlint.adapters.flake8_plugin import StiChecker
+    from truthlint.run.collection import THRESHOLD
+
+    source = "import os\n\n\ndef f():\n    return os.getcwd()\n"
+    path = tmp_path / "mod.py"
+    path.write_text(source)
+    seen = []
+    real = StiChecker._findings.__globals__["check_lines"]
+
+    def spying(*args):
+        seen.append(gc.get_threshold())
+        if len(seen) == 2:
+            raise RuntimeError("a bug in a rule")
+        return real(*args)
+
+    monkeypatch.setitem(StiChecker._findings.__globals__, "check_lines", spying)
+    before = gc.get_threshold()
+    gc.set_threshold(123, 4, 5)
+    try:
+        for _ in range(2):  # a check that returns, then one that fails (reported, not raised)
+            checker = StiChecker(ast.parse(source), str(path), source.splitlines(True))
+            list(checker.run())
+            assert gc.get_threshold() == (123, 4, 5)
+    finally:
+        gc.set_threshold(*before)
+    assert seen == [THRESHOLD, THRESHOLD]

@@ -18,6 +18,7 @@ from ..core.context import Finding
 from ..engine.check import Engine
 from ..engine.selection import opt_in_unnamed
 from ..rules.registry import RULES
+from ..run.collection import collecting_less
 from ..run.filestore import FileStore, check_lines
 
 if TYPE_CHECKING:  # the baseline module is imported only by runs that name a baseline
@@ -119,7 +120,8 @@ class _Checker:
         cached = getattr(self.tree, _RESULT_ATTR, None)
         if cached is None:
             try:
-                cached = check_lines(self.store(), self.lines, self.filename, self.tree)
+                with collecting_less():
+                    cached = check_lines(self.store(), self.lines, self.filename, self.tree)
             except ConfigError as exc:  # a config met only now (e.g. an editor buffer's tree)
                 if not _Checker._config_error_shown:
                     print(f"truthlint: configuration error: {exc}", file=sys.stderr)
