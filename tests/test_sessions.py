@@ -269,3 +269,26 @@ def test_a_session_opened_from_an_imported_factory_owns_its_transaction(tmp_path
     engine = Engine(codes=["SOI004"])
     path = tmp_path / "app/ledger.py"
     assert [(f.line, f.code) for f in engine.check_source(path.read_text(), str(path))] == [(8, "SOI004")]
+
+
+def test_a_script_outside_every_package_is_judged_without_a_summary(tmp_path, caplog):
+    """A file no package root holds has no module, so no summary is collected for it: TBV003
+    still flags what blocks in its coroutines, and nothing fails (the self-check's scripts)."""
+    script = tmp_path / "tool.py"
+    source = textwrap.dedent("""\
+        import time
+
+
+        def helper():
+            return 1
+
+
+        async def main():
+            helper()
+            time.sleep(1)
+        """)
+    script.write_text(source)
+    with caplog.at_level("WARNING", logger="truthlint"):
+        found = Engine(codes=["TBV003"]).check_source(source, str(script))
+    assert [(f.line, f.code) for f in found] == [(10, "TBV003")]
+    assert "failed" not in caplog.text

@@ -50,7 +50,8 @@ __all__ = ["enqueue_recovery", "update_memory"]
             "script, a serverless handler, an app module (FastAPI, Flask, Celery …) or declares "
             "its API (`__all__`, a star re-export), and when its package loads modules by "
             "name (`importlib.import_module(name)`, `pkgutil.iter_modules`). While any module "
-            "of the project does not parse, nothing is claimed.",
+            "of the project does not parse, nothing is claimed. A name split across "
+            "implicitly joined literals (`\"app.\" \"tasks.cleanup\"`) is not read as one.",
             "Modules used only by code outside the project directory (library users, a "
             "sibling repository) cannot be seen and are reported.",
             "A submodule that any module imports (even by deep import, even inside a function) "

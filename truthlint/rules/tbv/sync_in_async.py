@@ -87,7 +87,8 @@ async def monthly(session: SessionDep):
         self.facts = self.ctx.collector(SessionFacts)  # once per file, not per call
         # id(call) -> the project function it calls, as the summary (which sees each call
         # before any rule does) recorded it: only those calls are followed in judge()
-        self.callees = self.ctx.collector(Summary).callees
+        self.callees = (self.ctx.collector(Summary).callees if self.ctx.has_collector(Summary)
+                        else {})  # (a file outside every package root has no summary)
         self.awaited: Set[int] = set()
         self.executor_futures: Set[Tuple[Optional[ast.AST], str]] = set()  # (function, name)
         self.project_calls: List[Tuple[ast.Call, str]] = []  # (call, coroutine), followed in end()
