@@ -316,21 +316,24 @@ class ProjectIndex:
             for rel, old_text in self._replaced.items():
                 module = _module_name(rel)
                 old, new = decoded(module, old_text or ""), self.modules[module]
-                if any(part(module, old) != part(module, new) for part in self._parts()):
+                if any(part(module, old) != part(module, new) for part in self._parts().values()):
                     return False
         except (ValueError, TypeError, KeyError, AttributeError):
             return False
         return True
 
-    def _parts(self) -> Tuple[Callable[[str, Dict[str, Any]], Any], ...]:
-        """A module's part of each whole-project fact, from its summary (see _follow_edits)."""
-        return (lambda module, summary: in_graph(summary),
-                lambda module, summary: in_graph(summary) and self._graph_row(module, summary),
-                lambda module, summary: self._targets(summary), self._table_rows,
-                self._role_rows, lambda module, summary: summary.get("names", ()),
-                lambda module, summary: set(summary.get("import_calls", ())),
-                lambda module, summary: bool(summary.get("discovers")),
-                lambda module, summary: bool(summary.get("unparsed")))
+    def _parts(self) -> Dict[str, Callable[[str, Dict[str, Any]], Any]]:
+        """A module's part of each whole-project fact, from its summary: the fact stands after
+        an edit when the edited module's part of it does. (The graph's also covers reverse and
+        scc, which are made from it.)"""
+        return {"graph": lambda module, summary: (in_graph(summary), in_graph(summary)
+                                                  and self._graph_row(module, summary)),
+                "importers": lambda module, summary: self._targets(summary),
+                "tables": self._table_rows, "roles": self._role_rows,
+                "named": lambda module, summary: summary.get("names", ()),
+                "import_callers": lambda module, summary: set(summary.get("import_calls", ())),
+                "discovering": lambda module, summary: bool(summary.get("discovers")),
+                "unread": lambda module, summary: bool(summary.get("unparsed"))}
 
     def _update_facts(self) -> None:
         """After edits to existing modules only, bring the saved whole-project facts up to date
@@ -380,13 +383,9 @@ class ProjectIndex:
                 for key in ("reverse", "scc"):
                     self._derived[key] = saved[key]
                     unchanged.add(key)
-        same("importers", lambda module, summary: self._targets(summary))
-        same("tables", self._table_rows)
-        same("roles", self._role_rows)
-        same("named", lambda module, summary: summary.get("names", ()))
-        same("import_callers", lambda module, summary: set(summary.get("import_calls", ())))
-        same("discovering", lambda module, summary: bool(summary.get("discovers")))
-        same("unread", lambda module, summary: bool(summary.get("unparsed")))
+        for key, part in self._parts().items():
+            if key != "graph":  # (the graph's rows are compared with the saved ones above)
+                same(key, part)
         importers = {k: set(v) for k, v in saved["importers"].items()}
         for module, old, new in changes:
             for target in self._targets(old):

@@ -94,9 +94,9 @@ class SilentFallback(Rule):
         # walk finds them; read in end(), once every return is known
         self.returned: Dict[ast.AST, Set[str]] = {}
         self.parents: Dict[ast.AST, Optional[ast.AST]] = {}  # function -> the one around it
-        # (statements, trigger, function) of branches judged in end(), in walk order, with
-        # the reports of conditional returns among them (statements None)
-        self.pending: List[Tuple[Any, str, Optional[ast.AST]]] = []
+        # judged in end(), in walk order: (branch statements, trigger, function) for a branch;
+        # ([], trigger, function, return, stand-in) for a conditional return found in the walk
+        self.pending: List[Tuple[Any, ...]] = []
         self.pending_tail: Dict[ast.AST, List[ast.stmt]] = {}  # judged in end()
 
     def _loud(self, statements: List[ast.stmt]) -> bool:
@@ -213,14 +213,11 @@ class SilentFallback(Rule):
             fallback = _fallback(value.orelse)
             trigger = self._env_test(value.test) if fallback else None
             if fallback and trigger:
-                self.pending.append(((node, fallback), trigger, function))
+                self.pending.append(([], trigger, function, node, fallback))
 
     def end(self) -> None:
-        for statements, trigger, function in self.pending:
-            if isinstance(statements, tuple):  # a conditional return, judged in the walk
-                self._report(statements[0], statements[1], trigger, function)
-                continue
-            for ret, fallback in self._returns(statements, function):
+        for statements, trigger, function, *found in self.pending:
+            for ret, fallback in [tuple(found)] if found else self._returns(statements, function):
                 self._report(ret, fallback, trigger, function)
         for func, tail in self.pending_tail.items():
             for stmt, fallback in self._returns(tail, func):
