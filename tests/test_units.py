@@ -221,3 +221,17 @@ def test_explicit_config_applies_everywhere(tmp_path):
     assert finder.for_file(os.path.join(os.sep, "elsewhere", "x.py")).session_names == {"uow"}
     with pytest.raises(ConfigError, match="file not found"):
         ConfigFinder(explicit=str(tmp_path / "missing.toml")).for_dir(str(tmp_path))
+
+
+@pytest.mark.parametrize("other", ["", "é", "\u2028"])
+@pytest.mark.parametrize("sep", ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"])
+def test_split_lines_numbers_lines_as_the_parser_does(sep: str, other: str) -> None:
+    """str.splitlines breaks on these characters, the parser does not: the ASCII fast path
+    and the regex path both keep them inside their line."""
+    from truthlint.core.source import _LINES, split_lines
+    source = f"a = 1  # {other}x{sep}y\r\n# c{sep}\nb = 2\rc = 3"
+    tree = ast.parse(source)
+    lines = split_lines(source)
+    assert lines == _LINES.findall(source)
+    assert [lines[s.lineno - 1][:5] for s in tree.body] == ["a = 1", "b = 2", "c = 3"]
+    assert len(lines) == 4

@@ -136,6 +136,7 @@ class FirstPass(NamedTuple):
     reads: Dict[Read, str] = {}
     parked: Dict[str, Any] = {}  # what the parking rules left for phase two
     speculated: Dict[str, Any] = {}  # session answers for phase two to confirm
+    lines: List[str] = []     # the text's lines, for phase two (not split again)
 
 
 class Judge(NamedTuple):
@@ -144,7 +145,7 @@ class Judge(NamedTuple):
     path: str
     findings: List[Finding]
     starts: List[int]
-    data: bytes
+    lines: List[str]
     content: str
     reads: Dict[Read, str]
     parked: Dict[str, Any]
@@ -170,7 +171,8 @@ def _first_pass(engine: Engine, work: Tuple[str, Stale]) -> FirstPass:
     if noqa_file(source):
         return FirstPass(path, item.path, text, [], [], None, None)
     return FirstPass(path, item.path, text, local.findings, statement_starts(tree), None, then,
-                     content_digest(source), local.reads, local.parked, local.speculated)
+                     content_digest(source), local.reads, local.parked, local.speculated,
+                     lines if then is Phase.INDEX else [])
 
 
 def _summary_of(engine: Engine, item: Stale) -> str:
@@ -246,7 +248,7 @@ def _stale_of(work: Union[Tuple[str, Stale], Stale]) -> Stale:
 def _second_pass(engine: Engine, work: Union[str, Judge]) -> Outcome:
     if isinstance(work, str):
         return check_recorded(engine, work)
-    lines = split_lines(decode(work.data)[0])
+    lines = work.lines
     judged = engine.check(lines, work.path, phase=Phase.INDEX, parked=work.parked,
                           speculated=work.speculated)
     if judged.wanted_index:  # phase one took a session answer the index does not confirm
@@ -284,7 +286,7 @@ def _two_phases(engine: Engine, files: List[str], jobs: int, store: FileStore,
     summaries.update(o for o in outcomes if not isinstance(o, FirstPass))
     for plan in plans:
         engine.indexes.complete(plan, ((item.rel, summaries[item.path]) for item in plan.stale))
-    data = {path: item.data for path, item in mine}
+    size_of_file = {path: len(item.data) for path, item in mine}
     done = {f.path: f for f in firsts}
     second: List[Union[str, Judge]] = []
     results: List[Outcome] = []
@@ -296,7 +298,7 @@ def _two_phases(engine: Engine, files: List[str], jobs: int, store: FileStore,
         elif first is None or first.then is Phase.WHOLE:
             second.append(path)
         elif first.then is Phase.INDEX:
-            second.append(Judge(path, first.findings, first.starts, data[path], first.content,
+            second.append(Judge(path, first.findings, first.starts, first.lines, first.content,
                                 first.reads, first.parked, first.speculated))
         else:
             results.append(Outcome([], first.diagnostic))
@@ -304,7 +306,7 @@ def _two_phases(engine: Engine, files: List[str], jobs: int, store: FileStore,
         progress.stage("checking files", len(files), done=len(files) - len(second))
     # judging from the index costs about a tenth of checking a file
     size = size_of(w for w in second if isinstance(w, str)) + sum(
-        len(w.data) // 10 for w in second if isinstance(w, Judge))
+        size_of_file[w.path] // 10 for w in second if isinstance(w, Judge))
     return results + run_tasks(engine, _second_pass, second, jobs, size, progress)
 
 
