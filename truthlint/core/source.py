@@ -13,9 +13,10 @@ from typing import Iterator, List, Optional, Tuple
 from .files import read_regular
 
 # characters str.splitlines() breaks on that Python's tokenizer (and flake8) do not
-_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_OTHER_BREAKS = re.compile(f"[{_BREAKS}]")
+_ASCII_BREAKS = tuple(c for c in _BREAKS if c.isascii())  # all an ASCII text may hold
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-_ASCII_BREAKS = ("\x0c", "\x0b", "\x1c", "\x1d", "\x1e")  # the ASCII ones among them
 
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 

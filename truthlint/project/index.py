@@ -312,11 +312,12 @@ class ProjectIndex:
         told from the two summaries alone."""
         if not (self._same_modules and set(self._saved_facts) == set(CACHED_FACTS)):
             return False
+        parts = self._parts().values()
         try:
             for rel, old_text in self._replaced.items():
                 module = _module_name(rel)
                 old, new = decoded(module, old_text or ""), self.modules[module]
-                if any(part(module, old) != part(module, new) for part in self._parts().values()):
+                if any(part(module, old) != part(module, new) for part in parts):
                     return False
         except (ValueError, TypeError, KeyError, AttributeError):
             return False
